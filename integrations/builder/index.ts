@@ -1,0 +1,154 @@
+// build(): packs a finished output folder into torrents, a manifest and the browser runtime, all or nothing.
+import { performance } from 'node:perf_hooks'
+import { resolve } from 'node:path'
+import { DOWNLOADER_FILE, INSTALL_FILE, PLANKTOS_DIR, WORKER_FILE, type FileEntry, type Manifest } from '../../runtime/shared/manifest.ts'
+import { normalizeOptions, runtimeSettings, type NormalizedOptions, type Options } from '../options.ts'
+import { contentType } from './content-type.ts'
+import { BuildError } from './errors.ts'
+import { hashAll } from './hash-pool.ts'
+import { assembleManifest, type ShardBuild } from './manifest.ts'
+import { processPages } from './pages.ts'
+import { readRuntime, workerSource } from './runtime-files.ts'
+import { pieceLengthFor, planShards } from './shard.ts'
+import { Stage } from './stage.ts'
+import { encodeTorrent, webSeedLayout } from './torrent.ts'
+import { walk } from './walk.ts'
+
+export { BuildError } from './errors.ts'
+
+export interface ShardSummary { infoHash: string, files: number, bytes: number, pieceLength: number, torrent: string }
+
+export interface BuildStats {
+  files: number
+  bytes: number
+  shards: number
+  pages: number
+  injected: number
+  /** Bytes planktos adds to the site: torrents, manifest, runtime. */
+  overheadBytes: number
+  ms: number
+}
+
+export interface BuildResult {
+  /** Null for a kill-switch build, which ships no manifest. */
+  manifest: Manifest | null
+  shards: ShardSummary[]
+  warnings: string[]
+  stats: BuildStats
+  options: NormalizedOptions
+}
+
+export type BuildPhase = 'scan' | 'pages' | 'hash' | 'write'
+export interface BuildProgress { phase: BuildPhase, done: number, total: number }
+
+export interface BuildHooks {
+  /** Aborting rolls the folder back to what it was; the promise rejects with the signal's reason. */
+  signal?: AbortSignal
+  onProgress?: (progress: BuildProgress) => void
+  /** Options already normalized by an adapter (skips normalizeOptions). */
+  normalized?: NormalizedOptions
+}
+
+/** Packs the site in `dir`; never prints, returns what happened. */
+export async function build (dir: string, options: Options = {}, hooks: BuildHooks = {}): Promise<BuildResult> {
+  const started = performance.now()
+  const opts = hooks.normalized ?? normalizeOptions(options)
+  const { signal, onProgress = () => {} } = hooks
+  const root = resolve(dir)
+  signal?.throwIfAborted()
+
+  onProgress({ phase: 'scan', done: 0, total: 0 })
+  const { files, warnings } = await walk(root, opts.include, opts.exclude)
+  const runtime = await readRuntime()
+  const stage = new Stage(root)
+  const { recovered } = await stage.open()
+  if (recovered) warnings.push('A previous build was interrupted while replacing files; planktos restored the folder before building.')
+
+  try {
+    const written: Map<string, Uint8Array | string> = new Map()
+    let manifest: Manifest | null = null
+    const shards: ShardSummary[] = []
+    let pages = 0
+    let injected = 0
+
+    if (opts.killSwitch) {
+      // A kill-switch build ships only the worker that removes planktos; pages lose their install tag.
+      written.set(WORKER_FILE, workerSource(runtime.worker, { buildId: 'kill-switch', base: opts.base, killSwitch: true }))
+    } else {
+      onProgress({ phase: 'pages', done: 0, total: files.length })
+      const installSrc = opts.inject ? `${opts.base}${INSTALL_FILE}` : null
+      const pageResult = await processPages(files, { root, base: opts.base, installSrc, stage, signal })
+      warnings.push(...pageResult.warnings)
+      pages = pageResult.deps.size
+      injected = pageResult.injected
+
+      const plan = planShards(files, opts.shardSize)
+      const jobs = plan.map((indices, id) => {
+        const shardFiles = indices.map(i => files[i]!)
+        return { id, pieceLength: pieceLengthFor(shardFiles.reduce((s, f) => s + f.size, 0)), files: shardFiles }
+      })
+      const totalBytes = files.reduce((s, f) => s + f.size, 0)
+      let hashed = 0
+      onProgress({ phase: 'hash', done: 0, total: totalBytes })
+      const hashes = await hashAll(jobs, root, { signal, onBytes: n => onProgress({ phase: 'hash', done: (hashed += n), total: totalBytes }) })
+
+      const layout = webSeedLayout(opts.base, opts.site)
+      const shardBuilds: ShardBuild[] = jobs.map((job, id) => {
+        const { pieces, sha256 } = hashes[id]!
+        const torrent = encodeTorrent({ ...layout, pieceLength: job.pieceLength, pieces, files: job.files, announce: opts.announce })
+        let offset = 0
+        const entries: FileEntry[] = job.files.map((f, i) => {
+          const entry: FileEntry = { path: f.path, size: f.size, sha256: sha256[i]!, type: contentType(f.path), offset }
+          const deps = pageResult.deps.get(f.path)
+          if (deps?.length) entry.deps = deps
+          offset += f.size
+          return entry
+        })
+        written.set(`${PLANKTOS_DIR}t/${torrent.infoHash}.torrent`, torrent.bytes)
+        shards.push({ infoHash: torrent.infoHash, files: job.files.length, bytes: offset, pieceLength: job.pieceLength, torrent: `${opts.base}${PLANKTOS_DIR}t/${torrent.infoHash}.torrent` })
+        return { infoHash: torrent.infoHash, pieceLength: job.pieceLength, files: entries }
+      })
+
+      const assembled = assembleManifest({
+        base: opts.base,
+        site: opts.site,
+        settings: runtimeSettings(opts),
+        shards: shardBuilds,
+        notFound: files.some(f => f.path === '404.html') ? '404.html' : null
+      })
+      manifest = assembled.manifest
+      for (const [path, data] of assembled.writes) written.set(path, data)
+      written.set(INSTALL_FILE, runtime.install)
+      written.set(DOWNLOADER_FILE, runtime.downloader)
+      written.set(WORKER_FILE, workerSource(runtime.worker, { buildId: manifest.buildId, base: opts.base, killSwitch: false }))
+    }
+
+    signal?.throwIfAborted()
+    onProgress({ phase: 'write', done: 0, total: written.size })
+    for (const [path, data] of written) await stage.write(path, data, !path.startsWith(PLANKTOS_DIR))
+    // The planktos folder is replaced as a whole, so files of an older build never linger.
+    if (!opts.killSwitch) stage.track(PLANKTOS_DIR.slice(0, -1))
+    await stage.commit(signal)
+
+    const overheadBytes = [...written.values()].reduce((s, d) => s + (typeof d === 'string' ? Buffer.byteLength(d) : d.byteLength), 0)
+    return {
+      manifest,
+      shards,
+      warnings,
+      options: opts,
+      stats: {
+        files: files.length,
+        bytes: files.reduce((s, f) => s + f.size, 0),
+        shards: shards.length,
+        pages,
+        injected,
+        overheadBytes,
+        ms: Math.round(performance.now() - started)
+      }
+    }
+  } catch (err) {
+    await stage.discard()
+    if (err instanceof BuildError || signal?.aborted) throw err
+    throw new BuildError(`planktos could not build "${root}": ${(err as Error)?.message || String(err)}`, { cause: err })
+  }
+}

@@ -1,0 +1,52 @@
+// Assembles the manifest: a small root index every visitor fetches, and one part per shard fetched on demand.
+import { createHash } from 'node:crypto'
+import { MANIFEST_VERSION, PLANKTOS_DIR, type FileEntry, type Manifest, type RuntimeSettings, type ShardPart, type ShardRef } from '../../runtime/shared/manifest.ts'
+
+export interface ShardBuild {
+  infoHash: string
+  pieceLength: number
+  files: FileEntry[]
+}
+
+export interface ManifestFiles {
+  manifest: Manifest
+  /** Files to write under the base, keyed by path relative to the base. */
+  writes: Map<string, string>
+}
+
+export interface ManifestInput {
+  base: string
+  site: string | null
+  settings: RuntimeSettings
+  shards: ShardBuild[]
+  notFound: string | null
+}
+
+/** Builds the root manifest and shard parts; the build id hashes everything else in the root, so it changes exactly when content does. */
+export function assembleManifest (input: ManifestInput): ManifestFiles {
+  const writes = new Map<string, string>()
+  const refs: ShardRef[] = input.shards.map(shard => {
+    const part: ShardPart = { version: MANIFEST_VERSION, infoHash: shard.infoHash, pieceLength: shard.pieceLength, files: shard.files }
+    const json = JSON.stringify(part)
+    // Named by content: a part changes when a page's subresource list does, even if no byte of the shard did.
+    const partPath = `${PLANKTOS_DIR}p/${sha256(json).slice(0, 20)}.json`
+    writes.set(partPath, json)
+    return {
+      infoHash: shard.infoHash,
+      torrent: `${PLANKTOS_DIR}t/${shard.infoHash}.torrent`,
+      part: partPath,
+      size: shard.files.reduce((sum, f) => sum + f.size, 0),
+      files: shard.files.length,
+      first: shard.files[0]!.path,
+      last: shard.files[shard.files.length - 1]!.path
+    }
+  })
+  const body = { base: input.base, site: input.site, settings: input.settings, routes: { directoryIndex: 'index.html' }, notFound: input.notFound, shards: refs }
+  const manifest: Manifest = { version: MANIFEST_VERSION, buildId: sha256(JSON.stringify({ version: MANIFEST_VERSION, ...body })), ...body }
+  writes.set(`${PLANKTOS_DIR}manifest.json`, JSON.stringify(manifest))
+  return { manifest, writes }
+}
+
+function sha256 (text: string): string {
+  return createHash('sha256').update(text).digest('hex')
+}

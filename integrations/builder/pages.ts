@@ -1,0 +1,98 @@
+// Reads every HTML page once: adds the install tag (staging the changed page) and lists the files the page needs.
+import { readFile, stat } from 'node:fs/promises'
+import { injectInstallTag, findSubresources, findServiceWorkerRegistration } from './html.ts'
+import { findCssReferences } from './css.ts'
+import { BuildError } from './errors.ts'
+import type { Stage } from './stage.ts'
+import type { SiteFile } from './walk.ts'
+
+export interface PagesResult {
+  /** For each HTML page: the site files it needs (direct, and through its stylesheets). */
+  deps: Map<string, string[]>
+  injected: number
+  warnings: string[]
+}
+
+export interface PagesContext {
+  root: string
+  base: string
+  /** The install tag's src, or null to leave pages as they are. */
+  installSrc: string | null
+  stage: Stage
+  signal?: AbortSignal
+}
+
+const HTML = /\.html?$/i
+const CSS = /\.css$/i
+const JS = /\.m?js$/i
+const SCAN_LIMIT = 4 * 1024 * 1024
+const PARALLEL = 16
+
+/** Processes pages in place in `files`: a changed page's entry then points at its staged copy. */
+export async function processPages (files: SiteFile[], ctx: PagesContext): Promise<PagesResult> {
+  const known = new Set(files.map(f => f.path))
+  const direct = new Map<string, string[]>()
+  const cssRefs = new Map<string, string[]>()
+  const registersWorker: string[] = []
+  let injected = 0
+
+  await eachLimited(files, PARALLEL, async file => {
+    ctx.signal?.throwIfAborted()
+    const isHtml = HTML.test(file.path)
+    const isCss = CSS.test(file.path)
+    const isJs = JS.test(file.path) && file.size <= SCAN_LIMIT
+    if (!isHtml && !isCss && !isJs) return
+    const text = await read(file, ctx.root)
+    if (isCss) {
+      cssRefs.set(file.path, findCssReferences(text, file.path, ctx.base).filter(p => known.has(p)))
+      return
+    }
+    if (findServiceWorkerRegistration(text)) registersWorker.push(file.path)
+    if (!isHtml) return
+    direct.set(file.path, findSubresources(text, file.path, ctx.base).filter(p => known.has(p) && p !== file.path))
+    if (ctx.installSrc === null) return
+    const result = injectInstallTag(text, ctx.installSrc)
+    if (!result.changed) return
+    const abs = await ctx.stage.write(file.path, result.html)
+    const info = await stat(abs)
+    Object.assign(file, { abs, size: info.size, mtimeMs: info.mtimeMs })
+    injected++
+  })
+
+  // A page needs its stylesheets' fonts and images too, and what those stylesheets @import.
+  const deps = new Map<string, string[]>()
+  for (const [page, refs] of direct) {
+    const seen = new Set<string>()
+    const queue = [...refs]
+    while (queue.length) {
+      const path = queue.shift()!
+      if (seen.has(path) || path === page) continue
+      seen.add(path)
+      queue.push(...(cssRefs.get(path) ?? []))
+    }
+    deps.set(page, [...seen])
+  }
+
+  const warnings: string[] = []
+  if (registersWorker.length) {
+    registersWorker.sort()
+    warnings.push(`The site registers its own service worker (in ${registersWorker.slice(0, 3).map(p => `"${p}"`).join(', ')}${registersWorker.length > 3 ? ' and more' : ''}); a page is controlled by one worker only, so the two will conflict. Remove one of them.`)
+  }
+  return { deps, injected, warnings }
+}
+
+async function read (file: SiteFile, root: string): Promise<string> {
+  try {
+    return await readFile(file.abs, 'utf8')
+  } catch (err) {
+    throw BuildError.io(err, `${root}/${file.path}`, 'read')
+  }
+}
+
+async function eachLimited<T> (items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const run = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!)
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run))
+}

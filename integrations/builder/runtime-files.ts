@@ -1,0 +1,38 @@
+// Finds the built browser runtime shipped in this package and prepares the copies a site gets.
+import { readFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { BuildError } from './errors.ts'
+
+export interface RuntimeFiles { install: Uint8Array, worker: Uint8Array, downloader: Uint8Array }
+
+/** The package root, found from this file whether it runs from the source tree or from dist/. */
+export function packageRoot (): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'runtime'))) {
+    const parent = dirname(dir)
+    if (parent === dir) throw new BuildError('Could not find the planktos-web package folder; reinstall planktos-web.')
+    dir = parent
+  }
+  return dir
+}
+
+/** Reads dist/runtime/{install,sw,downloader}.js. */
+export async function readRuntime (): Promise<RuntimeFiles> {
+  const dir = join(packageRoot(), 'dist', 'runtime')
+  try {
+    const [install, worker, downloader] = await Promise.all(['install.js', 'sw.js', 'downloader.js'].map(f => readFile(join(dir, f))))
+    return { install: install!, worker: worker!, downloader: downloader! }
+  } catch (err) {
+    throw new BuildError(`The planktos browser runtime is missing from "${dir}"; run "npm run build" in planktos-web (or reinstall the package).`, { cause: err })
+  }
+}
+
+export interface WorkerConfig { buildId: string, base: string, killSwitch: boolean }
+
+/** The worker a site serves: one config line, then the runtime. The line makes the bytes change with each deploy, which is how browsers notice an update. */
+export function workerSource (worker: Uint8Array, config: WorkerConfig): Uint8Array {
+  const line = `self.PLANKTOS_CONFIG = ${JSON.stringify(config)};\n`
+  return Buffer.concat([Buffer.from(line, 'utf8'), worker])
+}

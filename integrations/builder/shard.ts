@@ -1,0 +1,74 @@
+// Splits the site's files into torrents ("shards") so that a redeploy changes as few infohashes as possible.
+//
+// The rule (documented in the README):
+// 1. A site whose files add up to at most `shardSize` is one shard.
+// 2. Otherwise a file of at least `shardSize / 2` bytes is a shard of its own.
+// 3. The other files, in path order, are cut before every "boundary" file: one whose path hashes to a
+//    value with its low `k` bits zero, where k depends only on `shardSize` (about one boundary per
+//    shardSize / 64 KiB files). A boundary depends only on the file's own path, so editing a file's
+//    bytes changes no boundary, and adding or deleting a file only changes the run it falls in.
+// 4. A run over `2 × shardSize` is cut again at boundaries of k-1 bits (and so on), which again only
+//    looks at paths and at that run's own size.
+import { createHash } from 'node:crypto'
+
+/** Nominal average file size used to pick how often boundaries occur. */
+const NOMINAL_FILE_SIZE = 64 * 1024
+
+export interface Sizable { path: string, size: number }
+
+/** Groups `files` (already in path order) into shards; returns lists of indices into `files`. */
+export function planShards<T extends Sizable> (files: readonly T[], shardSize: number): number[][] {
+  const total = files.reduce((sum, f) => sum + f.size, 0)
+  if (files.length === 0) return []
+  if (total <= shardSize) return [files.map((_, i) => i)]
+
+  const shards: number[][] = []
+  const small: number[] = []
+  files.forEach((file, i) => {
+    if (file.size >= shardSize / 2) shards.push([i])
+    else small.push(i)
+  })
+  const k = Math.max(0, Math.floor(Math.log2(shardSize / NOMINAL_FILE_SIZE)))
+  const marks = small.map(i => pathMark(files[i]!.path))
+  const cut = (run: number[], bits: number): void => {
+    const size = run.reduce((sum, pos) => sum + files[small[pos]!]!.size, 0)
+    if (size <= 2 * shardSize || bits === 0 || run.length === 1) {
+      shards.push(run.map(pos => small[pos]!))
+      return
+    }
+    const mask = (2 ** (bits - 1)) - 1
+    let current: number[] = []
+    for (const pos of run) {
+      if (current.length > 0 && (marks[pos]! & mask) === 0) {
+        cut(current, bits - 1)
+        current = []
+      }
+      current.push(pos)
+    }
+    cut(current, bits - 1)
+  }
+  const mask = (2 ** k) - 1
+  let run: number[] = []
+  small.forEach((_, pos) => {
+    if (run.length > 0 && (marks[pos]! & mask) === 0) {
+      cut(run, k)
+      run = []
+    }
+    run.push(pos)
+  })
+  if (run.length) cut(run, k)
+  // Shards are listed in the order of their first file, which is stable and easy to reason about.
+  return shards.sort((a, b) => a[0]! - b[0]!)
+}
+
+/** 32 bits of SHA-256 of the path: a fixed, uniformly spread property of the name alone. */
+function pathMark (path: string): number {
+  return createHash('sha256').update(path).digest().readUInt32BE(0)
+}
+
+/** Piece length for a shard: a power of two from 16 KiB, keeping the piece count near 1,024 or fewer. */
+export function pieceLengthFor (size: number): number {
+  let length = 16 * 1024
+  while (size / length > 1024 && length < 4 * 1024 * 1024) length *= 2
+  return length
+}

@@ -1,0 +1,87 @@
+// Lists the files of an output folder that planktos shares, in the one order every later step relies on.
+import { lstat, readdir, realpath, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import picomatch from 'picomatch'
+import { comparePaths, PLANKTOS_DIR, WORKER_FILE } from '../../runtime/shared/manifest.ts'
+import { BuildError } from './errors.ts'
+
+export interface SiteFile {
+  /** Path relative to the output folder, `/`-separated, exactly as named on disk. */
+  path: string
+  /** Absolute path to read the bytes from (the target, for a symlink). */
+  abs: string
+  size: number
+  mtimeMs: number
+}
+
+export interface WalkResult { files: SiteFile[], warnings: string[] }
+
+/** Names planktos writes itself; never part of the site it packs. */
+export const STAGING_DIR = '.planktos-staging'
+const OWN = new Set([PLANKTOS_DIR.slice(0, -1), WORKER_FILE, STAGING_DIR])
+
+/** Walks `root` (following symlinks once, refusing loops), keeping files matched by include and not by exclude. */
+export async function walk (root: string, include: string[], exclude: string[]): Promise<WalkResult> {
+  const isIncluded = picomatch(include, { dot: true })
+  const isExcluded = exclude.length ? picomatch(exclude, { dot: true }) : () => false
+  const files: SiteFile[] = []
+  const warnings: string[] = []
+  // Real paths of the folders on the current descent: a symlink back to one of them is a loop.
+  const ancestors = new Set<string>()
+
+  async function visit (dirAbs: string, dirRel: string): Promise<void> {
+    const real = await realpath(dirAbs)
+    if (ancestors.has(real)) {
+      warnings.push(`Skipped "${dirRel}": the symlink leads back into a folder that contains it (a loop).`)
+      return
+    }
+    ancestors.add(real)
+    let entries
+    try {
+      entries = await readdir(dirAbs, { withFileTypes: true })
+    } catch (err) {
+      throw BuildError.io(err, dirAbs, 'read the folder')
+    }
+    for (const entry of entries) {
+      const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name
+      if (!dirRel && OWN.has(entry.name)) continue
+      const abs = join(dirAbs, entry.name)
+      let info
+      try {
+        info = entry.isSymbolicLink() ? await stat(abs) : await lstat(abs)
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code
+        if (entry.isSymbolicLink() && (code === 'ENOENT' || code === 'ELOOP')) {
+          warnings.push(`Skipped "${rel}": it is a symlink to nothing (${code === 'ELOOP' ? 'a loop' : 'its target is missing'}).`)
+          continue
+        }
+        throw BuildError.io(err, abs, 'read')
+      }
+      if (info.isDirectory()) {
+        await visit(abs, rel)
+      } else if (info.isFile()) {
+        if (isIncluded(rel) && !isExcluded(rel)) {
+          files.push({ path: rel, abs: entry.isSymbolicLink() ? await realpath(abs) : abs, size: info.size, mtimeMs: info.mtimeMs })
+        }
+      }
+      // Sockets, FIFOs and devices are not files a static host serves.
+    }
+    ancestors.delete(real)
+  }
+
+  let rootInfo
+  try {
+    rootInfo = await stat(root)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new BuildError(`The output folder "${root}" does not exist; build your site first, or pass the folder your generator writes to.`)
+    }
+    throw BuildError.io(err, root, 'read')
+  }
+  if (!rootInfo.isDirectory()) {
+    throw new BuildError(`"${root}" is a file, not a folder; pass the folder your generator writes the site to (such as dist/ or _site/).`)
+  }
+  await visit(root, '')
+  files.sort((a, b) => comparePaths(a.path, b.path))
+  return { files, warnings }
+}
