@@ -12,7 +12,7 @@ import { readRuntime, workerSource } from './runtime-files.ts'
 import { pieceLengthFor, planShards } from './shard.ts'
 import { Stage } from './stage.ts'
 import { encodeTorrent, webSeedLayout } from './torrent.ts'
-import { walk } from './walk.ts'
+import { assertFolder, walk } from './walk.ts'
 
 export { BuildError } from './errors.ts'
 
@@ -58,11 +58,16 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
   signal?.throwIfAborted()
 
   onProgress({ phase: 'scan', done: 0, total: 0 })
-  const { files, warnings } = await walk(root, opts.include, opts.exclude)
+  await assertFolder(root)
   const runtime = await readRuntime()
+  // Recovery comes first: a killed run may have moved some of the site's files aside.
   const stage = new Stage(root)
   const { recovered } = await stage.open()
-  if (recovered) warnings.push('A previous build was interrupted while replacing files; planktos restored the folder before building.')
+  const { files, warnings } = await walk(root, opts.include, opts.exclude).catch(async err => {
+    await stage.discard()
+    throw err
+  })
+  if (recovered) warnings.unshift('A previous build was interrupted while replacing files; planktos restored the folder before building.')
 
   try {
     const written: Map<string, Uint8Array | string> = new Map()

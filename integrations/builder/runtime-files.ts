@@ -1,6 +1,6 @@
 // Finds the built browser runtime shipped in this package and prepares the copies a site gets.
 import { readFile } from 'node:fs/promises'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { BuildError } from './errors.ts'
@@ -10,12 +10,20 @@ export interface RuntimeFiles { install: Uint8Array, worker: Uint8Array, downloa
 /** The package root, found from this file whether it runs from the source tree or from dist/. */
 export function packageRoot (): string {
   let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'runtime'))) {
+  while (!isOurPackage(join(dir, 'package.json'))) {
     const parent = dirname(dir)
     if (parent === dir) throw new BuildError('Could not find the planktos-web package folder; reinstall planktos-web.')
     dir = parent
   }
   return dir
+}
+
+function isOurPackage (path: string): boolean {
+  try {
+    return existsSync(path) && JSON.parse(readFileSync(path, 'utf8')).name === 'planktos-web'
+  } catch {
+    return false
+  }
 }
 
 /** Reads dist/runtime/{install,sw,downloader}.js. */

@@ -20,6 +20,22 @@ export interface WalkResult { files: SiteFile[], warnings: string[] }
 export const STAGING_DIR = '.planktos-staging'
 const OWN = new Set([PLANKTOS_DIR.slice(0, -1), WORKER_FILE, STAGING_DIR])
 
+/** Throws a BuildError unless `root` is an existing folder. */
+export async function assertFolder (root: string): Promise<void> {
+  let rootInfo
+  try {
+    rootInfo = await stat(root)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new BuildError(`The output folder "${root}" does not exist; build your site first, or pass the folder your generator writes to.`)
+    }
+    throw BuildError.io(err, root, 'read')
+  }
+  if (!rootInfo.isDirectory()) {
+    throw new BuildError(`"${root}" is a file, not a folder; pass the folder your generator writes the site to (such as dist/ or _site/).`)
+  }
+}
+
 /** Walks `root` (following symlinks once, refusing loops), keeping files matched by include and not by exclude. */
 export async function walk (root: string, include: string[], exclude: string[]): Promise<WalkResult> {
   const isIncluded = picomatch(include, { dot: true })
@@ -69,18 +85,6 @@ export async function walk (root: string, include: string[], exclude: string[]):
     ancestors.delete(real)
   }
 
-  let rootInfo
-  try {
-    rootInfo = await stat(root)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new BuildError(`The output folder "${root}" does not exist; build your site first, or pass the folder your generator writes to.`)
-    }
-    throw BuildError.io(err, root, 'read')
-  }
-  if (!rootInfo.isDirectory()) {
-    throw new BuildError(`"${root}" is a file, not a folder; pass the folder your generator writes the site to (such as dist/ or _site/).`)
-  }
   await visit(root, '')
   files.sort((a, b) => comparePaths(a.path, b.path))
   return { files, warnings }
