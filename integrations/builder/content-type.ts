@@ -1,12 +1,11 @@
-// The Content-Type a static host sends for a file, by extension: recorded in the manifest, and sent by `planktos serve`.
+// The Content-Type a static host sends for a file, by extension: recorded in the manifest, and sent by `planktos serve`,
+// so the worker's answers and the origin's agree.
 import { lookup } from 'mrmime'
 
-const TEXT = /^(text\/|application\/(javascript|json|xml|manifest\+json|ld\+json)|image\/svg\+xml)/
-
-/** Content-Type for `path`, with `charset=utf-8` on text types (what sirv and most static hosts send). */
+/** Content-Type for `path`, with `charset=utf-8` on text types (what sirv, send and most static hosts send). */
 export function contentType (path: string): string {
   const name = path.slice(path.lastIndexOf('/') + 1)
-  if (name.endsWith('.torrent')) return 'application/x-bittorrent'
-  const type = lookup(name) ?? 'application/octet-stream'
-  return TEXT.test(type) ? `${type}; charset=utf-8` : type
+  // mrmime lacks .torrent; the rest of the web's common types it has (js and mjs as text/javascript, wasm, webmanifest).
+  const type = name.toLowerCase().endsWith('.torrent') ? 'application/x-bittorrent' : lookup(name) ?? 'application/octet-stream'
+  return type.startsWith('text/') ? `${type}; charset=utf-8` : type
 }
