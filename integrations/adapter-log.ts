@@ -1,0 +1,11 @@
+// The words the adapters log after a build, the same for every host; each host's own logger prints them.
+import type { BuildResult } from './builder/index.ts'
+import { formatBytes, formatMs } from './cli/format.ts'
+
+/** The one line a build logs: what was packed, and what planktos added. */
+export function summaryLine (result: BuildResult): string {
+  const s = result.stats
+  if (!result.manifest) return `kill-switch worker written; visitors' browsers will remove planktos on their next visit (${formatMs(s.ms)})`
+  return `${s.files} files (${formatBytes(s.bytes)}) in ${s.shards} shard${s.shards === 1 ? '' : 's'}, ` +
+    `${s.injected} of ${s.pages} pages tagged, +${formatBytes(s.overheadBytes)} of planktos files, in ${formatMs(s.ms)}`
+}

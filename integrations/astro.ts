@@ -1,0 +1,78 @@
+// planktos-web/astro: the Astro integration. Turns Astro's config into builder options, runs the shared
+// builder once every other integration is done with the output, and logs through Astro's logger.
+import { access } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import type { AstroConfig, AstroIntegration } from 'astro'
+import { summaryLine } from './adapter-log.ts'
+import { build } from './builder/index.ts'
+import { normalizeOptions, type NormalizedOptions, type Options } from './options.ts'
+
+export type { Options } from './options.ts'
+
+const NAME = 'planktos-web'
+// Pagefind's script asks for its entry file with `?ts=<now>` to skip the HTTP cache.
+const PAGEFIND_ENTRY = 'pagefind/pagefind-entry.json'
+const PAGEFIND_CACHE_PARAM = 'ts'
+
+/** `integrations: [planktos(options)]`: the CLI's options, less `base`, which is Astro's own. */
+export default function planktos (options: Options = {}): AstroIntegration {
+  // Checked here, so a bad option stops `astro build` and `astro dev` alike, with its name in the message.
+  const own = normalizeOptions(options, { adapter: 'astro' })
+  let normalized = own
+  let routeWarning: string | null = null
+
+  // Astro runs a hook in the order of `integrations`, and Starlight (Pagefind), sitemap and adapters write
+  // or move files in their own astro:build:done. So the build runs from a second integration, appended
+  // once the list is final: it sees the output as it will be deployed, wherever the user listed planktos.
+  // (Moving planktos itself within the list during astro:config:setup upsets Astro's loop over it: in
+  // Astro 7.3 that dropped the next integration and ran planktos twice.)
+  const packer: AstroIntegration = {
+    name: NAME,
+    hooks: {
+      'astro:build:done': async ({ dir, logger }) => {
+        const result = await build(fileURLToPath(dir), {}, { normalized: await withPagefind(normalized, dir) })
+        for (const warning of [routeWarning, ...result.warnings]) if (warning) logger.warn(warning)
+        logger.info(summaryLine(result))
+      }
+    }
+  }
+
+  return {
+    name: NAME,
+    hooks: {
+      'astro:config:done': ({ config }) => {
+        normalized = fromAstroConfig(own, config)
+        routeWarning = unservedRoutes(config)
+        if (!config.integrations.includes(packer)) config.integrations.push(packer)
+      }
+    }
+  }
+}
+
+/** The builder's options for this project: the user's, with `base` from Astro and `site` from Astro unless given. */
+export function fromAstroConfig (own: NormalizedOptions, config: Pick<AstroConfig, 'base' | 'site'>): NormalizedOptions {
+  return {
+    ...own,
+    base: normalizeOptions({ base: config.base }).base,
+    site: own.site ?? (config.site ? normalizeOptions({ site: config.site }).site : null)
+  }
+}
+
+/** Why some page URLs will go to the origin rather than to peers under this config; null when none will. */
+export function unservedRoutes (config: { build: Pick<AstroConfig['build'], 'format'>, trailingSlash: AstroConfig['trailingSlash'] }): string | null {
+  const why = 'which planktos leaves to the origin: its manifest maps only folder URLs (about/ to about/index.html) for now.'
+  if (config.build.format !== 'directory') return `build.format "${config.build.format}" writes pages such as about.html that browsers ask for as /about, ${why}`
+  if (config.trailingSlash === 'never') return `trailingSlash "never" makes browsers ask for pages as /about, ${why}`
+  return null
+}
+
+/** Adds Pagefind's cache-busting parameter to the ignored ones when the output has a Pagefind index. */
+async function withPagefind (options: NormalizedOptions, dir: URL): Promise<NormalizedOptions> {
+  if (options.ignoreSearchParams.includes(PAGEFIND_CACHE_PARAM)) return options
+  try {
+    await access(new URL(PAGEFIND_ENTRY, dir))
+  } catch {
+    return options
+  }
+  return { ...options, ignoreSearchParams: [...options.ignoreSearchParams, PAGEFIND_CACHE_PARAM] }
+}
