@@ -1,0 +1,95 @@
+// Every message between the pages and the worker: one discriminated union, so the compiler checks both ends.
+// Replies travel on a MessagePort sent with the request (Workbox's pattern); every wait for one has a timeout.
+
+/** Counters by source of the bytes a response carried. */
+export interface BySource {
+  store: number
+  peers: number
+  origin: number
+}
+
+/** What the worker has done since it started (it may be restarted by the browser at any time). */
+export interface WorkerStats {
+  /** Site-file responses the worker gave, by where their bytes came from. */
+  responses: BySource
+  /** Bytes of those responses, by source. */
+  bytes: BySource
+  /** Requests left to the network untouched (not site files, or not GET). */
+  passed: number
+  /** Files whose bytes did not match the manifest's SHA-256 (store, origin or a page's answer). */
+  verifyFailures: number
+  /** Files the worker stored after verifying them. */
+  stored: number
+}
+
+/** What a page's downloader has done since it started. */
+export interface DownloaderStats {
+  /** Connected peers (web seed excluded), summed over torrents. */
+  peers: number
+  /** Torrents joined. */
+  torrents: number
+  /** Bytes received from peers, counted at the wire. */
+  fromPeers: number
+  /** Bytes the web seed fetched from the origin. */
+  fromOrigin: number
+  /** Bytes sent to peers. */
+  uploaded: number
+  /** Pieces or files that failed verification. */
+  verifyFailures: number
+}
+
+/** A site file as the downloader needs to find and check it. */
+export interface FileRef {
+  path: string
+  sha256: string
+  size: number
+  /** The shard (torrent) holding it. */
+  infoHash: string
+}
+
+export type Message =
+  // page -> worker
+  /** This page's install script listens for peer requests (it starts the downloader on the first one). */
+  | { type: 'hello' }
+  /** This page runs the downloader; sent on start and whenever its peer count changes. */
+  | { type: 'downloader', peers: number, settled: boolean }
+  /** A page loaded before the worker controlled it lists what it fetched, so the worker can store those files. */
+  | { type: 'seen', urls: string[] }
+  /** Asks for the worker's counters; the reply is `stats` on the port sent along. */
+  | { type: 'stats-request' }
+  // worker -> page
+  | { type: 'stats', stats: WorkerStats }
+  /**
+   * Asks a page to get a file from peers; the exchange continues on the port sent along. For a navigation,
+   * `deps` are the new page's subresources: fetched and stored too before the answer, so they are in the
+   * store when the new page asks for them (the asking page is gone by then).
+   */
+  | { type: 'peer-request', file: FileRef, deps: FileRef[] }
+  /** The worker stored these files (from the origin): a downloader may now seed them. */
+  | { type: 'stored', sha256: string[] }
+  // on a peer-request's port, page -> worker
+  /** Verified bytes of the file so far; keeps the worker from hedging to the origin. */
+  | { type: 'progress', bytes: number }
+  /** Peers cannot supply the file (no peers, no torrent, cancelled): the worker uses the origin. */
+  | { type: 'miss', reason: string }
+  /** The whole file is verified and stored; the worker pulls it. */
+  | { type: 'ready', size: number }
+  /** Bytes of the file in order, sent one per `pull`; `last` ends the file. */
+  | { type: 'chunk', bytes: ArrayBuffer, last: boolean }
+  // on a peer-request's port, worker -> page
+  | { type: 'pull' }
+  /** The worker no longer needs the file (the origin won the race, or the page went away). */
+  | { type: 'cancel' }
+
+export type MessageType = Message['type']
+export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>
+
+const TYPES: ReadonlySet<string> = new Set<MessageType>([
+  'hello', 'downloader', 'seen', 'stats-request', 'stats', 'peer-request', 'stored',
+  'progress', 'miss', 'ready', 'chunk', 'pull', 'cancel'
+])
+
+/** Whether `data` looks like one of our messages (other scripts may post to the same targets). */
+export function isMessage (data: unknown): data is Message {
+  return typeof data === 'object' && data !== null && TYPES.has((data as { type?: unknown }).type as string)
+}
