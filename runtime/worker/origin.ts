@@ -1,0 +1,68 @@
+// Site files from the origin: verified against the manifest, then stored so the visitor seeds them without
+// fetching them again. Bytes that do not match (a deploy happened mid-visit) still reach the page, unstored.
+import { sha256 } from '../shared/hash.ts'
+import type { FileEntry } from '../shared/manifest.ts'
+import { fileUrl } from '../shared/urls.ts'
+import { broadcast } from './pages.ts'
+import { fileResponse } from './respond.ts'
+import { config } from './scope.ts'
+import { currentManifest, refreshManifest } from './site.ts'
+import { stats } from './stats.ts'
+import { store } from './storage.ts'
+
+export interface OriginAnswer {
+  response: Response
+  /** Bytes of a verified 200 response (undefined when the response is passed through as the origin sent it). */
+  bytes?: Uint8Array
+  /** Settles once the bytes are stored (or storing failed): hand it to `waitUntil`. */
+  stored: Promise<void>
+}
+
+/**
+ * Fetches a site file from the origin (or the HTTP cache, with `cache: 'force-cache'`). `url` is the URL the
+ * page asked for, so the HTTP cache entries are those the site has without planktos (`about/`, not
+ * `about/index.html`). Rejects on network errors.
+ */
+export async function fromOrigin (entry: FileEntry, url = fileUrl(config.base, entry.path), signal?: AbortSignal, cache: RequestCache = 'default'): Promise<OriginAnswer> {
+  const res = await fetch(url, { signal, cache, credentials: 'same-origin' })
+  // Errors are the origin's business: the page gets them as they are. A followed redirect is handed on as a
+  // redirect, since a navigation refuses a response that was redirected behind its back.
+  if (res.redirected) return { response: Response.redirect(res.url, 302), stored: Promise.resolve() }
+  if (res.status !== 200) return { response: res, stored: Promise.resolve() }
+  const bytes = new Uint8Array(await res.arrayBuffer())
+  if (bytes.length === entry.size && await sha256(bytes) === entry.sha256) {
+    return { response: fileResponse(entry, bytes, 'origin'), bytes, stored: keep(entry, bytes) }
+  }
+  stats.verifyFailures++
+  // The origin serves another deploy than our manifest: learn about it, and do not store what we cannot check.
+  void refreshManifest()
+  // The body is decoded already: headers describing the encoded transfer no longer apply.
+  const headers = new Headers(res.headers)
+  headers.delete('Content-Encoding')
+  headers.delete('Content-Length')
+  const response = new Response(bytes, { status: res.status, statusText: res.statusText, headers })
+  return { response, stored: Promise.resolve() }
+}
+
+/** Stores verified bytes within the storage budget and tells the downloaders they can seed them. */
+async function keep (entry: FileEntry, bytes: Uint8Array): Promise<void> {
+  const db = await store()
+  if (!db) return
+  const budget = currentManifest()?.settings.maxStorage ?? Infinity
+  if (entry.size > budget) return
+  const keepThis = new Set([entry.sha256])
+  try {
+    await db.evict(budget - entry.size, keepThis)
+    await db.putFile(entry.sha256, bytes)
+  } catch {
+    // Most likely the browser's quota, which may be far below maxStorage: make room once, then give up quietly.
+    try {
+      await db.evict(Math.floor(budget / 2), keepThis)
+      await db.putFile(entry.sha256, bytes)
+    } catch {
+      return
+    }
+  }
+  stats.stored++
+  await broadcast({ type: 'stored', sha256: [entry.sha256] })
+}

@@ -1,0 +1,66 @@
+// The service worker's global scope and its configuration. Runs in the worker only.
+// TypeScript's `webworker` library cannot be combined with `dom` in one program, so the few service-worker
+// types the runtime uses are declared here, as the platform defines them.
+
+export interface ExtendableEvent extends Event {
+  waitUntil (promise: Promise<unknown>): void
+}
+
+export interface FetchEvent extends ExtendableEvent {
+  readonly request: Request
+  /** The page that made the request; empty for navigations. */
+  readonly clientId: string
+  /** The page a navigation will create. */
+  readonly resultingClientId: string
+  respondWith (response: Response | Promise<Response>): void
+}
+
+export interface WorkerClient {
+  readonly id: string
+  readonly url: string
+  readonly type: 'window' | 'worker' | 'sharedworker'
+  postMessage (message: unknown, transfer?: Transferable[]): void
+}
+
+export interface ExtendableMessageEvent extends ExtendableEvent {
+  readonly data: unknown
+  readonly source: WorkerClient | ServiceWorker | MessagePort | null
+  readonly ports: readonly MessagePort[]
+}
+
+export interface Clients {
+  get (id: string): Promise<WorkerClient | undefined>
+  matchAll (options?: { includeUncontrolled?: boolean, type?: 'window' | 'worker' | 'sharedworker' | 'all' }): Promise<WorkerClient[]>
+  claim (): Promise<void>
+}
+
+export interface WorkerScope {
+  readonly clients: Clients
+  readonly registration: ServiceWorkerRegistration
+  readonly location: Location
+  skipWaiting (): Promise<void>
+  addEventListener (type: 'install' | 'activate', listener: (event: ExtendableEvent) => void): void
+  addEventListener (type: 'fetch', listener: (event: FetchEvent) => void): void
+  addEventListener (type: 'message', listener: (event: ExtendableMessageEvent) => void): void
+  /** The first line of the deployed worker, written by the builder. */
+  PLANKTOS_CONFIG?: Partial<WorkerConfig>
+}
+
+/** What the builder tells the worker on its first line: it changes with every deploy. */
+export interface WorkerConfig {
+  buildId: string
+  /** URL path of the site, with a leading and trailing slash. */
+  base: string
+  /** This build only removes planktos from visitors. */
+  killSwitch: boolean
+}
+
+export const scope = globalThis as unknown as WorkerScope
+
+/** The configuration; without the builder's first line (a bare dist/runtime/sw.js), the scope gives the base. */
+export const config: WorkerConfig = {
+  buildId: '',
+  base: new URL(scope.registration?.scope ?? '/', scope.location.href).pathname,
+  killSwitch: false,
+  ...scope.PLANKTOS_CONFIG
+}
