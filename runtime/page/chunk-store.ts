@@ -1,0 +1,72 @@
+// WebTorrent's chunk store over the shared store (runs in the page): pieces are cut at file boundaries and
+// kept per file (by SHA-256), so the worker reads what peers brought, and the downloader seeds what the
+// worker fetched, with one copy of the bytes.
+import type { ChunkStore, ChunkStoreConstructor } from 'webtorrent/dist/webtorrent.min.js'
+import { spans } from '../shared/layout.ts'
+import type { ShardPart } from '../shared/manifest.ts'
+import type { Store } from '../shared/store.ts'
+
+/** Pieces kept in memory when the store refuses them (quota), so a transfer can finish; beyond this, dropped. */
+const MEMORY_PIECES = 64
+
+type GetOptions = { offset?: number, length?: number }
+type GetCallback = (err: Error | null, buf?: Uint8Array) => void
+
+/** A chunk store class for one shard (WebTorrent constructs it with the piece length). */
+export function chunkStoreFor (store: Store, part: ShardPart): ChunkStoreConstructor {
+  const total = part.files.reduce((sum, f) => sum + f.size, 0)
+
+  return class SharedChunkStore implements ChunkStore {
+    readonly chunkLength: number
+    readonly #memory = new Map<number, Uint8Array>()
+
+    constructor (chunkLength: number) {
+      this.chunkLength = chunkLength
+    }
+
+    put (index: number, buf: Uint8Array, cb: (err: Error | null) => void = () => {}): void {
+      const start = index * this.chunkLength
+      const writes = spans(part.files, start, start + buf.length).map(s => {
+        const file = part.files[s.file]!
+        return store.putSegment(file.sha256, file.size, s.start, buf.subarray(s.at, s.at + s.end - s.start))
+      })
+      Promise.all(writes).then(() => cb(null), () => {
+        // Failing the put would make WebTorrent destroy the whole torrent: keep the piece in memory instead.
+        if (this.#memory.size < MEMORY_PIECES) this.#memory.set(index, buf)
+        cb(null)
+      })
+    }
+
+    get (index: number, opts: GetOptions | null | GetCallback, cb?: GetCallback): void {
+      // abstract-chunk-store allows get(index, cb); WebTorrent's cache layer calls it that way.
+      if (typeof opts === 'function') return this.get(index, null, opts)
+      const done = cb ?? (() => {})
+      const pieceStart = index * this.chunkLength
+      const pieceLength = Math.min(this.chunkLength, total - pieceStart)
+      const offset = opts?.offset ?? 0
+      const length = opts?.length ?? pieceLength - offset
+      const held = this.#memory.get(index)
+      if (held) return queueMicrotask(() => done(null, held.subarray(offset, offset + length)))
+      const start = pieceStart + offset
+      const parts = spans(part.files, start, start + length)
+      Promise.all(parts.map(s => store.read(part.files[s.file]!.sha256, s.start, s.end))).then(pieces => {
+        const out = new Uint8Array(length)
+        for (let i = 0; i < parts.length; i++) {
+          const bytes = pieces[i]
+          if (!bytes) return done(new Error(`piece ${index} is not stored`))
+          out.set(bytes, parts[i]!.at)
+        }
+        done(null, out)
+      }, (err: Error) => done(err))
+    }
+
+    close (cb: (err: Error | null) => void = () => {}): void {
+      queueMicrotask(() => cb(null))
+    }
+
+    // The bytes belong to the site's store, not to this torrent: a torrent going away must not delete them.
+    destroy (cb: (err: Error | null) => void = () => {}): void {
+      queueMicrotask(() => cb(null))
+    }
+  }
+}

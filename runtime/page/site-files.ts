@@ -1,0 +1,44 @@
+// planktos' own files as the downloader needs them (runs in the page): the manifest, shard parts and
+// torrents, from the origin when it answers and otherwise from the copies in the store, so a visitor can
+// keep seeding while the origin is down. Torrents and parts are named by their content, so old copies are right.
+import { MANIFEST_FILE, MANIFEST_VERSION, type Manifest, type ShardPart, type ShardRef } from '../shared/manifest.ts'
+import type { Store } from '../shared/store.ts'
+
+async function fromOrigin (url: string, cache: RequestCache): Promise<Response | undefined> {
+  try {
+    const res = await fetch(url, { cache })
+    return res.ok ? res : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The site's manifest (the origin's, else the copy the worker stored). */
+export async function loadManifest (base: string, store: Store): Promise<Manifest | undefined> {
+  const res = await fromOrigin(base + MANIFEST_FILE, 'no-cache')
+  const manifest = (await res?.json().catch(() => undefined) ?? await store.getMeta<Manifest>('manifest')) as Manifest | undefined
+  return manifest?.version === MANIFEST_VERSION && manifest.base === base ? manifest : undefined
+}
+
+/** A shard's file list, checked against the infohash the manifest names. */
+export async function loadPart (base: string, shard: ShardRef, store: Store): Promise<ShardPart | undefined> {
+  const key = `part:${shard.part}`
+  let part = await store.getMeta<ShardPart>(key)
+  if (!part) {
+    part = await (await fromOrigin(base + shard.part, 'default'))?.json().catch(() => undefined) as ShardPart | undefined
+    if (part?.infoHash === shard.infoHash) await store.setMeta(key, part).catch(() => {})
+  }
+  return part?.infoHash === shard.infoHash && part.version === MANIFEST_VERSION ? part : undefined
+}
+
+/** A shard's .torrent file (WebTorrent checks its infohash against the manifest's before use). */
+export async function loadTorrent (base: string, shard: ShardRef, store: Store): Promise<Uint8Array | undefined> {
+  const key = `torrent:${shard.infoHash}`
+  let bytes = await store.getMeta<Uint8Array>(key)
+  if (!bytes) {
+    const res = await fromOrigin(base + shard.torrent, 'default')
+    bytes = res && new Uint8Array(await res.arrayBuffer())
+    if (bytes) await store.setMeta(key, bytes).catch(() => {})
+  }
+  return bytes
+}

@@ -1,0 +1,94 @@
+// The part of WebTorrent 3's browser build the downloader uses (the package ships no types). Names with an
+// underscore are internals of lib/torrent.js that have no public equivalent; they are listed so every use of
+// one is visible in one place.
+
+declare module 'webtorrent/dist/webtorrent.min.js' {
+  type Callback<T = void> = (err: Error | null, value?: T) => void
+
+  export interface ChunkStore {
+    readonly chunkLength: number
+    put (index: number, buf: Uint8Array, cb?: Callback): void
+    get (index: number, opts: { offset?: number, length?: number } | null | Callback<Uint8Array>, cb?: Callback<Uint8Array>): void
+    close (cb?: Callback): void
+    destroy (cb?: Callback): void
+  }
+
+  export type ChunkStoreConstructor = new (chunkLength: number, opts: { length: number }) => ChunkStore
+
+  interface Emitter {
+    on (event: string, listener: (...args: any[]) => void): this
+    once (event: string, listener: (...args: any[]) => void): this
+    removeListener (event: string, listener: (...args: any[]) => void): this
+  }
+
+  export interface Wire extends Emitter {
+    readonly type: string
+    readonly destroyed: boolean
+    /** The pieces the remote side says it has. */
+    readonly peerPieces: { get (index: number): boolean }
+    have (index: number): void
+    destroy (): void
+  }
+
+  export interface WebSeedConn {
+    httpRequest (pieceIndex: number, offset: number, length: number, cb: Callback<Uint8Array>): void
+  }
+
+  export interface TorrentFile {
+    readonly path: string
+    readonly length: number
+    readonly offset: number
+  }
+
+  export interface Torrent extends Emitter {
+    readonly infoHash: string
+    readonly ready: boolean
+    readonly destroyed: boolean
+    readonly pieceLength: number
+    readonly length: number
+    readonly files: TorrentFile[]
+    readonly wires: Wire[]
+    readonly bitfield: { get (index: number): boolean }
+    readonly discovery: { tracker?: Emitter } | null
+    select (start: number, end: number, priority?: number): void
+    deselect (start: number, end: number): void
+    critical (start: number, end: number): void
+    addWebSeed (url: string): void
+    destroy (): void
+    /** Internal: connected peers by id; a web seed's id is its URL and `.conn` its connection. */
+    readonly _peers: Map<string, { conn: WebSeedConn }>
+    /** Internal: re-hashes the given pieces from the store and marks the good ones as verified. */
+    _verifyPiecesUsingHash (pieces: number[], cb: (err: Error | null) => void): void
+  }
+
+  export interface TorrentOptions {
+    store?: ChunkStoreConstructor
+    bitfield?: Uint8Array
+    announce?: string[]
+    deselect?: boolean
+    storeCacheSlots?: number
+    strategy?: 'sequential' | 'rarest'
+  }
+
+  export interface ClientOptions {
+    tracker?: false | { rtcConfig?: unknown, announce?: string[] }
+    dht?: boolean
+    lsd?: boolean
+    utPex?: boolean
+    webSeeds?: boolean
+    utp?: boolean
+    natUpnp?: boolean
+    natPmp?: boolean
+  }
+
+  export default class WebTorrent implements Emitter {
+    constructor (opts?: ClientOptions)
+    static readonly WEBRTC_SUPPORT: boolean
+    readonly torrents: Torrent[]
+    add (torrentId: Uint8Array, opts?: TorrentOptions, ontorrent?: (torrent: Torrent) => void): Torrent
+    destroy (cb?: (err: Error | null) => void): void
+    on (event: string, listener: (...args: any[]) => void): this
+    once (event: string, listener: (...args: any[]) => void): this
+    removeListener (event: string, listener: (...args: any[]) => void): this
+  }
+}
