@@ -1,0 +1,78 @@
+// The tag every page loads (runs in the page, as a classic async script, so it never blocks rendering):
+// registers the worker with the site's base as scope, defines `window.planktos`, and starts the downloader
+// when the page is idle or as soon as the worker asks it for peers. It must stay under 1 KB brotli.
+import type { Downloader } from './downloader.ts'
+import type { DownloaderStats, Message, WorkerStats } from './shared/messages.ts'
+
+export interface Planktos {
+  /** Resolves true once the worker controls this page; false where there is no service worker. */
+  ready: Promise<boolean>
+  /** The worker's counters and, if it runs on this page, the downloader's. */
+  stats (): Promise<{ worker?: WorkerStats, downloader?: DownloaderStats }>
+  /** Starts the downloader now instead of when the page is idle. */
+  start (): Promise<void>
+}
+
+const WAIT = 5000
+const sw = navigator.serviceWorker as ServiceWorkerContainer | undefined
+const script = (document.currentScript ?? document.querySelector('script[data-planktos]')) as HTMLScriptElement | null
+// The builder puts this script at <base>planktos/install.js; the base is what precedes that.
+const base = new URL(script?.src ?? '/', location.href).pathname.replace(/planktos\/install\.js$/, '')
+let downloader: Promise<Downloader> | undefined
+
+const load = (): Promise<Downloader> =>
+  (downloader ??= import(base + 'planktos/downloader.js').then((m: typeof import('./downloader.ts')) => m.start(base)))
+
+/** One request to the controlling worker, answered on a MessageChannel, or undefined after WAIT. */
+const ask = (message: Message): Promise<Message | undefined> => new Promise(resolve => {
+  const { port1, port2 } = new MessageChannel()
+  port1.onmessage = e => resolve(e.data as Message)
+  setTimeout(resolve, WAIT)
+  if (sw?.controller) sw.controller.postMessage(message, [port2])
+  else resolve(undefined)
+})
+
+let ready: Promise<boolean> = Promise.resolve(false)
+if (sw) {
+  const firstVisit = !sw.controller
+  ready = new Promise(resolve => {
+    if (sw.controller) resolve(true)
+    sw.addEventListener('controllerchange', () => resolve(true))
+    sw.register(base + 'planktos-sw.js', { scope: base }).catch(() => resolve(false))
+  })
+  sw.addEventListener('message', e => {
+    const m = e.data as Message | null
+    const port = e.ports[0]
+    if (m?.type === 'peer-request' && port) {
+      load().then(d => d.onPeerRequest(m, port), () => port.postMessage({ type: 'miss', reason: 'no downloader' } satisfies Message))
+    }
+    if (m?.type === 'stored') void downloader?.then(d => d.onStored(m.sha256), () => {})
+  })
+  // The worker's messages are held back until the page starts its message queue.
+  sw.startMessages()
+  void ready.then(ok => {
+    if (!ok) return
+    const post = (m: Message): void => sw.controller?.postMessage(m)
+    // Only now may the worker ask this page for peers: earlier messages could have been lost.
+    post({ type: 'hello' })
+    // A page that came from the origin before the worker existed says what it loaded, so those files are
+    // stored (from the HTTP cache) and seeded without being downloaded again.
+    if (firstVisit) post({ type: 'seen', urls: [location.href, ...performance.getEntriesByType('resource').map(e => e.name)] })
+  })
+  const idle = (): void => { (window.requestIdleCallback ?? setTimeout)(() => { load().catch(() => {}) }) }
+  if (document.readyState === 'complete') idle()
+  else addEventListener('load', idle)
+}
+
+const planktos: Planktos = {
+  ready,
+  async stats () {
+    const reply = await ask({ type: 'stats-request' })
+    return {
+      worker: reply?.type === 'stats' ? reply.stats : undefined,
+      downloader: await downloader?.then(d => d.stats(), () => undefined)
+    }
+  },
+  start: () => load().then(() => {})
+}
+;(window as unknown as { planktos: Planktos }).planktos = planktos

@@ -1,0 +1,80 @@
+// Builds the three runtime entries into dist/runtime/ with rollup, and prints each one's size next to its
+// budget. Fails when a budget is exceeded or WebTorrent ends up in the worker.
+// Usage: node scripts/build-runtime.ts
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { brotliCompressSync } from 'node:zlib'
+import { nodeResolve } from '@rollup/plugin-node-resolve'
+import { rollup, type ModuleFormat } from 'rollup'
+import esbuild from 'rollup-plugin-esbuild'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const out = join(root, 'dist', 'runtime')
+const KB = 1024
+
+interface Entry {
+  name: string
+  input: string
+  /** The install script and the worker are classic scripts; the downloader is imported as a module. */
+  format: ModuleFormat
+  /** Brotli bytes allowed for our own code. */
+  budget: number
+}
+
+const entries: Entry[] = [
+  { name: 'install', input: 'runtime/install.ts', format: 'iife', budget: 1 * KB },
+  { name: 'sw', input: 'runtime/sw.ts', format: 'iife', budget: 12 * KB },
+  { name: 'downloader', input: 'runtime/downloader.ts', format: 'es', budget: 15 * KB }
+]
+
+const brotli = (bytes: Uint8Array | string): number => brotliCompressSync(bytes).length
+
+/** Builds one entry; returns its code. */
+async function bundle (entry: Entry): Promise<string> {
+  const build = await rollup({
+    input: join(root, entry.input),
+    plugins: [
+      // Every dependency of the runtime ships ES modules (idb, WebTorrent's browser build): no CommonJS step.
+      nodeResolve({ browser: true }),
+      esbuild({ target: 'es2022', minify: true, legalComments: 'none' })
+    ],
+    onwarn (warning, warn) {
+      // The install script imports the downloader from a URL only known at run time: that is intended.
+      if (warning.code === 'UNRESOLVED_IMPORT' || warning.code === 'CIRCULAR_DEPENDENCY') return
+      warn(warning)
+    }
+  })
+  try {
+    const { output } = await build.generate({ format: entry.format, inlineDynamicImports: true })
+    return output[0].code
+  } finally {
+    await build.close()
+  }
+}
+
+async function main (): Promise<void> {
+  await mkdir(out, { recursive: true })
+  // WebTorrent's own share of the downloader, measured the same way, to hold our part to its budget.
+  const webtorrent = brotli(await readFile(join(root, 'node_modules/webtorrent/dist/webtorrent.min.js')))
+  const rows: string[][] = []
+  const problems: string[] = []
+  for (const entry of entries) {
+    const code = await bundle(entry)
+    await writeFile(join(out, `${entry.name}.js`), code)
+    const size = brotli(code)
+    const ours = entry.name === 'downloader' ? size - webtorrent : size
+    if (ours > entry.budget) problems.push(`${entry.name}.js: ${ours} bytes brotli of our code, budget ${entry.budget}.`)
+    if (entry.name === 'sw' && /webtorrent/i.test(code)) problems.push('sw.js contains WebTorrent; the worker must not import it.')
+    rows.push([`${entry.name}.js`, String(code.length), String(size), entry.name === 'downloader' ? `${ours} + WebTorrent ${webtorrent}` : String(ours), String(entry.budget)])
+  }
+  const header = ['file', 'raw', 'brotli', 'ours (brotli)', 'budget']
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i]!.length)))
+  for (const row of [header, ...rows]) console.log(row.map((c, i) => i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)).join('  '))
+  if (problems.length) {
+    for (const p of problems) console.error(`build-runtime: ${p}`)
+    process.exitCode = 1
+  }
+}
+
+await main()
