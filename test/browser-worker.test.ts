@@ -1,0 +1,183 @@
+// The worker in real browsers, one visitor at a time: install, control, the store -> origin path, offline
+// reloads, and the requests it must leave alone. Each test starts its own origin (a new port is a new
+// origin, so a fresh worker and store) and its own browser context.
+import { createHash } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { Browser, Page } from 'playwright-core'
+import { BROWSERS, controlled, imagesLoaded, installed, launch, pageFetch, stats, visitor, within, type BrowserName } from './helpers/browsers.ts'
+import { blob, buildSite, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
+
+const BLOB = blob(300_000)
+const BLOB_SHA = createHash('sha256').update(BLOB).digest('hex')
+
+let site: TestSite
+
+/** Site files the origin served (planktos' own files, the worker script and favicons left out). */
+function siteRequests (origin: Origin, from = 0): string[] {
+  return origin.log.slice(from)
+    .filter(e => !e.url.startsWith('/planktos/') && e.url !== '/planktos-sw.js' && e.url !== '/favicon.ico')
+    .map(e => `${e.method} ${e.url}`)
+}
+
+/** Polls the worker's counters until `ok` holds (the worker stores files after answering). */
+async function until (page: Page, what: string, ok: (s: Awaited<ReturnType<typeof stats>>) => boolean): Promise<void> {
+  await within((async () => {
+    while (!ok(await stats(page))) await page.waitForTimeout(100)
+  })(), what)
+}
+
+/** A visitor's first page: loaded from the origin, then controlled by the worker. */
+async function firstVisit (browser: Browser, origin: Origin): Promise<Page> {
+  const page = await (await visitor(browser)).newPage()
+  await page.goto(origin.url)
+  await installed(page)
+  await controlled(page)
+  return page
+}
+
+/** SHA-256 of a file fetched through the page (so through the worker), and where it came from. */
+function fetchHash (page: Page, url: string): Promise<{ sha: string, source: string | null }> {
+  return within(page.evaluate(async (url) => {
+    const res = await fetch(url)
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await res.arrayBuffer()))
+    return { sha: [...digest].map(b => b.toString(16).padStart(2, '0')).join(''), source: res.headers.get('X-Planktos-Source') }
+  }, url), `fetch ${url}`)
+}
+
+for (const name of BROWSERS) {
+  const test = suite<{ browser: Browser }>(`${name}: one visitor`)
+  let origin: Origin | undefined
+
+  test.before(async (ctx) => {
+    site ??= await buildSite({}, { 'data/blob.bin': BLOB })
+    ctx.browser = await launch(name as BrowserName)
+  })
+  test.after.each(async () => {
+    await origin?.close()
+    origin = undefined
+  })
+  test.after(async (ctx) => { await ctx.browser?.close() })
+
+  test('a first visit registers the worker and the page works as it does without planktos', async ({ browser }) => {
+    origin = await startOrigin(site)
+    const page = await firstVisit(browser, origin)
+    assert.is(await page.textContent('#title'), 'Planktos test site')
+    assert.ok(await imagesLoaded(page))
+    assert.is(await page.evaluate(() => (window as unknown as { planktos: { ready: Promise<boolean> } }).planktos.ready), true)
+    const worker = (await stats(page)).worker
+    assert.ok(worker, 'the worker answers stats requests')
+    assert.equal(worker!.responses, { store: 0, peers: 0, origin: 0 }, 'nothing controlled the first page')
+  })
+
+  test("the first page's files are stored from the HTTP cache, not downloaded again", async ({ browser }) => {
+    origin = await startOrigin(site)
+    const page = await firstVisit(browser, origin)
+    await until(page, 'the first page\'s files to be stored', s => (s.worker?.stored ?? 0) >= 3)
+    const twice = siteRequests(origin).filter((r, i, all) => all.indexOf(r) !== i)
+    assert.equal(twice, [], 'no site file was requested twice')
+    const css = await pageFetch(page, origin.url + 'style.css')
+    assert.is(css.source, 'store')
+  })
+
+  test('once the worker controls the page, other pages load through it and then from the store', async ({ browser }) => {
+    origin = await startOrigin(site)
+    const page = await firstVisit(browser, origin)
+    const about = await page.goto(origin.url + 'about/')
+    assert.is(about?.headers()['x-planktos-source'], 'origin', 'the worker fetched the new page from the origin')
+    assert.is(await page.textContent('#title'), 'About this site')
+    assert.ok(await imagesLoaded(page))
+    await until(page, 'the new page to be stored', s => (s.worker?.stored ?? 0) >= 5)
+    const before = origin.log.length
+    const again = await page.reload()
+    assert.is(again?.headers()['x-planktos-source'], 'store')
+    assert.ok(await imagesLoaded(page))
+    assert.equal(siteRequests(origin, before), [], 'the reload asked the origin for no site file')
+    const worker = (await stats(page)).worker!
+    assert.ok(worker.responses.store >= 3, `store responses: ${worker.responses.store}`)
+    assert.is(worker.verifyFailures, 0)
+  })
+
+  test('a multi-piece binary file arrives intact from the origin, then from the store', async ({ browser }) => {
+    origin = await startOrigin(site)
+    const page = await firstVisit(browser, origin)
+    assert.equal(await fetchHash(page, origin.url + 'data/blob.bin'), { sha: BLOB_SHA, source: 'origin' })
+    await until(page, 'the file to be stored', s => (s.worker?.stored ?? 0) >= 4)
+    assert.equal(await fetchHash(page, origin.url + 'data/blob.bin'), { sha: BLOB_SHA, source: 'store' })
+  })
+
+  test('with the origin down, visited pages reload from the store and nothing hangs', async ({ browser }) => {
+    origin = await startOrigin(site)
+    const page = await firstVisit(browser, origin)
+    await page.goto(origin.url + 'about/')
+    await until(page, 'both pages to be stored', s => (s.worker?.stored ?? 0) >= 5)
+    await origin.close()
+    for (const path of ['about/', '']) {
+      await page.goto(origin.url + path)
+      assert.ok((await page.textContent('#title'))?.length, `${path || 'home'} has its title`)
+      assert.ok(await imagesLoaded(page), `${path || 'home'} has its images`)
+    }
+    // Never visited, so not stored, and no origin: the request must fail, not hang.
+    const failed = await page.evaluate(url => fetch(url).then(() => false, () => true), origin.url + 'notes/a.txt')
+    assert.ok(failed)
+  })
+
+  test('origin bytes that do not match the manifest reach the page unstored, and the manifest is re-read', async ({ browser }) => {
+    const changed = await buildSite()
+    const own = await startOrigin(changed)
+    try {
+      const page = await firstVisit(browser, own)
+      // A deploy happens mid-visit: the file changes, the visitor's manifest does not.
+      await writeFile(join(changed.dir, 'notes', 'a.txt'), 'new deploy\n')
+      const manifestReads = own.requests('planktos/manifest.json').length
+      const first = await pageFetch(page, own.url + 'notes/a.txt')
+      assert.equal([first.status, first.text], [200, 'new deploy\n'], 'the page gets what the origin sent')
+      const s = (await stats(page)).worker!
+      assert.is(s.verifyFailures, 1)
+      await within((async () => {
+        while (own.requests('planktos/manifest.json').length === manifestReads) await page.waitForTimeout(50)
+      })(), 'the worker to re-read the manifest')
+      const second = await pageFetch(page, own.url + 'notes/a.txt')
+      assert.is(second.text, 'new deploy\n', 'nothing stale was stored')
+    } finally {
+      await own.close()
+      await changed.remove()
+    }
+  })
+
+  test('unknown query strings, other methods and other origins go to the network untouched', async ({ browser }) => {
+    origin = await startOrigin(site)
+    const other = await startOrigin(site)
+    try {
+      const page = await firstVisit(browser, origin)
+      const passedBefore = (await stats(page)).worker!.passed
+
+      const query = await pageFetch(page, origin.url + 'notes/a.txt?v=2')
+      assert.equal([query.status, query.source, query.text], [200, null, 'plain text a\n'])
+      assert.ok(origin.log.some(e => e.url === '/notes/a.txt?v=2'), 'the origin saw the query string')
+
+      const ignored = await pageFetch(page, origin.url + 'notes/a.txt?utm_source=test')
+      assert.is(ignored.source, 'origin', 'an ignored parameter still reaches the worker')
+
+      const post = await pageFetch(page, origin.url, { method: 'POST' })
+      assert.is(post.status, 405, "the origin's own answer")
+      assert.ok(origin.log.some(e => e.method === 'POST'))
+
+      const cross = await pageFetch(page, other.url + 'notes/a.txt', { mode: 'no-cors' })
+      assert.is(cross.source, null)
+      assert.ok(other.log.some(e => e.url === '/notes/a.txt'), 'the other origin got the request')
+
+      const worker = (await stats(page)).worker!
+      assert.ok(worker.passed >= passedBefore + 1, 'the query-string request was counted as passed through')
+    } finally {
+      await other.close()
+    }
+  })
+
+  test.run()
+}
+
+// uvu runs the suites queued above; the built site is removed at exit.
+process.once('beforeExit', () => { void site?.remove() })

@@ -1,0 +1,80 @@
+// Real browsers for the runtime tests: Debian's Chromium and Firefox ESR driven by playwright-core, each
+// launched with a fresh profile; every visitor is its own browser context. Timeouts here only detect hangs.
+import { chromium, firefox, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { DownloaderStats, WorkerStats } from '../../runtime/shared/messages.ts'
+
+export type BrowserName = 'chromium' | 'firefox'
+export const BROWSERS: readonly BrowserName[] = ['chromium', 'firefox']
+
+/** Generous: long enough for a slow machine, short enough that a hang fails the test instead of the run. */
+export const HANG = 30_000
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu']
+
+/** Launches one browser with a fresh profile. */
+export function launch (name: BrowserName): Promise<Browser> {
+  if (name === 'chromium') return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: HANG })
+  return firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr', timeout: HANG })
+}
+
+/** A new visitor: an empty context (no worker, no storage, no cache). */
+export async function visitor (browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext()
+  context.setDefaultTimeout(HANG)
+  context.setDefaultNavigationTimeout(HANG)
+  return context
+}
+
+/** Rejects with `what` when `promise` takes longer than `ms`. */
+export function within<T> (promise: Promise<T>, what: string, ms = HANG): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`hang: ${what} (no result after ${ms} ms)`)), ms) })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/** Waits until a service worker controls `page` (the `controllerchange` event, or already so). */
+export function controlled (page: Page): Promise<void> {
+  return within(page.evaluate((ms) => new Promise<void>((resolve, reject) => {
+    const sw = navigator.serviceWorker
+    if (!sw) return reject(new Error('no navigator.serviceWorker on this page'))
+    if (sw.controller) return resolve()
+    sw.addEventListener('controllerchange', () => resolve())
+    setTimeout(() => reject(new Error('no controllerchange')), ms)
+  }), HANG - 1000), 'the worker to control the page')
+}
+
+export interface PageStats {
+  worker?: WorkerStats
+  downloader?: DownloaderStats
+}
+
+/** The counters `window.planktos.stats()` reports on `page`. */
+export function stats (page: Page): Promise<PageStats> {
+  return within(page.evaluate(async () => {
+    const p = (window as unknown as { planktos?: { stats (): Promise<PageStats> } }).planktos
+    if (!p) throw new Error('window.planktos is not defined: install.js did not run')
+    return p.stats()
+  }), 'planktos.stats()')
+}
+
+/** Waits for install.js to define window.planktos (it is loaded async). */
+export function installed (page: Page): Promise<void> {
+  return within(page.waitForFunction(() => 'planktos' in window, undefined, { timeout: HANG - 1000 }).then(() => {}), 'install.js to run')
+}
+
+/** Fetches `url` from inside `page` and reports what came back. */
+export function pageFetch (page: Page, url: string, init: { method?: string, mode?: RequestMode } = {}): Promise<{ status: number, source: string | null, text: string }> {
+  return within(page.evaluate(async ([url, init]) => {
+    const res = await fetch(url, init)
+    return { status: res.status, source: res.headers.get('X-Planktos-Source'), text: res.type === 'opaque' ? '' : await res.text() }
+  }, [url, init] as const), `fetch ${url}`)
+}
+
+/** Whether every <img> on the page has loaded with a size (a broken image has naturalWidth 0). */
+export function imagesLoaded (page: Page): Promise<boolean> {
+  return within(page.evaluate(async () => {
+    const images = [...document.images]
+    await Promise.all(images.map(img => img.complete ? undefined : new Promise(resolve => { img.onload = img.onerror = resolve })))
+    return images.length > 0 && images.every(img => img.naturalWidth > 0)
+  }), 'images to load')
+}
