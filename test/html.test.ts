@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { findCssReferences } from '../integrations/builder/css.ts'
-import { findServiceWorkerRegistration, findSubresources, injectInstallTag } from '../integrations/builder/html.ts'
+import { findCssReferences, mayReferenceFiles } from '../integrations/builder/css.ts'
+import { analyzePage, findServiceWorkerRegistration, findSubresources, injectInstallTag } from '../integrations/builder/html.ts'
 import { resolveSitePath } from '../integrations/builder/urls.ts'
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/html/${name}`, import.meta.url), 'utf8')
@@ -346,4 +346,76 @@ css('lists the files of a minified Astro stylesheet', () => {
   ])
 })
 
+css('rules out only sheets that name no URL, however the name is spelled', () => {
+  const may = (sheet: string) => mayReferenceFiles(Buffer.from(sheet))
+  for (const sheet of ['a{b:url(x.png)}', 'a{b:URL( "x.png" )}', 'a{b:u\\72 l(x.png)}', 'a{b:\\75rl(x.png)}', 'a{b:image-set("x.png" 1x)}', 'a{b:-WEBKIT-IMAGE-SET("x.png" 1x)}', '@IMPORT "x.css";', '@\\69mport "x.css";']) {
+    assert.ok(may(sheet), sheet)
+    assert.ok(findCssReferences(sheet, 'site.css').length > 0, sheet)
+  }
+  for (const sheet of ['body{color:red}', '.i:before{content:"\\f101"}', '@media (min-width:40em){a{b:c}}', 'a{b:url (x.png)}', '']) {
+    assert.not.ok(may(sheet), sheet)
+  }
+  assert.ok(mayReferenceFiles(Buffer.from(fixture('about.CQ8dBRbd.css'))))
+})
+
 css.run()
+
+const analyze = suite('analyzePage')
+
+// The three questions asked separately, each parsing the page on its own.
+function separately (html: string, pagePath: string, base: string, src: string | null) {
+  const placed = src === null ? { html, changed: false } : injectInstallTag(html, src)
+  return { ...placed, subresources: findSubresources(html, pagePath, base), registersWorker: findServiceWorkerRegistration(html) }
+}
+
+analyze('answers all three questions about a page from one reading of it', () => {
+  const page = '<!doctype html><html><head><meta charset="utf-8"><base href="/blog/"><link rel="stylesheet" href="s.css"><style>.a{background:url(bg.png)}</style></head><body><noscript><img src="no.png"></noscript><img src="a.png" srcset="a@2x.png 2x"><script>navigator.serviceWorker.register("/sw.js")</script></body></html>'
+  assert.equal(analyzePage(page, 'index.html', '/', SRC), {
+    html: page.replace('<meta charset="utf-8">', `<meta charset="utf-8">${TAG}`),
+    changed: true,
+    subresources: ['blog/s.css', 'blog/bg.png', 'blog/a.png', 'blog/a@2x.png'],
+    registersWorker: true,
+  })
+})
+
+analyze('leaves the page as it is when there is no install tag to add', () => {
+  const page = '<!doctype html><head><title>Hi</title></head><img src="a.png">'
+  assert.equal(analyzePage(page, 'index.html', '/', null), { html: page, changed: false, subresources: ['a.png'], registersWorker: false })
+})
+
+analyze('finds a registration in inline SVG, where a script\'s character references are decoded', () => {
+  const page = '<!doctype html><svg><script>navigator.serviceWork&#101;r.register("/sw.js")</script></svg>'
+  assert.ok(analyzePage(page, 'index.html', '/', SRC).registersWorker)
+  assert.ok(findServiceWorkerRegistration(page))
+})
+
+analyze('agrees with the separate functions on the built Astro page', () => {
+  const page = fixture('astro-post.html')
+  for (const src of ['/docs/planktos/install.js', null]) {
+    assert.equal(analyzePage(page, 'blog/first-post/index.html', '/docs/', src), separately(page, 'blog/first-post/index.html', '/docs/', src))
+  }
+})
+
+analyze('agrees with the separate functions on pages that are easy to get wrong', () => {
+  const pages = [
+    '',
+    'plain text that mentions navigator.serviceWorker.register("/sw.js")',
+    '\ufeff<p>Hi <img src="a.png"></p>',
+    `<!DOCTYPE HTML><HTML><HEAD><META CHARSET="UTF-8">${TAG}<TITLE>Hi</TITLE></HEAD><BODY><IMG SRC="A.PNG"></BODY></HTML>`,
+    `<head>${TAG}<title>Hi</title></head><body><script src="/x.js" data-planktos async></script><script src="/app.js"></script></body>`,
+    `<head><!-- ${TAG} <img src="c.png"> --></head><body><script>const s = "<head><img src=d.png>"</script></body>`,
+    '<!doctype html><html><script>navigator.serviceWorker?.register ("/sw.js")</script><body><p>Hi</p></body></html>',
+    '<!doctype html><pre><code>navigator.serviceWorker.register("/sw.js")</code></pre><script type="application/ld+json">{"a":"navigator.serviceWorker.register("}</script>',
+    '<base href="https://cdn.example/"><img src="a.png"><script>navigator.serviceWorker.register("/sw.js")</script>',
+    '<head><noscript><link rel="stylesheet" href="n.css"><style>.x{background:url(n.png)}</style></noscript><style>.y{background:url(y.png)}</style></head><div style="background:url(&quot;d.png&quot;)"></div>',
+    '<svg><image href="a.png"/><use xlink:href="sprite.svg#i"/><script>navigator.serviceWork&#101;r.register("/sw.js")</script></svg>',
+    '<!doctype html><title>Unclosed <script>navigator.serviceWorker.register("/sw.js")',
+  ]
+  for (const page of pages) {
+    for (const src of [SRC, null]) {
+      assert.equal(analyzePage(page, 'blog/index.html', '/', src), separately(page, 'blog/index.html', '/', src), JSON.stringify(page))
+    }
+  }
+})
+
+analyze.run()

@@ -1,7 +1,8 @@
 // Reading and editing built pages: the install tag, the files a page loads, a service worker the site registers itself.
 // htmlparser2 tokenizes like a browser (comments, raw-text <script>/<style>, entities, any tag case) and reports
-// the source offsets of each tag, so an edit touches only the bytes it means to.
-import { type Handler, Parser } from 'htmlparser2'
+// the source offsets of each tag, so an edit touches only the bytes it means to. Tokenizing is the costly part of a
+// build's page phase, so one pass (`scanPage`) collects what all three questions need.
+import { Parser } from 'htmlparser2'
 import { extractCssUrls } from './css.ts'
 import { isExternal, isFolderPath, pageUrl, resolveUrl, toSitePath } from './urls.ts'
 
@@ -11,19 +12,31 @@ interface Span {
   end: number
 }
 
+/** What one pass over a page finds. */
+interface PageScan {
+  /** Where a new install tag goes. */
+  insertAt: number
+  /** The install tags already on the page. */
+  installTags: Span[]
+  /** Text of the inline scripts a browser would run. */
+  scripts: string[]
+  /** What the page loads, as written, in document order; <noscript> content left out. */
+  refs: string[]
+  /** The first <base href>, as written. */
+  baseHref: string | undefined
+}
+
 // Elements a browser keeps in the head; any other element, or text, at the top level starts the body.
 const HEAD_CONTENT = new Set(['base', 'link', 'meta', 'noscript', 'script', 'style', 'template', 'title'])
-
-function escapeAttribute (value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;')
-}
+const JS_TYPE = /^(?:|module|(?:text|application)\/(?:x-)?(?:java|ecma)script)$/i
 
 function isCharsetMeta (attribs: Record<string, string>): boolean {
   return Object.hasOwn(attribs, 'charset') || attribs['http-equiv']?.toLowerCase() === 'content-type'
 }
 
-/** Where a new install tag goes, and the install tags already on the page. */
-function locate (html: string): { insertAt: number, tags: Span[] } {
+/** Tokenizes the page once, collecting what the install tag, the subresource list and the worker check each need. */
+function scanPage (html: string): PageScan {
+  // Where the install tag goes, and the install tags already there.
   let afterDoctype = -1
   let afterHtml = -1
   let afterHead = -1
@@ -32,13 +45,34 @@ function locate (html: string): { insertAt: number, tags: Span[] } {
   // Open elements other than <html> and <head>; only top-level content ends the head.
   let depth = 0
   let tagStart = -1
-  const tags: Span[] = []
-  const handler: Partial<Handler> = {
+  const installTags: Span[] = []
+  // Inline scripts.
+  const scripts: string[] = []
+  let script: string | null = null
+  // Subresources. Planktos runs only where scripts do, and there a browser never loads what <noscript> holds.
+  const refs: string[] = []
+  let baseHref: string | undefined
+  let style: string | null = null
+  let noscript = 0
+
+  const parser = new Parser({
     onprocessinginstruction (name) {
       if (name === '!doctype' && afterDoctype === -1) afterDoctype = parser.endIndex + 1
     },
     onopentag (name, attribs, implied) {
-      if (name === 'script' && Object.hasOwn(attribs, 'data-planktos')) tagStart = parser.startIndex
+      if (name === 'script') {
+        if (Object.hasOwn(attribs, 'data-planktos')) tagStart = parser.startIndex
+        if (!Object.hasOwn(attribs, 'src') && JS_TYPE.test((attribs.type ?? '').trim())) script = ''
+      }
+
+      if (name === 'noscript') noscript++
+      if (noscript === 0) {
+        if (name === 'base' && baseHref === undefined && Object.hasOwn(attribs, 'href')) baseHref = attribs.href
+        addElementRefs(name, attribs, refs)
+        if (attribs.style !== undefined) refs.push(...extractCssUrls(attribs.style))
+        if (name === 'style') style = ''
+      }
+
       if (name !== 'html' && name !== 'head') depth++
       if (!inHead || implied) return
       const end = parser.endIndex + 1
@@ -52,34 +86,49 @@ function locate (html: string): { insertAt: number, tags: Span[] } {
         afterCharset = end
       }
     },
+    ontext (text) {
+      if (depth === 0 && /\S/.test(text)) inHead = false
+      if (script !== null) script += text
+      if (style !== null) style += text
+    },
     onclosetag (name) {
-      if (name === 'script' && tagStart !== -1) {
-        tags.push({ start: tagStart, end: Math.min(parser.endIndex + 1, html.length) })
-        tagStart = -1
+      if (name === 'script') {
+        if (tagStart !== -1) {
+          installTags.push({ start: tagStart, end: Math.min(parser.endIndex + 1, html.length) })
+          tagStart = -1
+        }
+        if (script !== null) {
+          scripts.push(script)
+          script = null
+        }
       }
       if (name === 'head') inHead = false
       if (name !== 'html' && name !== 'head') depth--
+
+      if (name === 'noscript') noscript--
+      if (name === 'style' && style !== null) {
+        refs.push(...extractCssUrls(style))
+        style = null
+      }
     },
-    ontext (text) {
-      if (depth === 0 && /\S/.test(text)) inHead = false
-    },
-  }
-  const parser = new Parser(handler)
+  })
   parser.parseComplete(html)
   // After <meta charset> so it stays in the first 1024 bytes, else after <head>, <html>, the doctype, or the BOM:
   // each is parsed into the head (explicit or implied), ahead of anything in the body.
   const start = html.startsWith('\ufeff') ? 1 : 0
   const insertAt = [afterCharset, afterHead, afterHtml, afterDoctype].find(at => at !== -1) ?? start
-  return { insertAt, tags }
+  return { insertAt, installTags, scripts, refs, baseHref }
 }
 
-/** Adds the async planktos install tag to a page's head, or updates the one already there; running it twice changes nothing. */
-export function injectInstallTag (html: string, src: string): { html: string, changed: boolean } {
+function escapeAttribute (value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;')
+}
+
+function placeInstallTag (html: string, scan: PageScan, src: string): { html: string, changed: boolean } {
   const tag = `<script src="${escapeAttribute(src)}" async data-planktos></script>`
-  const { insertAt, tags } = locate(html)
-  const [first, ...extra] = tags
+  const [first, ...extra] = scan.installTags
   if (first === undefined) {
-    return { html: html.slice(0, insertAt) + tag + html.slice(insertAt), changed: true }
+    return { html: html.slice(0, scan.insertAt) + tag + html.slice(scan.insertAt), changed: true }
   }
   // A page edited by hand or by an older build may carry more than one: keep the first, drop the rest.
   let out = html
@@ -88,51 +137,41 @@ export function injectInstallTag (html: string, src: string): { html: string, ch
   return { html: out, changed: out !== html }
 }
 
-const REGISTER = /\bserviceWorker\s*\??\.\s*register\s*\(/
-const JS_TYPE = /^(?:|module|(?:text|application)\/(?:x-)?(?:java|ecma)script)$/i
-
-/** Text of the inline scripts a browser would run. */
-function inlineScripts (html: string): string[] {
-  const scripts: string[] = []
-  let current: string | null = null
-  const parser = new Parser({
-    onopentag (name, attribs) {
-      if (name === 'script' && !Object.hasOwn(attribs, 'src') && JS_TYPE.test((attribs.type ?? '').trim())) current = ''
-    },
-    ontext (text) {
-      if (current !== null) current += text
-    },
-    onclosetag (name) {
-      if (name === 'script' && current !== null) {
-        scripts.push(current)
-        current = null
-      }
-    },
-  })
-  parser.parseComplete(html)
-  return scripts
+/** Adds the async planktos install tag to a page's head, or updates the one already there; running it twice changes nothing. */
+export function injectInstallTag (html: string, src: string): { html: string, changed: boolean } {
+  return placeInstallTag(html, scanPage(html), src)
 }
+
+const REGISTER = /\bserviceWorker\s*\??\.\s*register\s*\(/
+// No script file starts with `<`; a page does, and only its scripts count, not prose about service workers.
+const MARKUP = /^\ufeff?\s*</
 
 /** True if a page's inline scripts, or a script file's text, call `navigator.serviceWorker.register(`. */
 export function findServiceWorkerRegistration (text: string): boolean {
-  // No script file starts with `<`; a page does, and only its scripts count, not prose about service workers.
-  if (!/^\ufeff?\s*</.test(text)) return REGISTER.test(text)
-  return inlineScripts(text).some(script => REGISTER.test(script))
+  if (!MARKUP.test(text)) return text.includes('serviceWorker') && REGISTER.test(text)
+  return registersIn(scanPage(text))
 }
 
-const SPACE = /[\t\n\f\r ]/
+// Not a search of the page's text: in inline SVG a script's character references are decoded (`serviceWork&#101;r`).
+function registersIn (scan: PageScan): boolean {
+  return scan.scripts.some(script => REGISTER.test(script))
+}
+
 // Link types whose target the page itself needs.
 const LINK_RELS = new Set(['stylesheet', 'preload', 'modulepreload', 'icon', 'apple-touch-icon', 'apple-touch-icon-precomposed', 'mask-icon', 'manifest'])
 
-/** The URLs of a `srcset`, split into candidates as the HTML standard does: a comma inside a URL stays, a trailing one ends it. */
-function srcsetUrls (srcset: string | undefined): string[] {
-  const urls: string[] = []
-  if (srcset === undefined) return urls
+function isSpace (c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d
+}
+
+/** Adds the URLs of a `srcset`, split into candidates as the HTML standard does: a comma inside a URL stays, a trailing one ends it. */
+function addSrcsetUrls (srcset: string | undefined, out: string[]): void {
+  if (srcset === undefined) return
   let i = 0
   while (i < srcset.length) {
-    while (i < srcset.length && (SPACE.test(srcset[i]!) || srcset[i] === ',')) i++
+    while (i < srcset.length && (isSpace(srcset.charCodeAt(i)) || srcset[i] === ',')) i++
     const start = i
-    while (i < srcset.length && !SPACE.test(srcset[i]!)) i++
+    while (i < srcset.length && !isSpace(srcset.charCodeAt(i))) i++
     let url = srcset.slice(start, i)
     if (url.endsWith(',')) {
       url = url.replace(/,+$/, '')
@@ -146,81 +185,58 @@ function srcsetUrls (srcset: string | undefined): string[] {
         else if (c === ',' && !inParens) break
       }
     }
-    if (url !== '') urls.push(url)
+    if (url !== '') out.push(url)
   }
-  return urls
 }
 
-function present (...values: Array<string | undefined>): string[] {
-  return values.filter(value => value !== undefined)
+function add (out: string[], ...values: Array<string | undefined>): void {
+  for (const value of values) if (value !== undefined) out.push(value)
 }
 
-/** References an element's own attributes make the page load, as written. */
-function elementRefs (name: string, attribs: Record<string, string>): string[] {
+/** Adds the references an element's own attributes make the page load, as written. */
+function addElementRefs (name: string, attribs: Record<string, string>, out: string[]): void {
   switch (name) {
     case 'link': {
       const rels = (attribs.rel ?? '').toLowerCase().split(/\s+/)
-      return rels.some(rel => LINK_RELS.has(rel)) ? [...present(attribs.href), ...srcsetUrls(attribs.imagesrcset)] : []
+      if (rels.some(rel => LINK_RELS.has(rel))) {
+        add(out, attribs.href)
+        addSrcsetUrls(attribs.imagesrcset, out)
+      }
+      return
     }
     case 'img':
     case 'source':
-      return [...present(attribs.src), ...srcsetUrls(attribs.srcset)]
+      add(out, attribs.src)
+      addSrcsetUrls(attribs.srcset, out)
+      return
     case 'video':
-      return present(attribs.src, attribs.poster)
+      return add(out, attribs.src, attribs.poster)
     case 'script':
     case 'audio':
     case 'track':
     case 'embed':
-      return present(attribs.src)
+      return add(out, attribs.src)
     case 'input':
-      return attribs.type?.trim().toLowerCase() === 'image' ? present(attribs.src) : []
+      if (attribs.type?.trim().toLowerCase() === 'image') add(out, attribs.src)
+      return
     case 'object':
-      return present(attribs.data)
+      return add(out, attribs.data)
     // Inside inline SVG; SVG 2's `href` wins over the older `xlink:href`.
     case 'image':
     case 'use':
     case 'feImage':
-      return present(attribs.href ?? attribs['xlink:href'])
+      return add(out, attribs.href ?? attribs['xlink:href'])
     // Astro's hydration script imports these as soon as the island becomes visible.
     case 'astro-island':
-      return present(attribs['component-url'], attribs['renderer-url'], attribs['before-hydration-url'])
-    default:
-      return []
+      return add(out, attribs['component-url'], attribs['renderer-url'], attribs['before-hydration-url'])
   }
 }
 
-/** The site files the page at `pagePath` loads, as decoded site paths in document order, resolved as a browser would. */
-export function findSubresources (html: string, pagePath: string, base = '/'): string[] {
-  const refs: string[] = []
-  let baseHref: string | undefined
-  let style: string | null = null
-  // Planktos runs only where scripts do, and there a browser never loads what <noscript> holds.
-  let noscript = 0
-  const parser = new Parser({
-    onopentag (name, attribs) {
-      if (name === 'noscript') noscript++
-      if (noscript > 0) return
-      if (name === 'base' && baseHref === undefined && Object.hasOwn(attribs, 'href')) baseHref = attribs.href
-      refs.push(...elementRefs(name, attribs))
-      if (attribs.style !== undefined) refs.push(...extractCssUrls(attribs.style))
-      if (name === 'style') style = ''
-    },
-    ontext (text) {
-      if (style !== null) style += text
-    },
-    onclosetag (name) {
-      if (name === 'noscript') noscript--
-      if (name === 'style' && style !== null) {
-        refs.push(...extractCssUrls(style))
-        style = null
-      }
-    },
-  })
-  parser.parseComplete(html)
-
-  const page = pageUrl(pagePath, base)
+function resolveRefs (scan: PageScan, pagePath: string, base: string): string[] {
+  const { refs, baseHref } = scan
   // A base on another origin moves every relative reference there too; the site's own origin is unknown here.
   if (baseHref !== undefined && isExternal(baseHref)) return []
+  const page = pageUrl(pagePath, base)
   const from = baseHref === undefined ? page : resolveUrl(baseHref, page) ?? page
   const found = new Set<string>()
   for (const ref of refs) {
@@ -229,4 +245,20 @@ export function findSubresources (html: string, pagePath: string, base = '/'): s
     if (path !== null && !isFolderPath(path)) found.add(path)
   }
   return [...found]
+}
+
+/** The site files the page at `pagePath` loads, as decoded site paths in document order, resolved as a browser would. */
+export function findSubresources (html: string, pagePath: string, base = '/'): string[] {
+  return resolveRefs(scanPage(html), pagePath, base)
+}
+
+/**
+ * `injectInstallTag` (unless `installSrc` is null), `findSubresources` and `findServiceWorkerRegistration` for one page,
+ * from one pass over it.
+ */
+export function analyzePage (html: string, pagePath: string, base: string, installSrc: string | null): { html: string, changed: boolean, subresources: string[], registersWorker: boolean } {
+  const scan = scanPage(html)
+  const registersWorker = MARKUP.test(html) ? registersIn(scan) : findServiceWorkerRegistration(html)
+  const placed = installSrc === null ? { html, changed: false } : placeInstallTag(html, scan, installSrc)
+  return { ...placed, subresources: resolveRefs(scan, pagePath, base), registersWorker }
 }

@@ -1,7 +1,7 @@
 // Reads every HTML page once: adds the install tag (staging the changed page) and lists the files the page needs.
 import { readFile, stat } from 'node:fs/promises'
-import { injectInstallTag, findSubresources, findServiceWorkerRegistration } from './html.ts'
-import { findCssReferences } from './css.ts'
+import { analyzePage, findServiceWorkerRegistration } from './html.ts'
+import { findCssReferences, mayReferenceFiles } from './css.ts'
 import { BuildError } from './errors.ts'
 import type { Stage } from './stage.ts'
 import type { SiteFile } from './walk.ts'
@@ -41,19 +41,23 @@ export async function processPages (files: SiteFile[], ctx: PagesContext): Promi
     const isHtml = HTML.test(file.path)
     const isCss = CSS.test(file.path)
     const isJs = JS.test(file.path) && file.size <= SCAN_LIMIT
-    if (!isHtml && !isCss && !isJs) return
-    const text = await read(file, ctx.root)
-    if (isCss) {
-      cssRefs.set(file.path, findCssReferences(text, file.path, ctx.base).filter(p => known.has(p)))
+    if (isCss || isJs) {
+      // Most stylesheets and scripts name no URL and register no worker, and their bytes show it without decoding them.
+      const bytes = await read(file, ctx.root)
+      if (isCss && mayReferenceFiles(bytes)) {
+        cssRefs.set(file.path, findCssReferences(bytes.toString('utf8'), file.path, ctx.base).filter(p => known.has(p)))
+      }
+      if (isJs && bytes.includes('serviceWorker') && findServiceWorkerRegistration(bytes.toString('utf8'))) {
+        registersWorker.push(file.path)
+      }
       return
     }
-    if (findServiceWorkerRegistration(text)) registersWorker.push(file.path)
     if (!isHtml) return
-    direct.set(file.path, findSubresources(text, file.path, ctx.base).filter(p => known.has(p) && p !== file.path))
-    if (ctx.installSrc === null) return
-    const result = injectInstallTag(text, ctx.installSrc)
-    if (!result.changed) return
-    const abs = await ctx.stage.write(file.path, result.html)
+    const page = analyzePage((await read(file, ctx.root)).toString('utf8'), file.path, ctx.base, ctx.installSrc)
+    if (page.registersWorker) registersWorker.push(file.path)
+    direct.set(file.path, page.subresources.filter(p => known.has(p) && p !== file.path))
+    if (!page.changed) return
+    const abs = await ctx.stage.write(file.path, page.html)
     const info = await stat(abs)
     Object.assign(file, { abs, size: info.size, mtimeMs: info.mtimeMs })
     injected++
@@ -81,9 +85,9 @@ export async function processPages (files: SiteFile[], ctx: PagesContext): Promi
   return { deps, injected, warnings }
 }
 
-async function read (file: SiteFile, root: string): Promise<string> {
+async function read (file: SiteFile, root: string): Promise<Buffer> {
   try {
-    return await readFile(file.abs, 'utf8')
+    return await readFile(file.abs)
   } catch (err) {
     throw BuildError.io(err, `${root}/${file.path}`, 'read')
   }
