@@ -1,6 +1,5 @@
 // planktos-web/astro: the Astro integration. Turns Astro's config into builder options, runs the shared
 // builder once every other integration is done with the output, and logs through Astro's logger.
-import { access } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import type { AstroConfig, AstroIntegration } from 'astro'
 import { summaryLine } from './adapter-log.ts'
@@ -10,9 +9,6 @@ import { normalizeOptions, type NormalizedOptions, type Options } from './option
 export type { Options } from './options.ts'
 
 const NAME = 'planktos-web'
-// Pagefind's script asks for its entry file with `?ts=<now>` to skip the HTTP cache.
-const PAGEFIND_ENTRY = 'pagefind/pagefind-entry.json'
-const PAGEFIND_CACHE_PARAM = 'ts'
 
 /** `integrations: [planktos(options)]`: the CLI's options, less `base`, which is Astro's own. */
 export default function planktos (options: Options = {}): AstroIntegration {
@@ -30,7 +26,7 @@ export default function planktos (options: Options = {}): AstroIntegration {
     name: NAME,
     hooks: {
       'astro:build:done': async ({ dir, logger }) => {
-        const result = await build(fileURLToPath(dir), {}, { normalized: await withPagefind(normalized, dir) })
+        const result = await build(fileURLToPath(dir), {}, { normalized })
         for (const warning of [routeWarning, ...result.warnings]) if (warning) logger.warn(warning)
         logger.info(summaryLine(result))
       }
@@ -64,15 +60,4 @@ export function unservedRoutes (config: { build: Pick<AstroConfig['build'], 'for
   if (config.build.format !== 'directory') return `build.format "${config.build.format}" writes pages such as about.html that browsers ask for as /about, ${why}`
   if (config.trailingSlash === 'never') return `trailingSlash "never" makes browsers ask for pages as /about, ${why}`
   return null
-}
-
-/** Adds Pagefind's cache-busting parameter to the ignored ones when the output has a Pagefind index. */
-async function withPagefind (options: NormalizedOptions, dir: URL): Promise<NormalizedOptions> {
-  if (options.ignoreSearchParams.includes(PAGEFIND_CACHE_PARAM)) return options
-  try {
-    await access(new URL(PAGEFIND_ENTRY, dir))
-  } catch {
-    return options
-  }
-  return { ...options, ignoreSearchParams: [...options.ignoreSearchParams, PAGEFIND_CACHE_PARAM] }
 }

@@ -128,7 +128,7 @@ export function normalizeOptions (input: Options = {}, context: NormalizeContext
   for (const [key, value] of Object.entries(input)) {
     if (value === undefined) continue
     if (!(key in defaults)) {
-      const known = Object.keys(defaults).filter(k => k !== 'dev' || context.adapter).join(', ')
+      const known = Object.keys(defaults).filter(k => context.adapter ? k !== 'base' : k !== 'dev').join(', ')
       fail(key, `is not a planktos option; the options are ${known}.`)
     }
     switch (key) {

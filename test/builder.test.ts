@@ -137,6 +137,17 @@ manifestSuite('builds an empty site into a manifest with no shards', async () =>
   assert.is(result.stats.files, 0)
 })
 
+manifestSuite('ignores Pagefind\'s cache-busting ts parameter when the site has a Pagefind index, and only then', async () => {
+  const dir = await tempDir()
+  await writeTree(dir, { 'index.html': '<html></html>', 'pagefind/pagefind-entry.json': '{}' })
+  await build(dir, { announce: ['ws://127.0.0.1:1'] })
+  assert.equal((await readManifest(dir)).manifest.settings.ignoreSearchParams, ['utm_*', 'fbclid', 'gclid', 'ts'])
+  const plain = await tempDir()
+  await writeTree(plain, { 'index.html': '<html></html>' })
+  await build(plain, { announce: ['ws://127.0.0.1:1'] })
+  assert.equal((await readManifest(plain)).manifest.settings.ignoreSearchParams, ['utm_*', 'fbclid', 'gclid'])
+})
+
 manifestSuite.run()
 
 const determinism = suite('determinism')

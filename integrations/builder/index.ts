@@ -49,6 +49,15 @@ export interface BuildHooks {
   normalized?: NormalizedOptions
 }
 
+// Pagefind (Starlight's search, and many other sites') asks for its entry file with `?ts=<now>` to skip the HTTP
+// cache; the file the manifest holds is the deployed one the parameter is trying to reach, so `ts` can be ignored.
+const PAGEFIND_ENTRY = /(^|\/)pagefind\/pagefind-entry\.json$/
+
+function withCacheBusters (opts: NormalizedOptions, files: Array<{ path: string }>): NormalizedOptions {
+  if (opts.ignoreSearchParams.includes('ts') || !files.some(f => PAGEFIND_ENTRY.test(f.path))) return opts
+  return { ...opts, ignoreSearchParams: [...opts.ignoreSearchParams, 'ts'] }
+}
+
 /** Packs the site in `dir`; never prints, returns what happened. */
 export async function build (dir: string, options: Options = {}, hooks: BuildHooks = {}): Promise<BuildResult> {
   const started = performance.now()
@@ -117,7 +126,7 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
       const assembled = assembleManifest({
         base: opts.base,
         site: opts.site,
-        settings: runtimeSettings(opts),
+        settings: runtimeSettings(withCacheBusters(opts, files)),
         shards: shardBuilds,
         notFound: files.some(f => f.path === '404.html') ? '404.html' : null
       })
