@@ -13,6 +13,8 @@ export class Stage {
   readonly root: string
   readonly dir: string
   #paths = new Set<string>()
+  // Folders already made under the staging folder: a recursive mkdir per page was the page phase's largest cost.
+  #made = new Set<string>()
 
   constructor (root: string) {
     this.root = root
@@ -40,7 +42,11 @@ export class Stage {
   async write (rel: string, data: string | Uint8Array, track = true): Promise<string> {
     const path = this.pathOf(rel)
     try {
-      await mkdir(dirname(path), { recursive: true })
+      const dir = dirname(path)
+      if (!this.#made.has(dir)) {
+        await mkdir(dir, { recursive: true })
+        this.#made.add(dir)
+      }
       await writeFile(path, data)
     } catch (err) {
       throw BuildError.io(err, path, 'write')
