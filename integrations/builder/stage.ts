@@ -42,11 +42,7 @@ export class Stage {
   async write (rel: string, data: string | Uint8Array, track = true): Promise<string> {
     const path = this.pathOf(rel)
     try {
-      const dir = dirname(path)
-      if (!this.#made.has(dir)) {
-        await mkdir(dir, { recursive: true })
-        this.#made.add(dir)
-      }
+      await this.#mkdir(dirname(path))
       await writeFile(path, data)
     } catch (err) {
       throw BuildError.io(err, path, 'write')
@@ -70,10 +66,10 @@ export class Stage {
         // Once we are swapping, finishing is quicker and safer than stopping half-way; a signal only stops us before.
         if (rel === paths[0]) signal?.throwIfAborted()
         const target = join(this.root, rel)
-        if (await exists(target)) {
-          await mkdir(dirname(join(this.dir, 'old', rel)), { recursive: true })
-          await rename(target, join(this.dir, 'old', rel))
-        }
+        const old = join(this.dir, 'old', rel)
+        await this.#mkdir(dirname(old))
+        // Moving the original aside fails with ENOENT when there is none: the commit creates this path.
+        await rename(target, old).catch(err => { if (err.code !== 'ENOENT') throw err })
         await rename(this.pathOf(rel), target)
       }
     } catch (err) {
@@ -87,6 +83,12 @@ export class Stage {
   /** Forgets everything staged; the output folder is as it was. */
   async discard (): Promise<void> {
     await rm(this.dir, { recursive: true, force: true })
+  }
+
+  async #mkdir (dir: string): Promise<void> {
+    if (this.#made.has(dir)) return
+    await mkdir(dir, { recursive: true })
+    this.#made.add(dir)
   }
 
   async #recover (): Promise<boolean> {

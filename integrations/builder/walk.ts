@@ -42,50 +42,49 @@ export async function walk (root: string, include: string[], exclude: string[]):
   const isExcluded = exclude.length ? picomatch(exclude, { dot: true }) : () => false
   const files: SiteFile[] = []
   const warnings: string[] = []
-  // Real paths of the folders on the current descent: a symlink back to one of them is a loop.
-  const ancestors = new Set<string>()
 
-  async function visit (dirAbs: string, dirRel: string): Promise<void> {
-    const real = await realpath(dirAbs)
+  // `real` is the folder's real path: a symlink back to a folder on the current descent is a loop.
+  async function visit (dirAbs: string, dirRel: string, real: string, ancestors: Set<string>): Promise<void> {
     if (ancestors.has(real)) {
       warnings.push(`Skipped "${dirRel}": the symlink leads back into a folder that contains it (a loop).`)
       return
     }
-    ancestors.add(real)
+    const descent = new Set(ancestors).add(real)
     let entries
     try {
       entries = await readdir(dirAbs, { withFileTypes: true })
     } catch (err) {
       throw BuildError.io(err, dirAbs, 'read the folder')
     }
-    for (const entry of entries) {
+    // Entries are looked at in parallel: one stat at a time made the walk the slowest step of a build.
+    await Promise.all(entries.map(async entry => {
       const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name
-      if (!dirRel && OWN.has(entry.name)) continue
+      if (!dirRel && OWN.has(entry.name)) return
       const abs = join(dirAbs, entry.name)
+      const isLink = entry.isSymbolicLink()
       let info
       try {
-        info = entry.isSymbolicLink() ? await stat(abs) : await lstat(abs)
+        info = isLink ? await stat(abs) : await lstat(abs)
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code
-        if (entry.isSymbolicLink() && (code === 'ENOENT' || code === 'ELOOP')) {
+        if (isLink && (code === 'ENOENT' || code === 'ELOOP')) {
           warnings.push(`Skipped "${rel}": it is a symlink to nothing (${code === 'ELOOP' ? 'a loop' : 'its target is missing'}).`)
-          continue
+          return
         }
         throw BuildError.io(err, abs, 'read')
       }
       if (info.isDirectory()) {
-        await visit(abs, rel)
-      } else if (info.isFile()) {
-        if (isIncluded(rel) && !isExcluded(rel)) {
-          files.push({ path: rel, abs: entry.isSymbolicLink() ? await realpath(abs) : abs, size: info.size, mtimeMs: info.mtimeMs })
-        }
+        // Only a symlink can lead somewhere else; a plain folder's real path follows from its parent's.
+        await visit(abs, rel, isLink ? await realpath(abs) : join(real, entry.name), descent)
+      } else if (info.isFile() && isIncluded(rel) && !isExcluded(rel)) {
+        files.push({ path: rel, abs: isLink ? await realpath(abs) : abs, size: info.size, mtimeMs: info.mtimeMs })
       }
       // Sockets, FIFOs and devices are not files a static host serves.
-    }
-    ancestors.delete(real)
+    }))
   }
 
-  await visit(root, '')
+  await visit(root, '', await realpath(root), new Set())
   files.sort((a, b) => comparePaths(a.path, b.path))
+  warnings.sort()
   return { files, warnings }
 }
