@@ -43,7 +43,8 @@ export async function hashAll (jobs: HashJob[], root: string, options: HashPoolO
   // The worker file sits beside this one, as .ts in the source tree and .js once compiled.
   const workerUrl = new URL(`./hash-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url)
   const remote = (): Promise<void> => new Promise((resolve, reject) => {
-    const worker = new Worker(workerUrl)
+    // The worker allocates one 1 MiB buffer and small digests: a small heap keeps its RSS down.
+    const worker = new Worker(workerUrl, { resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 } })
     workers.push(worker)
     const feed = (): void => {
       const job = failure || signal?.aborted ? undefined : queue.shift()
