@@ -36,26 +36,16 @@ export interface Options {
   persist?: boolean
 }
 
-export interface NormalizedOptions {
+/** Options after normalizeOptions(): every key set; the runtime's share is exactly RuntimeSettings. */
+export interface NormalizedOptions extends RuntimeSettings {
   base: string
   site: string | null
-  announce: string[]
-  rtcConfig: RuntimeSettings['rtcConfig']
   include: string[]
   exclude: string[]
   shardSize: number
-  peerTimeout: number
-  prefetch: 'none' | 'pages' | 'all'
-  prefetchBudget: number
-  maxStorage: number
-  update: 'auto' | 'prompt'
-  p2p: 'auto' | 'opt-in'
-  ignoreSearchParams: string[]
   killSwitch: boolean
   dev: boolean
   inject: boolean
-  debug: boolean
-  persist: boolean
 }
 
 const MiB = 1024 * 1024

@@ -1,14 +1,14 @@
 // planktos-web/astro: real Astro builds of small fixture sites (and of sites/astro), checked on disk.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build, dev, type AstroInlineConfig, type AstroIntegration } from 'astro'
 import starlight from '@astrojs/starlight'
 import planktos, { fromAstroConfig } from '../integrations/astro.ts'
 import { normalizeOptions, OptionError } from '../integrations/options.ts'
-import type { FileEntry, Manifest } from '../runtime/shared/manifest.ts'
+import { assertPacked, captured, outputFiles, readManifest } from './helpers/packed.ts'
 
 // Astro would otherwise phone home (telemetry, update check); the tests use no network.
 process.env.ASTRO_TELEMETRY_DISABLED = '1'
@@ -34,27 +34,6 @@ async function cleanup (): Promise<void> {
   await Promise.all(made.splice(0).map(dir => rm(dir, { recursive: true, force: true })))
 }
 
-/** Runs `fn` with stdout and stderr captured, so Astro's log can be asserted on (and stays off the test output). */
-async function captured<T> (fn: () => Promise<T>): Promise<{ value: T, log: string }> {
-  let log = ''
-  const { write: out } = process.stdout
-  const { write: err } = process.stderr
-  const capture = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    log += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString()
-    const done = rest.find(r => typeof r === 'function') as (() => void) | undefined
-    done?.()
-    return true
-  }) as typeof process.stdout.write
-  process.stdout.write = process.stderr.write = capture
-  try {
-    return { value: await fn(), log: log.replace(/\x1b\[[0-9;]*m/g, '') }
-  } catch (error) {
-    throw Object.assign(error as Error, { log })
-  } finally {
-    process.stdout.write = out
-    process.stderr.write = err
-  }
-}
 
 /** Builds the project at `root` with an inline config (no config file); returns the output folder and the log. */
 async function astroBuild (root: string, config: AstroInlineConfig): Promise<{ out: string, log: string }> {
@@ -62,39 +41,6 @@ async function astroBuild (root: string, config: AstroInlineConfig): Promise<{ o
   return { out: join(root, 'dist'), log }
 }
 
-/** Every file under `dir`, relative and `/`-separated, except the ones planktos itself wrote. */
-async function outputFiles (dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
-  return entries
-    .filter(e => e.isFile())
-    .map(e => join(e.parentPath, e.name).slice(dir.length + 1).split('\\').join('/'))
-    .filter(path => path !== 'planktos-sw.js' && !path.startsWith('planktos/'))
-    .sort()
-}
-
-async function readManifest (dir: string): Promise<{ manifest: Manifest, files: Map<string, FileEntry> }> {
-  const manifest: Manifest = JSON.parse(await readFile(join(dir, 'planktos/manifest.json'), 'utf8'))
-  const files = new Map<string, FileEntry>()
-  for (const shard of manifest.shards) {
-    const part = JSON.parse(await readFile(join(dir, shard.part), 'utf8'))
-    for (const entry of part.files) files.set(entry.path, entry)
-  }
-  return { manifest, files }
-}
-
-/** Checks what every planktos build must give: each output file in the manifest with its size, and the tag in each page. */
-async function assertPacked (dir: string, base: string): Promise<{ manifest: Manifest, files: Map<string, FileEntry> }> {
-  const onDisk = await outputFiles(dir)
-  const { manifest, files } = await readManifest(dir)
-  assert.is(manifest.base, base)
-  assert.equal([...files.keys()].sort(), onDisk)
-  const tag = `<script src="${base}planktos/install.js" async data-planktos></script>`
-  for (const path of onDisk) {
-    assert.is(files.get(path)!.size, (await stat(join(dir, path))).size, path)
-    if (path.endsWith('.html')) assert.is((await readFile(join(dir, path), 'utf8')).split(tag).length - 1, 1, `install tag in ${path}`)
-  }
-  return { manifest, files }
-}
 
 const summaries = (log: string): string[] => log.split('\n').filter(line => /\[planktos-web\] \d+ files \(/.test(line))
 const warnings = (log: string): string[] => log.split('\n').filter(line => /\[WARN\] \[planktos-web\]/.test(line))
