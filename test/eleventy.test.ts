@@ -10,6 +10,7 @@ import planktos, { type EleventyConfig } from '../integrations/eleventy.ts'
 import { OptionError, type Options } from '../integrations/options.ts'
 import { assertPacked, captured, outputFiles, readManifest } from './helpers/packed.ts'
 import { cleanup, tempDir } from './helpers/fs.ts'
+import { planktos as planktosCli } from './helpers/cli.ts'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const FIXTURES = join(REPO, 'test/fixtures/eleventy')
@@ -195,6 +196,24 @@ example('builds with its own eleventy.config.js from its folder, the tracker and
   const paths = [...files.keys()]
   for (const kind of [/^bundle\/.*\.css$/, /^bundle\/.*\.js$/, /^img\/.*\.webp$/, /^img\/.*\.jpeg$/]) assert.ok(paths.some(p => kind.test(p)), String(kind))
   assert.is(summaries(log).length, 1, log)
+  // Page subresources on real generator output: the home page's bundled stylesheet and script, and its
+  // images in every size and format eleventy-img wrote into its srcset.
+  const deps = files.get('index.html')!.deps ?? []
+  for (const kind of [/^bundle\/.*\.css$/, /^bundle\/.*\.js$/, /^img\/.*\.webp$/, /^img\/.*\.jpeg$/]) assert.ok(deps.some(p => kind.test(p)), `${kind} in ${deps}`)
+  assert.ok(deps.every(p => files.has(p)), 'every dependency is a site file')
+})
+
+const cli = suite('planktos build on Eleventy output')
+cli.after(cleanup)
+
+cli('packs the output of a plain Eleventy build (no plugin) like the plugin does', async () => {
+  const { out } = await eleventy()
+  assert.equal((await readdir(out)).filter(n => n.startsWith('planktos')), [], 'no planktos files yet')
+  const result = await planktosCli(['build', out, '--announce', TRACKER])
+  assert.is(result.code, 0, result.stderr)
+  const { files } = await assertPacked(out, '/')
+  for (const path of PAGES) assert.ok(files.has(path), path)
+  assert.equal(files.get('index.html')!.deps, ['style.css'])
 })
 
 function run (command: string, args: string[], options: { cwd: string, env: NodeJS.ProcessEnv }): Promise<{ code: number | null, log: string }> {
@@ -216,3 +235,4 @@ builds.run()
 configFiles.run()
 modes.run()
 example.run()
+cli.run()
