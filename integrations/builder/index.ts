@@ -139,7 +139,7 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
 
     signal?.throwIfAborted()
     onProgress({ phase: 'write', done: 0, total: written.size })
-    for (const [path, data] of written) await stage.write(path, data, !path.startsWith(PLANKTOS_DIR))
+    for (const [path, data] of written) stage.write(path, data, !path.startsWith(PLANKTOS_DIR))
     // The planktos folder is replaced as a whole, so files of an older build never linger.
     if (!opts.killSwitch) stage.track(PLANKTOS_DIR.slice(0, -1))
     await stage.commit(signal)

@@ -1,5 +1,6 @@
 // Makes a build all-or-nothing: everything is written to a staging folder, then swapped in with renames
 // that a journal lets us undo, even after the process was killed half-way.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, writeFile, access } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { STAGING_DIR } from './walk.ts'
@@ -39,11 +40,12 @@ export class Stage {
   }
 
   /** Stages `data` to replace (or create) `rel` on commit; `track: false` for files inside a folder tracked as a whole. */
-  async write (rel: string, data: string | Uint8Array, track = true): Promise<string> {
+  write (rel: string, data: string | Uint8Array, track = true): string {
     const path = this.pathOf(rel)
+    // Synchronous: a build stages thousands of small pages, and an async write is a thread-pool round trip each.
     try {
-      await this.#mkdir(dirname(path))
-      await writeFile(path, data)
+      this.#mkdir(dirname(path))
+      writeFileSync(path, data)
     } catch (err) {
       throw BuildError.io(err, path, 'write')
     }
@@ -62,15 +64,20 @@ export class Stage {
     const journal: Journal = { state: 'committing', paths }
     await writeFile(join(this.dir, JOURNAL), JSON.stringify(journal))
     try {
+      signal?.throwIfAborted()
+      // Synchronous on purpose: thousands of renames are quick system calls, and each async one was a round trip
+      // through the thread pool; nothing else should run (a signal handler included) while files are half swapped.
       for (const rel of paths) {
-        // Once we are swapping, finishing is quicker and safer than stopping half-way; a signal only stops us before.
-        if (rel === paths[0]) signal?.throwIfAborted()
         const target = join(this.root, rel)
         const old = join(this.dir, 'old', rel)
-        await this.#mkdir(dirname(old))
+        this.#mkdir(dirname(old))
         // Moving the original aside fails with ENOENT when there is none: the commit creates this path.
-        await rename(target, old).catch(err => { if (err.code !== 'ENOENT') throw err })
-        await rename(this.pathOf(rel), target)
+        try {
+          renameSync(target, old)
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+        }
+        renameSync(this.pathOf(rel), target)
       }
     } catch (err) {
       await this.#rollback(paths)
@@ -85,9 +92,9 @@ export class Stage {
     await rm(this.dir, { recursive: true, force: true })
   }
 
-  async #mkdir (dir: string): Promise<void> {
+  #mkdir (dir: string): void {
     if (this.#made.has(dir)) return
-    await mkdir(dir, { recursive: true })
+    mkdirSync(dir, { recursive: true })
     this.#made.add(dir)
   }
 
