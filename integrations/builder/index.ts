@@ -79,7 +79,15 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
   if (recovered) warnings.unshift('A previous build was interrupted while replacing files; planktos restored the folder before building.')
 
   try {
-    const written: Map<string, Uint8Array | string> = new Map()
+    // planktos' own files go to the staging folder as soon as they exist, so a large site's torrents and
+    // manifest parts are never all in memory at once; nothing reaches the site before the commit.
+    let overheadBytes = 0
+    let written = 0
+    const stageFile = (path: string, data: Uint8Array | string): void => {
+      stage.write(path, data, !path.startsWith(PLANKTOS_DIR))
+      overheadBytes += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength
+      written++
+    }
     let manifest: Manifest | null = null
     const shards: ShardSummary[] = []
     let pages = 0
@@ -87,7 +95,7 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
 
     if (opts.killSwitch) {
       // A kill-switch build ships only the worker that removes planktos; pages lose their install tag.
-      written.set(WORKER_FILE, workerSource(runtime.worker, { buildId: 'kill-switch', base: opts.base, killSwitch: true }))
+      stageFile(WORKER_FILE, workerSource(runtime.worker, { buildId: 'kill-switch', base: opts.base, killSwitch: true }))
     } else {
       onProgress({ phase: 'pages', done: 0, total: files.length })
       const installSrc = opts.inject ? `${opts.base}${INSTALL_FILE}` : null
@@ -118,33 +126,30 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
           offset += f.size
           return entry
         })
-        written.set(`${PLANKTOS_DIR}t/${torrent.infoHash}.torrent`, torrent.bytes)
+        stageFile(`${PLANKTOS_DIR}t/${torrent.infoHash}.torrent`, torrent.bytes)
         shards.push({ infoHash: torrent.infoHash, files: job.files.length, bytes: offset, pieceLength: job.pieceLength, torrent: `${opts.base}${PLANKTOS_DIR}t/${torrent.infoHash}.torrent` })
         return { infoHash: torrent.infoHash, pieceLength: job.pieceLength, files: entries }
       })
 
-      const assembled = assembleManifest({
+      manifest = assembleManifest({
         base: opts.base,
         site: opts.site,
         settings: runtimeSettings(withCacheBusters(opts, files)),
         shards: shardBuilds,
-        notFound: files.some(f => f.path === '404.html') ? '404.html' : null
+        notFound: files.some(f => f.path === '404.html') ? '404.html' : null,
+        write: stageFile
       })
-      manifest = assembled.manifest
-      for (const [path, data] of assembled.writes) written.set(path, data)
-      written.set(INSTALL_FILE, runtime.install)
-      written.set(DOWNLOADER_FILE, runtime.downloader)
-      written.set(WORKER_FILE, workerSource(runtime.worker, { buildId: manifest.buildId, base: opts.base, killSwitch: false }))
+      stageFile(INSTALL_FILE, runtime.install)
+      stageFile(DOWNLOADER_FILE, runtime.downloader)
+      stageFile(WORKER_FILE, workerSource(runtime.worker, { buildId: manifest.buildId, base: opts.base, killSwitch: false }))
     }
 
     signal?.throwIfAborted()
-    onProgress({ phase: 'write', done: 0, total: written.size })
-    for (const [path, data] of written) stage.write(path, data, !path.startsWith(PLANKTOS_DIR))
+    onProgress({ phase: 'write', done: written, total: written })
     // The planktos folder is replaced as a whole, so files of an older build never linger.
     if (!opts.killSwitch) stage.track(PLANKTOS_DIR.slice(0, -1))
     await stage.commit(signal)
 
-    const overheadBytes = [...written.values()].reduce((s, d) => s + (typeof d === 'string' ? Buffer.byteLength(d) : d.byteLength), 0)
     return {
       manifest,
       shards,

@@ -8,11 +8,6 @@ export interface ShardBuild {
   files: FileEntry[]
 }
 
-export interface ManifestFiles {
-  manifest: Manifest
-  /** Files to write under the base, keyed by path relative to the base. */
-  writes: Map<string, string>
-}
 
 export interface ManifestInput {
   base: string
@@ -20,17 +15,18 @@ export interface ManifestInput {
   settings: RuntimeSettings
   shards: ShardBuild[]
   notFound: string | null
+  /** Receives each file to write under the base (path relative to the base) as soon as it is made. */
+  write: (path: string, json: string) => void
 }
 
 /** Builds the root manifest and shard parts; the build id hashes everything else in the root, so it changes exactly when content does. */
-export function assembleManifest (input: ManifestInput): ManifestFiles {
-  const writes = new Map<string, string>()
+export function assembleManifest (input: ManifestInput): Manifest {
   const refs: ShardRef[] = input.shards.map(shard => {
     const part: ShardPart = { version: MANIFEST_VERSION, infoHash: shard.infoHash, pieceLength: shard.pieceLength, files: shard.files }
     const json = JSON.stringify(part)
     // Named by content: a part changes when a page's subresource list does, even if no byte of the shard did.
     const partPath = `${PLANKTOS_DIR}p/${sha256(json).slice(0, 20)}.json`
-    writes.set(partPath, json)
+    input.write(partPath, json)
     return {
       infoHash: shard.infoHash,
       torrent: `${PLANKTOS_DIR}t/${shard.infoHash}.torrent`,
@@ -43,8 +39,8 @@ export function assembleManifest (input: ManifestInput): ManifestFiles {
   })
   const body = { base: input.base, site: input.site, settings: input.settings, routes: { directoryIndex: 'index.html' }, notFound: input.notFound, shards: refs }
   const manifest: Manifest = { version: MANIFEST_VERSION, buildId: sha256(JSON.stringify({ version: MANIFEST_VERSION, ...body })), ...body }
-  writes.set(`${PLANKTOS_DIR}manifest.json`, JSON.stringify(manifest))
-  return { manifest, writes }
+  input.write(`${PLANKTOS_DIR}manifest.json`, JSON.stringify(manifest))
+  return manifest
 }
 
 function sha256 (text: string): string {

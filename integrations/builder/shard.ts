@@ -1,18 +1,21 @@
 // Splits the site's files into torrents ("shards") so that a redeploy changes as few infohashes as possible.
 //
 // The rule (documented in the README):
-// 1. A site whose files add up to at most `shardSize` is one shard.
+// 1. A site of at most `shardSize` bytes and MAX_FILES files is one shard.
 // 2. Otherwise a file of at least `shardSize / 2` bytes is a shard of its own.
 // 3. The other files, in path order, are cut before every "boundary" file: one whose path hashes to a
 //    value with its low `k` bits zero, where k depends only on `shardSize` (about one boundary per
 //    shardSize / 64 KiB files). A boundary depends only on the file's own path, so editing a file's
 //    bytes changes no boundary, and adding or deleting a file only changes the run it falls in.
-// 4. A run over `2 × shardSize` is cut again at boundaries of k-1 bits (and so on), which again only
-//    looks at paths and at that run's own size.
+// 4. A run over `2 × shardSize` bytes or MAX_FILES files is cut again at boundaries of k-1 bits (and so on),
+//    which again only looks at paths and at that run's own size. The file bound keeps each shard's part of
+//    the manifest small: a visitor fetches the part of every shard it needs.
 import { createHash } from 'node:crypto'
 
 /** Nominal average file size used to pick how often boundaries occur. */
 const NOMINAL_FILE_SIZE = 64 * 1024
+/** Most files in one shard (its manifest part is ~200 bytes a file). */
+export const MAX_FILES = 1000
 
 export interface Sizable { path: string, size: number }
 
@@ -20,7 +23,7 @@ export interface Sizable { path: string, size: number }
 export function planShards<T extends Sizable> (files: readonly T[], shardSize: number): number[][] {
   const total = files.reduce((sum, f) => sum + f.size, 0)
   if (files.length === 0) return []
-  if (total <= shardSize) return [files.map((_, i) => i)]
+  if (total <= shardSize && files.length <= MAX_FILES) return [files.map((_, i) => i)]
 
   const shards: number[][] = []
   const small: number[] = []
@@ -32,7 +35,7 @@ export function planShards<T extends Sizable> (files: readonly T[], shardSize: n
   const marks = small.map(i => pathMark(files[i]!.path))
   const cut = (run: number[], bits: number): void => {
     const size = run.reduce((sum, pos) => sum + files[small[pos]!]!.size, 0)
-    if (size <= 2 * shardSize || bits === 0 || run.length === 1) {
+    if ((size <= 2 * shardSize && run.length <= MAX_FILES) || bits === 0 || run.length === 1) {
       shards.push(run.map(pos => small[pos]!))
       return
     }
