@@ -116,9 +116,9 @@ atomic('restores a folder that a killed build left half-committed, then builds',
   // What a build killed between its two renames leaves: the original moved aside, the new page not yet in place.
   await mkdir(join(dir, '.planktos-staging/new'), { recursive: true })
   await mkdir(join(dir, '.planktos-staging/old'), { recursive: true })
-  await writeFile(join(dir, '.planktos-staging/new/index.html'), '<html>half-built</html>')
-  await rename(join(dir, 'index.html'), join(dir, '.planktos-staging/old/index.html'))
-  await writeFile(join(dir, '.planktos-staging/journal.json'), JSON.stringify({ state: 'committing', paths: ['index.html'] }))
+  await writeFile(join(dir, '.planktos-staging/new/0'), '<html>half-built</html>')
+  await rename(join(dir, 'index.html'), join(dir, '.planktos-staging/old/0'))
+  await writeFile(join(dir, '.planktos-staging/journal.json'), JSON.stringify({ state: 'committing', swaps: [{ rel: 'index.html', staged: 'new/0', old: 'old/0' }] }))
   const result = await build(dir, OPTS)
   assert.ok(result.warnings.some(w => w.includes('interrupted')))
   const html = await readFile(join(dir, 'index.html'), 'utf8')

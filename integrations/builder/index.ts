@@ -83,8 +83,12 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
     // manifest parts are never all in memory at once; nothing reaches the site before the commit.
     let overheadBytes = 0
     let written = 0
+    const writes: Array<Promise<unknown>> = []
     const stageFile = (path: string, data: Uint8Array | string): void => {
-      stage.write(path, data, !path.startsWith(PLANKTOS_DIR))
+      const write = stage.write(path, data, !path.startsWith(PLANKTOS_DIR))
+      // Handled here so a failure is not reported as unhandled before the Promise.all below sees it.
+      write.catch(() => {})
+      writes.push(write)
       overheadBytes += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength
       written++
     }
@@ -145,7 +149,8 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
     }
 
     signal?.throwIfAborted()
-    onProgress({ phase: 'write', done: written, total: written })
+    onProgress({ phase: 'write', done: 0, total: written })
+    await Promise.all(writes)
     // The planktos folder is replaced as a whole, so files of an older build never linger.
     if (!opts.killSwitch) stage.track(PLANKTOS_DIR.slice(0, -1))
     await stage.commit(signal)

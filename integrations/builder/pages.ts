@@ -1,5 +1,5 @@
 // Reads every HTML page once: adds the install tag (staging the changed page) and lists the files the page needs.
-import { readFileSync, statSync } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
 import { analyzePage, findServiceWorkerRegistration } from './html.ts'
 import { findCssReferences, mayReferenceFiles } from './css.ts'
 import { BuildError } from './errors.ts'
@@ -26,7 +26,7 @@ const HTML = /\.html?$/i
 const CSS = /\.css$/i
 const JS = /\.m?js$/i
 const SCAN_LIMIT = 4 * 1024 * 1024
-const YIELD_EVERY = 64
+const PARALLEL = 16
 
 /** Processes pages in place in `files`: a changed page's entry then points at its staged copy. */
 export async function processPages (files: SiteFile[], ctx: PagesContext): Promise<PagesResult> {
@@ -36,38 +36,34 @@ export async function processPages (files: SiteFile[], ctx: PagesContext): Promi
   const registersWorker: string[] = []
   let injected = 0
 
-  // Synchronous reads and writes, one file after another: each async call was a round trip through libuv's
-  // thread pool, and for a site of small pages those round trips, not the parsing, were most of this phase.
-  for (const [i, file] of files.entries()) {
-    if (i % YIELD_EVERY === 0) {
-      // Let progress, aborts and signals through.
-      await new Promise(resolve => setImmediate(resolve))
-      ctx.signal?.throwIfAborted()
-    }
+  // A few files at a time: each file system call waits on the disk (or the thread pool), and overlapping them
+  // hides most of that; one at a time, staging a 1,000-page site took seconds.
+  await eachLimited(files, PARALLEL, async file => {
+    ctx.signal?.throwIfAborted()
     const isHtml = HTML.test(file.path)
     const isCss = CSS.test(file.path)
     const isJs = JS.test(file.path) && file.size <= SCAN_LIMIT
     if (isCss || isJs) {
       // Most stylesheets and scripts name no URL and register no worker, and their bytes show it without decoding them.
-      const bytes = read(file, ctx.root)
+      const bytes = await read(file, ctx.root)
       if (isCss && mayReferenceFiles(bytes)) {
         cssRefs.set(file.path, findCssReferences(bytes.toString('utf8'), file.path, ctx.base).filter(p => known.has(p)))
       }
       if (isJs && bytes.includes('serviceWorker') && findServiceWorkerRegistration(bytes.toString('utf8'))) {
         registersWorker.push(file.path)
       }
-      continue
+      return
     }
-    if (!isHtml) continue
-    const page = analyzePage(read(file, ctx.root).toString('utf8'), file.path, ctx.base, ctx.installSrc)
+    if (!isHtml) return
+    const page = analyzePage((await read(file, ctx.root)).toString('utf8'), file.path, ctx.base, ctx.installSrc)
     if (page.registersWorker) registersWorker.push(file.path)
     direct.set(file.path, page.subresources.filter(p => known.has(p) && p !== file.path))
-    if (!page.changed) continue
-    const abs = ctx.stage.write(file.path, page.html)
-    const info = statSync(abs)
+    if (!page.changed) return
+    const abs = await ctx.stage.write(file.path, page.html)
+    const info = await stat(abs)
     Object.assign(file, { abs, size: info.size, mtimeMs: info.mtimeMs })
     injected++
-  }
+  })
 
   // A page needs its stylesheets' fonts and images too, and what those stylesheets @import.
   const deps = new Map<string, string[]>()
@@ -91,10 +87,18 @@ export async function processPages (files: SiteFile[], ctx: PagesContext): Promi
   return { deps, injected, warnings }
 }
 
-function read (file: SiteFile, root: string): Buffer {
+async function read (file: SiteFile, root: string): Promise<Buffer> {
   try {
-    return readFileSync(file.abs)
+    return await readFile(file.abs)
   } catch (err) {
     throw BuildError.io(err, `${root}/${file.path}`, 'read')
   }
+}
+
+async function eachLimited<T> (items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const run = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!)
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run))
 }

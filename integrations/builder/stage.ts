@@ -1,6 +1,10 @@
 // Makes a build all-or-nothing: everything is written to a staging folder, then swapped in with renames
 // that a journal lets us undo, even after the process was killed half-way.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+//
+// A replaced file is staged flat, as `new/<n>`, and its original is moved aside flat, as `old/<n>`: making a
+// folder per page under the staging folder was the slowest part of staging a 1,000-page site. Files inside a
+// folder replaced as a whole (planktos/) are staged under `new/tree/`, keeping their layout.
+import { mkdirSync, renameSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, writeFile, access } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { STAGING_DIR } from './walk.ts'
@@ -8,13 +12,14 @@ import { BuildError } from './errors.ts'
 
 const JOURNAL = 'journal.json'
 
-interface Journal { state: 'committing', paths: string[] }
+/** One path to swap: `rel` in the output folder, its staged copy and where its original goes, under the staging folder. */
+interface Swap { rel: string, staged: string, old: string }
+interface Journal { state: 'committing', swaps: Swap[] }
 
 export class Stage {
   readonly root: string
   readonly dir: string
-  #paths = new Set<string>()
-  // Folders already made under the staging folder: a recursive mkdir per page was the page phase's largest cost.
+  #swaps = new Map<string, Swap>()
   #made = new Set<string>()
 
   constructor (root: string) {
@@ -27,60 +32,52 @@ export class Stage {
     const recovered = await this.#recover()
     await rm(this.dir, { recursive: true, force: true })
     try {
-      await mkdir(join(this.dir, 'new'), { recursive: true })
+      await mkdir(join(this.dir, 'new', 'tree'), { recursive: true })
+      await mkdir(join(this.dir, 'old'))
     } catch (err) {
       throw BuildError.io(err, this.root, 'write into the output folder')
     }
     return { recovered }
   }
 
-  /** Where the staged copy of `rel` (a path relative to the output folder) lives. */
-  pathOf (rel: string): string {
-    return join(this.dir, 'new', rel)
-  }
-
   /** Stages `data` to replace (or create) `rel` on commit; `track: false` for files inside a folder tracked as a whole. */
-  write (rel: string, data: string | Uint8Array, track = true): string {
-    const path = this.pathOf(rel)
-    // Synchronous: a build stages thousands of small pages, and an async write is a thread-pool round trip each.
+  async write (rel: string, data: string | Uint8Array, track = true): Promise<string> {
+    const path = track ? this.#swap(rel).staged : join(this.dir, 'new', 'tree', rel)
     try {
-      this.#mkdir(dirname(path))
-      writeFileSync(path, data)
+      if (!track) await this.#mkdir(dirname(path))
+      await writeFile(path, data)
     } catch (err) {
       throw BuildError.io(err, path, 'write')
     }
-    if (track) this.#paths.add(rel)
     return path
   }
 
-  /** Stages a whole top-level entry (file or folder) by name, when it was written under pathOf(). */
+  /** Replaces the top-level folder `rel` as a whole with what was written under it with `track: false`. */
   track (rel: string): void {
-    this.#paths.add(rel)
+    this.#swaps.set(rel, { rel, staged: join('new', 'tree', rel), old: join('old', `${this.#swaps.size}`) })
   }
 
   /** Swaps every staged path into place; on any failure puts back exactly what was there. */
   async commit (signal?: AbortSignal): Promise<void> {
-    const paths = [...this.#paths].sort()
-    const journal: Journal = { state: 'committing', paths }
+    const swaps = [...this.#swaps.values()]
+    const journal: Journal = { state: 'committing', swaps }
     await writeFile(join(this.dir, JOURNAL), JSON.stringify(journal))
     try {
       signal?.throwIfAborted()
-      // Synchronous on purpose: thousands of renames are quick system calls, and each async one was a round trip
-      // through the thread pool; nothing else should run (a signal handler included) while files are half swapped.
-      for (const rel of paths) {
-        const target = join(this.root, rel)
-        const old = join(this.dir, 'old', rel)
-        this.#mkdir(dirname(old))
+      // Synchronous on purpose: renames are quick system calls, and each async one was a round trip through the
+      // thread pool; nothing else should run (a signal handler included) while files are half swapped.
+      for (const swap of swaps) {
+        const target = join(this.root, swap.rel)
         // Moving the original aside fails with ENOENT when there is none: the commit creates this path.
         try {
-          renameSync(target, old)
+          renameSync(target, join(this.dir, swap.old))
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
         }
-        renameSync(this.pathOf(rel), target)
+        renameSync(join(this.dir, swap.staged), target)
       }
     } catch (err) {
-      await this.#rollback(paths)
+      await this.#rollback(swaps)
       await rm(this.dir, { recursive: true, force: true })
       throw err instanceof BuildError || (err as Error).name === 'AbortError' ? err : BuildError.io(err, this.root, 'replace files in')
     }
@@ -92,7 +89,17 @@ export class Stage {
     await rm(this.dir, { recursive: true, force: true })
   }
 
-  #mkdir (dir: string): void {
+  #swap (rel: string): Swap {
+    let swap = this.#swaps.get(rel)
+    if (!swap) {
+      const n = this.#swaps.size
+      swap = { rel, staged: join('new', `${n}`), old: join('old', `${n}`) }
+      this.#swaps.set(rel, swap)
+    }
+    return { ...swap, staged: join(this.dir, swap.staged) }
+  }
+
+  async #mkdir (dir: string): Promise<void> {
     if (this.#made.has(dir)) return
     mkdirSync(dir, { recursive: true })
     this.#made.add(dir)
@@ -105,15 +112,15 @@ export class Stage {
     } catch {
       return false
     }
-    await this.#rollback(journal.paths)
+    await this.#rollback(journal.swaps)
     return true
   }
 
-  async #rollback (paths: string[]): Promise<void> {
-    for (const rel of paths) {
-      const target = join(this.root, rel)
-      const old = join(this.dir, 'old', rel)
-      const staged = this.pathOf(rel)
+  async #rollback (swaps: Swap[]): Promise<void> {
+    for (const swap of swaps) {
+      const target = join(this.root, swap.rel)
+      const old = join(this.dir, swap.old)
+      const staged = join(this.dir, swap.staged)
       if (await exists(old)) {
         // The new version (if it got there) goes back to staging, then the original returns.
         if (await exists(target) && !(await exists(staged))) await rename(target, staged)
