@@ -1,10 +1,11 @@
 // The planktos command: summaries, tables, and one clear sentence with exit code 1 on bad input.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { planktos } from './helpers/cli.ts'
-import { cleanup, seededBytes, tempDir, writeTree } from './helpers/fs.ts'
+import { spawn } from 'node:child_process'
+import { open, readdir, readFile, rename, stat } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { CLI, planktos } from './helpers/cli.ts'
+import { cleanup, seededBytes, snapshot, tempDir, writeTree } from './helpers/fs.ts'
 
 const SITE = {
   'index.html': '<!doctype html><html><head><title>Home</title></head><body><img src="a.png"></body></html>',
@@ -125,3 +126,38 @@ other('inspect lists every shard with its infohash, files and bytes, and the tot
 })
 
 other.run()
+
+const interrupt = suite('planktos build and Ctrl-C')
+interrupt.after(cleanup)
+
+interrupt('stops on SIGINT mid-build with one sentence and exit code 1, leaving the folder as it was', async () => {
+  const dir = await tempDir()
+  await writeTree(dir, SITE)
+  // A sparse 2 GiB file, put beside the site: seconds of hashing, so the signal lands mid-build.
+  const handle = await open(join(dir, 'big.bin'), 'w')
+  await handle.truncate(2 * 1024 * 1024 * 1024)
+  await handle.close()
+  const withoutBig = async (): Promise<Record<string, string>> => {
+    await rename(join(dir, 'big.bin'), join(dir, '..', `${basename(dir)}.big`))
+    const snap = await snapshot(dir)
+    await rename(join(dir, '..', `${basename(dir)}.big`), join(dir, 'big.bin'))
+    return snap
+  }
+  const before = await withoutBig()
+  const child = spawn(process.execPath, [CLI, 'build', dir, '--announce', 'ws://127.0.0.1:1'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', d => { stderr += d })
+  // Wait until the build has made its staging folder (so it has started), then a little more.
+  for (let i = 0; i < 1500 && !(await readdir(join(dir, '.planktos-staging/new')).then(() => true, () => false)); i++) {
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  await new Promise(resolve => setTimeout(resolve, 300))
+  child.kill('SIGINT')
+  const code = await new Promise(resolve => child.on('close', resolve))
+  assert.is(code, 1, stderr)
+  assert.match(stderr, /^planktos: Interrupted; the folder was left as it was before the build\.\n$/)
+  assert.equal(await withoutBig(), before)
+  assert.is((await stat(join(dir, 'big.bin'))).size, 2 * 1024 * 1024 * 1024)
+})
+
+interrupt.run()

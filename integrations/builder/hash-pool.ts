@@ -36,7 +36,7 @@ export async function hashAll (jobs: HashJob[], root: string, options: HashPoolO
   const local = async (): Promise<void> => {
     for (let job = queue.shift(); job && !failure; job = queue.shift()) {
       signal?.throwIfAborted()
-      results[job.id] = await hashShard(job, onBytes)
+      results[job.id] = await hashShard(job, onBytes, signal)
     }
   }
 
@@ -59,6 +59,8 @@ export async function hashAll (jobs: HashJob[], root: string, options: HashPoolO
       } else reject(Object.assign(new Error(msg.failure.error.message), msg.failure.error))
     })
     worker.on('error', reject)
+    // A worker deep in a large file would otherwise finish it before anyone noticed the abort.
+    signal?.addEventListener('abort', () => reject(signal.reason), { once: true })
     feed()
   })
 

@@ -29,7 +29,7 @@ const YIELD_EVERY = 8 * 1024 * 1024
  * time waiting. This runs on a worker thread or in a build with nothing else to do meanwhile; it still
  * yields to the event loop every few MiB so progress, aborts and signals get through.
  */
-export async function hashShard (job: HashJob, onBytes: (n: number) => void = () => {}): Promise<HashResult> {
+export async function hashShard (job: HashJob, onBytes: (n: number) => void = () => {}, signal?: AbortSignal): Promise<HashResult> {
   const pieces: Buffer[] = []
   const sha256: string[] = []
   const buffer = Buffer.allocUnsafe(CHUNK)
@@ -68,6 +68,7 @@ export async function hashShard (job: HashJob, onBytes: (n: number) => void = ()
         if ((sinceYield += bytesRead) >= YIELD_EVERY) {
           sinceYield = 0
           await new Promise(resolve => setImmediate(resolve))
+          signal?.throwIfAborted()
         }
       }
       // A file that grew, shrank or was rewritten while we read it would give a torrent that matches nothing.

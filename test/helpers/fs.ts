@@ -1,6 +1,7 @@
 // Temporary folders and tree snapshots for tests that build sites on disk.
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile, lstat } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { mkdir, mkdtemp, readdir, readlink, rm, writeFile, lstat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 
@@ -52,11 +53,18 @@ export async function snapshot (root: string): Promise<Record<string, string>> {
       else if (entry.isDirectory()) {
         out[path + '/'] = 'dir'
         await visit(abs, path)
-      } else out[path] = createHash('sha256').update(await readFile(abs)).digest('hex')
+      } else out[path] = await hashFile(abs)
     }
   }
   await visit(root, '')
   return out
+}
+
+/** SHA-256 of a file, streamed (test folders may hold files of several GiB). */
+async function hashFile (path: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk)
+  return hash.digest('hex')
 }
 
 export async function isFile (path: string): Promise<boolean> {
