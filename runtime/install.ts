@@ -38,7 +38,12 @@ if (sw) {
   ready = new Promise(resolve => {
     if (sw.controller) resolve(true)
     sw.addEventListener('controllerchange', () => resolve(true))
-    sw.register(base + 'planktos-sw.js', { scope: base }).catch(() => resolve(false))
+    // A registration that is refused, or whose worker fails to install, leaves the page as it is.
+    sw.register(base + 'planktos-sw.js', { scope: base }).then(reg => {
+      const w = reg?.installing ?? reg?.waiting ?? reg?.active
+      if (!w) resolve(false)
+      w?.addEventListener('statechange', () => { if (w.state === 'redundant') resolve(false) })
+    }, () => resolve(false))
   })
   sw.addEventListener('message', e => {
     const m = e.data as Message | null
@@ -46,7 +51,8 @@ if (sw) {
     if (m?.type === 'peer-request' && port) {
       load().then(d => d.onPeerRequest(m, port), () => port.postMessage({ type: 'miss', reason: 'no downloader' } satisfies Message))
     }
-    if (m?.type === 'stored') void downloader?.then(d => d.onStored(m.sha256), () => {})
+    if (m?.type === 'stored') void downloader?.then(d => d.onStored(m.files), () => {})
+    if (m?.type === 'evicted') void downloader?.then(d => d.onEvicted(m.sha256), () => {})
   })
   // The worker's messages are held back until the page starts its message queue.
   sw.startMessages()
@@ -58,20 +64,20 @@ if (sw) {
     // A page that came from the origin before the worker existed says what it loaded, so those files are
     // stored (from the HTTP cache) and seeded without being downloaded again.
     if (firstVisit) post({ type: 'seen', urls: [location.href, ...performance.getEntriesByType('resource').map(e => e.name)] })
+    // Without a worker to answer, the downloader would be useless: it starts only once the page is controlled.
+    const idle = (): void => { (window.requestIdleCallback ?? setTimeout)(() => { load().catch(() => {}) }) }
+    if (document.readyState === 'complete') idle()
+    else addEventListener('load', idle)
   })
-  const idle = (): void => { (window.requestIdleCallback ?? setTimeout)(() => { load().catch(() => {}) }) }
-  if (document.readyState === 'complete') idle()
-  else addEventListener('load', idle)
 }
 
 const planktos: Planktos = {
   ready,
   async stats () {
+    // The downloader first: it reports its traffic to the worker, so the worker's totals include it.
+    const d = await downloader?.then(d => d.stats(), () => undefined)
     const reply = await ask({ type: 'stats-request' })
-    return {
-      worker: reply?.type === 'stats' ? reply.stats : undefined,
-      downloader: await downloader?.then(d => d.stats(), () => undefined)
-    }
+    return { worker: reply?.type === 'stats' ? reply.stats : undefined, downloader: d }
   },
   start: () => load().then(() => {})
 }

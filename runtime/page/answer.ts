@@ -15,25 +15,51 @@ const CHUNK = 1024 * 1024
 /** How often progress is reported at most. */
 const PROGRESS_EVERY = 250
 
-interface Context {
+export interface Env {
   swarm: Swarm
   store: Store
   stats: DownloaderStats
+  /** Sends the traffic counted so far to the worker. */
+  flush: () => void
+}
+
+interface Context extends Env {
   /** Called on every sign of progress (bytes arriving, pieces verified). */
   alive: () => void
   signal: AbortSignal
 }
 
-export async function answer (request: MessageOf<'peer-request'>, port: MessagePort, swarm: Swarm, store: Store, stats: DownloaderStats): Promise<void> {
-  const { peerTimeout } = swarm.manifest.settings
+/** Ports of requests still being answered: when the page goes away, each gets a `miss` at once. */
+const open = new Set<MessagePort>()
+
+/** The page is going away: the worker should not wait for any answer from it. */
+export function abandonAll (): void {
+  for (const port of open) port.postMessage({ type: 'miss', reason: 'the page went away' } satisfies Message)
+  open.clear()
+}
+
+/** Answers one `peer-request` on `port`; every way out, a crash included, tells the worker something. */
+export async function answer (request: MessageOf<'peer-request'>, port: MessagePort, env: Env): Promise<void> {
+  open.add(port)
+  env.stats.requests++
+  try {
+    await exchange(request, port, env)
+  } catch {
+    // If even this fails, the worker's own deadlines end its wait.
+    try { if (open.has(port)) port.postMessage({ type: 'miss', reason: 'the downloader failed' } satisfies Message) } catch {}
+  } finally {
+    open.delete(port)
+  }
+}
+
+async function exchange (request: MessageOf<'peer-request'>, port: MessagePort, env: Env): Promise<void> {
+  const { peerTimeout } = env.swarm.manifest.settings
   const stall = Math.max(15_000, 2 * peerTimeout)
   const abort = new AbortController()
   let reported = 0
   let received = 0
   const ctx: Context = {
-    swarm,
-    store,
-    stats,
+    ...env,
     signal: abort.signal,
     alive: () => {
       if (Date.now() - reported < PROGRESS_EVERY) return
@@ -47,7 +73,7 @@ export async function answer (request: MessageOf<'peer-request'>, port: MessageP
   }
   // The worker cancels when the origin answered first, or when its own request went away.
   port.onmessage = (e) => { if ((e.data as Message | undefined)?.type === 'cancel') abort.abort() }
-  swarm.client.on('download', onDownload)
+  env.swarm.client.on('download', onDownload)
   let bytes: Uint8Array | undefined
   try {
     const deps = Promise.all(request.deps.map(d => fileBytes(d, ctx, stall).catch(() => undefined)))
@@ -55,9 +81,12 @@ export async function answer (request: MessageOf<'peer-request'>, port: MessageP
     // The page asking for these is about to replace this one: give its subresources a bounded head start.
     if (bytes && request.deps.length) await Promise.race([deps, new Promise(resolve => setTimeout(resolve, peerTimeout))])
   } finally {
-    swarm.client.removeListener('download', onDownload)
+    env.swarm.client.removeListener('download', onDownload)
     port.onmessage = null
   }
+  // The worker's counters include this page's traffic before it hears the answer (the page may be leaving).
+  env.flush()
+  if (!open.has(port)) return
   if (!bytes || abort.signal.aborted) {
     port.postMessage({ type: 'miss', reason: 'peers cannot supply this file now' } satisfies Message)
     port.close()
@@ -86,7 +115,8 @@ async function fileBytes (file: FileRef, ctx: Context, stall: number): Promise<U
   const entry = joined?.part.files.find(f => f.path === file.path && f.sha256 === file.sha256)
   if (!joined || !entry) return undefined
   const { torrent } = joined
-  if (!(await store.record(entry.sha256))?.complete) {
+  const wasComplete = (await store.record(entry.sha256))?.complete
+  if (!wasComplete) {
     const range = piecesOf(entry, torrent.pieceLength)
     if (range && !hasPieces(torrent, range)) {
       if (!await hasPeers(torrent, () => joined.alone, swarm.manifest.settings.peerTimeout)) return undefined
@@ -100,7 +130,12 @@ async function fileBytes (file: FileRef, ctx: Context, stall: number): Promise<U
     stats.verifyFailures++
     return undefined
   }
-  await store.markComplete(entry.sha256)
+  if (!wasComplete) {
+    await store.markComplete(entry.sha256)
+    // Peers' bytes count against the storage budget like the origin's: make room, oldest first.
+    const evicted = await store.evict(swarm.manifest.settings.maxStorage, new Set([entry.sha256])).catch(() => [])
+    if (evicted.length) swarm.evicted(evicted)
+  }
   return bytes
 }
 
@@ -133,9 +168,9 @@ function download (torrent: Torrent, [first, last]: [number, number], ctx: Conte
       torrent.removeListener('verified', onVerified)
       torrent.removeListener('download', onDownload)
       ctx.signal.removeEventListener('abort', onAbort)
-      // A finished selection is dropped by WebTorrent itself; an abandoned one is dropped here. (Two requests
-      // sharing a boundary piece can lose that piece's selection this way; phase 2 should count selections.)
-      if (!ok && !torrent.destroyed) torrent.deselect(first, last)
+      // A finished selection is dropped by WebTorrent itself; an abandoned one is dropped here. Selections are
+      // counted, so a boundary piece another request still wants stays selected.
+      if (!ok && !torrent.destroyed) torrent._deselect(first, last, true)
       resolve(ok)
     }
     const onDownload = (): void => {
@@ -152,7 +187,9 @@ function download (torrent: Torrent, [first, last]: [number, number], ctx: Conte
     ctx.signal.addEventListener('abort', onAbort)
     torrent.on('verified', onVerified)
     torrent.on('download', onDownload)
-    torrent.select(first, last, 1)
+    // Another request may have completed these pieces while this one waited for a peer.
+    if (hasPieces(torrent, [first, last])) return finish(true)
+    torrent._select(first, last, 1, undefined, true)
     torrent.critical(first, last)
   })
 }

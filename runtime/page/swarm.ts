@@ -1,23 +1,28 @@
 // The WebTorrent client and the shards it has joined (runs in the page). Torrents come from the origin's
 // .torrent files, never from peers' metadata, and are dropped unless their infohash is the manifest's.
+// Shards are joined lazily: those holding files the visitor has (to seed them) and those a request needs.
 import WebTorrent, { type Torrent, type Wire } from 'webtorrent/dist/webtorrent.min.js'
 import { covers, pieceBounds, piecesOf, spans } from '../shared/layout.ts'
 import type { Manifest, ShardPart, ShardRef } from '../shared/manifest.ts'
-import type { DownloaderStats } from '../shared/messages.ts'
+import type { DownloaderStats, SwarmState } from '../shared/messages.ts'
 import type { Store } from '../shared/store.ts'
 import { chunkStoreFor } from './chunk-store.ts'
 import { loadPart, loadTorrent } from './site-files.ts'
-import { addOriginSeed } from './web-seed.ts'
+import { addOriginSeed, type OriginSeed } from './web-seed.ts'
 
 export interface Joined {
   torrent: Torrent
   part: ShardPart
   shard: ShardRef
-  /** A tracker has answered, so a peer count of zero means nobody else is there. */
-  settled: boolean
-  /** The last tracker answer counted nobody but us. */
+  /** The last tracker answer counted nobody but us (always so without trackers). */
   alone: boolean
+  seed?: OriginSeed
 }
+
+const isPeer = (w: Wire): boolean => w.type !== 'webSeed'
+const FAILED = /^Piece (\d+) failed verification/
+/** How long a new peer may take to say which pieces it has before the web seed stops waiting for it. */
+const BITFIELD_WAIT = 2000
 
 export class Swarm {
   readonly client: WebTorrent
@@ -26,7 +31,10 @@ export class Swarm {
   readonly #store: Store
   readonly #stats: DownloaderStats
   readonly #onChange: () => void
-  readonly #joined = new Map<string, Promise<Joined | undefined>>()
+  readonly #joining = new Map<string, Promise<Joined | undefined>>()
+  readonly #joined = new Map<string, Joined>()
+  /** Peers (by peer id) that sent data failing verification: never talked to again. */
+  readonly #banned = new Set<string>()
 
   constructor (manifest: Manifest, base: string, store: Store, stats: DownloaderStats, onChange: () => void) {
     this.manifest = manifest
@@ -51,25 +59,37 @@ export class Swarm {
 
   /** Connected peers over all joined torrents (web seeds excluded). */
   peers (): number {
-    return this.client.torrents.reduce((n, t) => n + t.wires.filter(w => w.type !== 'webSeed').length, 0)
+    return this.client.torrents.reduce((n, t) => n + t.wires.filter(isPeer).length, 0)
   }
 
-  /** Whether every joined torrent has heard from a tracker. */
-  async settled (): Promise<boolean> {
-    const all = await Promise.all(this.#joined.values())
-    return all.every(j => !j || j.settled)
+  /** What this page knows of each joined shard's swarm. */
+  states (): SwarmState[] {
+    return [...this.#joined.values()].map(j => ({ infoHash: j.shard.infoHash, peers: j.torrent.wires.filter(isPeer).length, alone: j.alone }))
+  }
+
+  /** Joins the shards holding bytes the visitor has, so they are seeded. Only stored parts are read: a shard
+   * whose part the store lacks cannot hold any of the visitor's files. */
+  async joinHeld (): Promise<void> {
+    const held = await this.#store.allCoverage()
+    await Promise.all(this.manifest.shards.map(async (shard) => {
+      const part = await this.#store.getMeta<ShardPart>(`part:${shard.part}`).catch(() => undefined)
+      if (part?.files.some(f => held.has(f.sha256))) await this.join(shard.infoHash)
+    }))
   }
 
   /** The joined shard with this infohash, joining it first if needed; undefined if it cannot be joined. */
   join (infoHash: string): Promise<Joined | undefined> {
-    let joined = this.#joined.get(infoHash)
-    if (!joined) {
+    let joining = this.#joining.get(infoHash)
+    if (!joining) {
       const shard = this.manifest.shards.find(s => s.infoHash === infoHash)
-      joined = shard ? this.#add(shard).catch(() => undefined) : Promise.resolve(undefined)
-      this.#joined.set(infoHash, joined)
-      void joined.then(j => { if (!j) this.#joined.delete(infoHash) })
+      joining = shard ? this.#add(shard).catch(() => undefined) : Promise.resolve(undefined)
+      this.#joining.set(infoHash, joining)
+      void joining.then(j => {
+        if (j) this.#joined.set(infoHash, j)
+        else this.#joining.delete(infoHash)
+      })
     }
-    return joined
+    return joining
   }
 
   async #add (shard: ShardRef): Promise<Joined | undefined> {
@@ -83,18 +103,43 @@ export class Swarm {
       announce: this.manifest.settings.announce
     })
     const solo = this.manifest.settings.announce.length === 0
-    const joined: Joined = { torrent, part, shard, settled: solo, alone: solo }
+    const joined: Joined = { torrent, part, shard, alone: solo }
+    // Which peers sent blocks of each piece still being assembled, to know whom to blame when it fails.
+    const sources = new Map<number, Set<Wire>>()
+    // New peers that have not said yet which pieces they have, with when they came.
+    const untold = new Map<Wire, number>()
+    const mayHave = (index: number): boolean => torrent.wires.some(w => isPeer(w) &&
+      (w.peerPieces.get(index) || Date.now() - (untold.get(w) ?? -Infinity) < BITFIELD_WAIT))
+    // Let WebTorrent drop a closed wire first.
+    const recheck = (): void => { setTimeout(() => joined.seed?.recheck()) }
     torrent.on('error', () => {})
-    torrent.on('warning', (err: Error) => { if (/failed verification/.test(err.message)) this.#stats.verifyFailures++ })
+    torrent.on('warning', (err: Error) => {
+      const failed = FAILED.exec(err.message)
+      if (failed) this.#failed(Number(failed[1]), sources)
+    })
+    torrent.on('verified', (index: number) => { sources.delete(index) })
     torrent.on('wire', (wire: Wire) => {
-      if (wire.type === 'webSeed') return
+      if (!isPeer(wire)) return
+      if (wire.peerId && this.#banned.has(wire.peerId)) return wire.destroy()
+      untold.set(wire, Date.now())
+      const told = (): void => {
+        untold.delete(wire)
+        recheck()
+      }
+      for (const said of ['bitfield', 'have-all', 'have-none']) wire.once(said, told)
+      setTimeout(told, BITFIELD_WAIT)
+      wire.on('piece', (index: number) => {
+        let from = sources.get(index)
+        if (!from) sources.set(index, from = new Set())
+        from.add(wire)
+      })
       wire.on('download', (n: number) => { this.#stats.fromPeers += n })
       wire.on('upload', (n: number) => { this.#stats.uploaded += n })
-      wire.once('close', this.#onChange)
-      this.#onChange()
-    })
-    torrent.on('trackerAnnounce', () => {
-      joined.settled = true
+      wire.once('close', () => {
+        untold.delete(wire)
+        recheck()
+        this.#onChange()
+      })
       this.#onChange()
     })
     const ok = await new Promise<boolean>(resolve => {
@@ -109,11 +154,26 @@ export class Swarm {
     }
     torrent.discovery?.tracker?.on('update', (data: { complete?: number, incomplete?: number }) => {
       joined.alone = (data.complete ?? 0) + (data.incomplete ?? 0) <= 1
+      this.#onChange()
     })
-    addOriginSeed(torrent, part, this.#base, this.#store, this.#stats)
+    joined.seed = addOriginSeed(torrent, part, this.#base, this.#store, this.#stats, mayHave)
     this.#stats.torrents++
     this.#onChange()
     return joined
+  }
+
+  /**
+   * A piece failed its SHA-1: every peer that sent a block of it is cut off for good (WebTorrent would ask them
+   * again forever); once they are gone, the web seed offers the piece again.
+   */
+  #failed (index: number, sources: Map<number, Set<Wire>>): void {
+    this.#stats.verifyFailures++
+    for (const wire of sources.get(index) ?? []) {
+      if (wire.peerId) this.#banned.add(wire.peerId)
+      this.#stats.banned++
+      wire.destroy()
+    }
+    sources.delete(index)
   }
 
   /** Which pieces the store already holds, so WebTorrent spot-checks them instead of downloading them. */
@@ -129,29 +189,47 @@ export class Swarm {
     return bits
   }
 
-  /** The worker stored these files: verify the pieces they complete, and announce the good ones to peers. */
-  async stored (sha256: string[]): Promise<void> {
-    const wanted = new Set(sha256)
-    const joinedAll = await Promise.all(this.#joined.values())
+  /** The worker stored these files: join their shards, verify the pieces they complete, announce the good ones. */
+  async stored (files: Array<{ sha256: string, infoHash: string }>): Promise<void> {
+    const wanted = new Set(files.map(f => f.sha256))
+    // Joining computes its bitfield from the store, which holds these files already.
+    await Promise.all([...new Set(files.map(f => f.infoHash))].map(h => this.join(h)))
     const coverage = await this.#store.allCoverage()
-    for (const joined of joinedAll) {
-      if (!joined || joined.torrent.destroyed) continue
-      const { torrent, part } = joined
+    for (const { torrent, part } of this.#joined.values()) {
+      if (torrent.destroyed) continue
       const total = part.files.reduce((sum, f) => sum + f.size, 0)
-      const candidates: number[] = []
+      const candidates = new Set<number>()
       for (const f of part.files) {
         const range = wanted.has(f.sha256) && piecesOf(f, part.pieceLength)
         if (!range) continue
         for (let i = range[0]; i <= range[1]; i++) {
           // Only pieces held whole: re-checking a partial one would make WebTorrent restart its download.
           const [start, end] = pieceBounds(i, part.pieceLength, total)
-          if (heldWhole(part, coverage, start, end) && !torrent.bitfield.get(i) && !candidates.includes(i)) candidates.push(i)
+          if (!torrent.bitfield.get(i) && heldWhole(part, coverage, start, end)) candidates.add(i)
         }
       }
-      if (candidates.length === 0) continue
-      torrent._verifyPiecesUsingHash(candidates, () => {
-        for (const i of candidates) if (torrent.bitfield.get(i)) for (const w of torrent.wires) w.have(i)
+      if (candidates.size === 0) continue
+      const list = [...candidates]
+      torrent._verifyPiecesUsingHash(list, () => {
+        for (const i of list) if (torrent.bitfield.get(i)) for (const w of torrent.wires) w.have(i)
       })
+    }
+  }
+
+  /** These files left the store: stop claiming their pieces, and tell peers so they ask someone else. */
+  evicted (sha256: string[]): void {
+    const gone = new Set(sha256)
+    for (const { torrent, part } of this.#joined.values()) {
+      if (torrent.destroyed) continue
+      for (const f of part.files) {
+        const range = gone.has(f.sha256) && piecesOf(f, part.pieceLength)
+        if (!range) continue
+        for (let i = range[0]; i <= range[1]; i++) {
+          if (!torrent.bitfield.get(i)) continue
+          torrent._markUnverified(i)
+          for (const w of torrent.wires) w.lt_donthave?.donthave(i)
+        }
+      }
     }
   }
 }

@@ -11,19 +11,42 @@ import { BYPASS_HEADER, fileUrl } from '../shared/urls.ts'
 
 const REQUEST_TIMEOUT = 60_000
 
-/** Adds the origin as a web seed of `torrent` (call once its metadata is ready). */
-export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, store: Store, stats: DownloaderStats): void {
+export interface OriginSeed {
+  /** Offers again, at once, the declined pieces no peer may have any more (a peer left, was cut off, or said). */
+  recheck (): void
+}
+
+/**
+ * Adds the origin as a web seed of `torrent` (call once its metadata is ready). It is the seeder of last resort:
+ * it declines the pieces `peerMayHave` says a connected peer has or may have.
+ */
+export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, store: Store, stats: DownloaderStats, peerMayHave: (index: number) => boolean): OriginSeed | undefined {
   const id = new URL(base, location.href).href
   torrent.addWebSeed(id)
   const conn = torrent._peers.get(id)?.conn
-  if (!conn) return
+  if (!conn) return undefined
+  const declined = new Set<number>()
   // WebTorrent's web-seed connection calls `httpRequest` for each piece it is asked for; replace that one step.
   conn.httpRequest = (index, offset, length, cb) => {
-    // The origin is the seeder of last resort: decline pieces a connected peer has. WebTorrent then treats
-    // the web seed as lacking that piece for a while, and the peers supply it.
-    if (torrent.wires.some(w => w.type !== 'webSeed' && w.peerPieces.get(index))) return cb(new Error(`a peer has piece ${index}`))
+    // A declined piece is marked missing from the web seed, so WebTorrent asks the peers for it.
+    if (peerMayHave(index)) {
+      declined.add(index)
+      return cb(new Error(`a peer may have piece ${index}`))
+    }
+    declined.delete(index)
     const start = index * torrent.pieceLength + offset
     fetchRange(part, base, start, start + length, store, stats).then(bytes => cb(null, bytes), (err: Error) => cb(err))
+  }
+  return {
+    // WebTorrent itself offers a declined piece again only after 10 s.
+    recheck: () => {
+      if (torrent.destroyed) return
+      for (const index of declined) {
+        if (peerMayHave(index)) continue
+        declined.delete(index)
+        conn.have(index)
+      }
+    }
   }
 }
 

@@ -24,14 +24,20 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
   export interface Wire extends Emitter {
     readonly type: string
     readonly destroyed: boolean
+    /** The remote peer's id, hex, once the handshake is done. */
+    readonly peerId: string | null
     /** The pieces the remote side says it has. */
     readonly peerPieces: { get (index: number): boolean }
     have (index: number): void
     destroy (): void
+    /** BEP54 extension, which WebTorrent adds to every wire. */
+    readonly lt_donthave?: { donthave (index: number): void }
   }
 
   export interface WebSeedConn {
     httpRequest (pieceIndex: number, offset: number, length: number, cb: Callback<Uint8Array>): void
+    /** Tells the torrent the web seed has piece `index` (WebTorrent does this 10 s after a failed request). */
+    have (index: number): void
   }
 
   export interface TorrentFile {
@@ -59,6 +65,14 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     readonly _peers: Map<string, { conn: WebSeedConn }>
     /** Internal: re-hashes the given pieces from the store and marks the good ones as verified. */
     _verifyPiecesUsingHash (pieces: number[], cb: (err: Error | null) => void): void
+    /** Internal: forgets that piece `index` is held. */
+    _markUnverified (index: number): void
+    /**
+     * Internal: a "stream" selection. Unlike `select`, these are counted: `_deselect(..., true)` removes one
+     * matching selection and leaves pieces that another one still wants selected.
+     */
+    _select (start: number, end: number, priority: number, notify: undefined, isStreamSelection: true): void
+    _deselect (start: number, end: number, isStreamSelection: true): void
   }
 
   export interface TorrentOptions {

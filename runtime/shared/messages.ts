@@ -8,7 +8,22 @@ export interface BySource {
   origin: number
 }
 
-/** What the worker has done since it started (it may be restarted by the browser at any time). */
+/** What the downloaders of the site's pages did, counted at the wire. */
+export interface Traffic {
+  /** Bytes received from peers. */
+  fromPeers: number
+  /** Bytes the web seed fetched from the origin. */
+  fromOrigin: number
+  /** Bytes sent to peers. */
+  uploaded: number
+  /** Pieces or files that failed verification. */
+  verifyFailures: number
+}
+
+/**
+ * What the worker has done since the site's store was created. Kept in the store, because the browser stops an
+ * idle worker at any time and a new one would start from zero.
+ */
 export interface WorkerStats {
   /** Site-file responses the worker gave, by where their bytes came from. */
   responses: BySource
@@ -20,22 +35,29 @@ export interface WorkerStats {
   verifyFailures: number
   /** Files the worker stored after verifying them. */
   stored: number
+  /** The downloaders' traffic, summed over every page that ran one. */
+  downloaders: Traffic
 }
 
 /** What a page's downloader has done since it started. */
-export interface DownloaderStats {
+export interface DownloaderStats extends Traffic {
   /** Connected peers (web seed excluded), summed over torrents. */
   peers: number
   /** Torrents joined. */
   torrents: number
-  /** Bytes received from peers, counted at the wire. */
-  fromPeers: number
-  /** Bytes the web seed fetched from the origin. */
-  fromOrigin: number
-  /** Bytes sent to peers. */
-  uploaded: number
-  /** Pieces or files that failed verification. */
-  verifyFailures: number
+  /** Requests for files the worker sent this page. */
+  requests: number
+  /** Peers disconnected for sending data that failed verification. */
+  banned: number
+}
+
+/** What a page's downloader knows of one shard's swarm. */
+export interface SwarmState {
+  infoHash: string
+  /** Connected peers (web seed excluded). */
+  peers: number
+  /** A tracker answered that nobody else is in the swarm: asking this page for its files is pointless. */
+  alone: boolean
 }
 
 /** A site file as the downloader needs to find and check it. */
@@ -51,8 +73,13 @@ export type Message =
   // page -> worker
   /** This page's install script listens for peer requests (it starts the downloader on the first one). */
   | { type: 'hello' }
-  /** This page runs the downloader; sent on start and whenever its peer count changes. */
-  | { type: 'downloader', peers: number, settled: boolean }
+  /**
+   * This page runs the downloader; sent on start and whenever a swarm changes. Shards not listed are not joined
+   * yet: the page may still find peers for them. Without WebRTC, the page can find none.
+   */
+  | { type: 'downloader', webrtc: boolean, swarms: SwarmState[] }
+  /** What this page's downloader did since its last report, counted at the wire. */
+  | { type: 'traffic', traffic: Traffic }
   /** A page loaded before the worker controlled it lists what it fetched, so the worker can store those files. */
   | { type: 'seen', urls: string[] }
   /** Asks for the worker's counters; the reply is `stats` on the port sent along. */
@@ -66,9 +93,11 @@ export type Message =
    */
   | { type: 'peer-request', file: FileRef, deps: FileRef[] }
   /** The worker stored these files (from the origin): a downloader may now seed them. */
-  | { type: 'stored', sha256: string[] }
+  | { type: 'stored', files: Array<{ sha256: string, infoHash: string }> }
+  /** The worker removed these files to stay within `maxStorage`: a downloader must stop offering them. */
+  | { type: 'evicted', sha256: string[] }
   // on a peer-request's port, page -> worker
-  /** Verified bytes of the file so far; keeps the worker from hedging to the origin. */
+  /** Bytes arriving for the request so far; keeps the worker from hedging to the origin. */
   | { type: 'progress', bytes: number }
   /** Peers cannot supply the file (no peers, no torrent, cancelled): the worker uses the origin. */
   | { type: 'miss', reason: string }
@@ -85,7 +114,7 @@ export type MessageType = Message['type']
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>
 
 const TYPES: ReadonlySet<string> = new Set<MessageType>([
-  'hello', 'downloader', 'seen', 'stats-request', 'stats', 'peer-request', 'stored',
+  'hello', 'downloader', 'traffic', 'seen', 'stats-request', 'stats', 'peer-request', 'stored', 'evicted',
   'progress', 'miss', 'ready', 'chunk', 'pull', 'cancel'
 ])
 

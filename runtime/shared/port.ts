@@ -4,6 +4,8 @@ import { isMessage, type Message } from './messages.ts'
 
 export class PortReader {
   readonly port: MessagePort
+  /** False once closed: reads end at once. */
+  open = true
   #queue: Message[] = []
   #waiter: ((m: Message | undefined) => void) | undefined
 
@@ -21,6 +23,7 @@ export class PortReader {
   next (ms: number): Promise<Message | undefined> {
     const queued = this.#queue.shift()
     if (queued) return Promise.resolve(queued)
+    if (!this.open) return Promise.resolve(undefined)
     return new Promise(resolve => {
       const timer = setTimeout(() => done(undefined), ms)
       const done = (m: Message | undefined): void => {
@@ -37,6 +40,7 @@ export class PortReader {
   }
 
   close (): void {
+    this.open = false
     this.#waiter?.(undefined)
     this.port.onmessage = null
     this.port.close()

@@ -6,7 +6,8 @@ import { fromOrigin } from './origin.ts'
 import { noteDownloader, noteHello } from './pages.ts'
 import type { ExtendableMessageEvent, WorkerClient } from './scope.ts'
 import { loadManifest, lookup, urlRules } from './site.ts'
-import { stats } from './stats.ts'
+import { keepCopy, runtimeKey } from './runtime-files.ts'
+import { addTraffic, stats, statsSaved } from './stats.ts'
 import { store } from './storage.ts'
 
 export function onMessage (event: ExtendableMessageEvent): void {
@@ -18,14 +19,20 @@ export function onMessage (event: ExtendableMessageEvent): void {
       if (source?.id) event.waitUntil(noteHello(source.id))
       break
     case 'downloader':
-      if (source?.id) event.waitUntil(noteDownloader(source.id, message.peers, message.settled))
+      if (source?.id) event.waitUntil(noteDownloader(source.id, message.webrtc, message.swarms))
+      break
+    case 'traffic':
+      addTraffic(message.traffic)
       break
     case 'seen':
       event.waitUntil(storeSeen(message.urls))
       break
-    case 'stats-request':
-      event.ports[0]?.postMessage({ type: 'stats', stats } satisfies Message)
+    case 'stats-request': {
+      const port = event.ports[0]
+      // Once saved, so what a page reads survives the browser stopping the worker.
+      event.waitUntil(statsSaved().then(() => port?.postMessage({ type: 'stats', stats } satisfies Message)))
       break
+    }
   }
 }
 
@@ -39,12 +46,20 @@ async function storeSeen (urls: string[]): Promise<void> {
   if (!manifest || !db) return
   const rules = urlRules(manifest)
   for (const url of new Set(urls)) {
+    let u: URL
+    try { u = new URL(url) } catch { continue }
+    const runtime = u.search === '' ? runtimeKey(u.pathname) : null
+    // planktos' own scripts too, so a later page can start them with the origin down.
+    if (runtime) {
+      await fetch(url, { cache: 'only-if-cached', mode: 'same-origin' }).then(res => res.ok ? keepCopy(runtime, res) : undefined).catch(() => {})
+      continue
+    }
     const path = sitePath(url, 'GET', rules)
     const found = path === null ? undefined : await lookup(path)
     if (!found) continue
     try {
       if ((await db.record(found.entry.sha256))?.complete) continue
-      await (await fromOrigin(found.entry, url, undefined, 'force-cache')).stored
+      await (await fromOrigin(found, url, undefined, 'force-cache')).stored
     } catch {
       // One file failing to store only means it will be fetched again later.
     }

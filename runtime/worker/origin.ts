@@ -1,13 +1,12 @@
 // Site files from the origin: verified against the manifest, then stored so the visitor seeds them without
 // fetching them again. Bytes that do not match (a deploy happened mid-visit) still reach the page, unstored.
 import { sha256 } from '../shared/hash.ts'
-import type { FileEntry } from '../shared/manifest.ts'
 import { fileUrl } from '../shared/urls.ts'
 import { broadcast } from './pages.ts'
 import { fileResponse } from './respond.ts'
 import { config } from './scope.ts'
-import { currentManifest, refreshManifest } from './site.ts'
-import { stats } from './stats.ts'
+import { currentManifest, refreshManifest, type Found } from './site.ts'
+import { count } from './stats.ts'
 import { store } from './storage.ts'
 
 export interface OriginAnswer {
@@ -23,7 +22,8 @@ export interface OriginAnswer {
  * page asked for, so the HTTP cache entries are those the site has without planktos (`about/`, not
  * `about/index.html`). Rejects on network errors.
  */
-export async function fromOrigin (entry: FileEntry, url = fileUrl(config.base, entry.path), signal?: AbortSignal, cache: RequestCache = 'default'): Promise<OriginAnswer> {
+export async function fromOrigin (found: Found, url = fileUrl(config.base, found.entry.path), signal?: AbortSignal, cache: RequestCache = 'default'): Promise<OriginAnswer> {
+  const { entry } = found
   const res = await fetch(url, { signal, cache, credentials: 'same-origin' })
   // Errors are the origin's business: the page gets them as they are. A followed redirect is handed on as a
   // redirect, since a navigation refuses a response that was redirected behind its back.
@@ -31,9 +31,9 @@ export async function fromOrigin (entry: FileEntry, url = fileUrl(config.base, e
   if (res.status !== 200) return { response: res, stored: Promise.resolve() }
   const bytes = new Uint8Array(await res.arrayBuffer())
   if (bytes.length === entry.size && await sha256(bytes) === entry.sha256) {
-    return { response: fileResponse(entry, bytes, 'origin'), bytes, stored: keep(entry, bytes) }
+    return { response: fileResponse(entry, bytes, 'origin'), bytes, stored: keep(found, bytes) }
   }
-  stats.verifyFailures++
+  count('verifyFailures')
   // The origin serves another deploy than our manifest: learn about it, and do not store what we cannot check.
   void refreshManifest()
   // The body is decoded already: headers describing the encoded transfer no longer apply.
@@ -44,25 +44,37 @@ export async function fromOrigin (entry: FileEntry, url = fileUrl(config.base, e
   return { response, stored: Promise.resolve() }
 }
 
+/** Stores run one at a time: two making room at once would each leave room for one file, then add two. */
+let storing: Promise<void> = Promise.resolve()
+
 /** Stores verified bytes within the storage budget and tells the downloaders they can seed them. */
-async function keep (entry: FileEntry, bytes: Uint8Array): Promise<void> {
+function keep (found: Found, bytes: Uint8Array): Promise<void> {
+  const done = storing.then(() => keepNow(found, bytes))
+  storing = done.catch(() => {})
+  return done
+}
+
+async function keepNow ({ entry, shard }: Found, bytes: Uint8Array): Promise<void> {
   const db = await store()
   if (!db) return
   const budget = currentManifest()?.settings.maxStorage ?? Infinity
   if (entry.size > budget) return
   const keepThis = new Set([entry.sha256])
+  const evicted: string[] = []
   try {
-    await db.evict(budget - entry.size, keepThis)
+    evicted.push(...await db.evict(budget - entry.size, keepThis))
     await db.putFile(entry.sha256, bytes)
   } catch {
     // Most likely the browser's quota, which may be far below maxStorage: make room once, then give up quietly.
     try {
-      await db.evict(Math.floor(budget / 2), keepThis)
+      evicted.push(...await db.evict(Math.floor(budget / 2), keepThis))
       await db.putFile(entry.sha256, bytes)
     } catch {
+      if (evicted.length) await broadcast({ type: 'evicted', sha256: evicted })
       return
     }
   }
-  stats.stored++
-  await broadcast({ type: 'stored', sha256: [entry.sha256] })
+  count('stored')
+  if (evicted.length) await broadcast({ type: 'evicted', sha256: evicted })
+  await broadcast({ type: 'stored', files: [{ sha256: entry.sha256, infoHash: shard.infoHash }] })
 }

@@ -1,23 +1,25 @@
 // The open pages of the site as the worker sees them: which ones listen for peer requests (their install
-// script said `hello`) and what their downloaders report. Only those are asked: a message posted to a page
-// before its install script runs can be dropped (Chromium does), and the worker would wait for nothing.
+// script said `hello`) and what their downloaders report per swarm. Only those are asked: a message posted to a
+// page before its install script runs can be dropped (Chromium does), and the worker would wait for nothing.
 // The list is kept in the store as well, because the browser stops an idle worker within a minute and the
 // next navigation must still find the page the visitor is leaving.
-import type { Message } from '../shared/messages.ts'
+import type { Message, SwarmState } from '../shared/messages.ts'
 import { scope, type WorkerClient } from './scope.ts'
 import { store } from './storage.ts'
 
 interface PageState {
   /** What the page's downloader last reported; absent until its downloader runs. */
   downloader?: {
-    peers: number
-    /** A tracker has answered, so `peers: 0` means "nobody", not "not yet". */
-    settled: boolean
+    webrtc: boolean
+    /** By infohash; a shard not listed is not joined yet. */
+    swarms: Record<string, SwarmState>
   }
 }
 
 const KEY = 'pages'
 let pages: Map<string, PageState> | undefined
+/** Callbacks waiting for a page's `hello`, by client id. */
+const waiting = new Map<string, Array<() => void>>()
 
 async function known (): Promise<Map<string, PageState>> {
   if (!pages) {
@@ -36,19 +38,42 @@ export async function noteHello (clientId: string): Promise<void> {
   const all = await known()
   if (!all.has(clientId)) all.set(clientId, {})
   save()
+  for (const wake of waiting.get(clientId) ?? []) wake()
+  waiting.delete(clientId)
+}
+
+/** Whether page `clientId` listens for peer requests now. */
+export async function listens (clientId: string): Promise<boolean> {
+  return (await known()).has(clientId)
+}
+
+/** Whether page `clientId` listens for peer requests within `ms` (its install script may not have run yet). */
+export async function listensSoon (clientId: string, ms: number): Promise<boolean> {
+  if (await listens(clientId)) return true
+  if (!await scope.clients.get(clientId)) return false
+  return new Promise(resolve => {
+    const timer = setTimeout(() => resolve(false), ms)
+    const list = waiting.get(clientId) ?? []
+    waiting.set(clientId, list)
+    list.push(() => {
+      clearTimeout(timer)
+      resolve(true)
+    })
+  })
 }
 
 /** What a page's downloader reported. */
-export async function noteDownloader (clientId: string, peers: number, settled: boolean): Promise<void> {
-  (await known()).set(clientId, { downloader: { peers, settled } })
+export async function noteDownloader (clientId: string, webrtc: boolean, swarms: SwarmState[]): Promise<void> {
+  (await known()).set(clientId, { downloader: { webrtc, swarms: Object.fromEntries(swarms.map(s => [s.infoHash, s])) } })
   save()
 }
 
 /**
- * The page to ask for files from peers, or undefined when asking is pointless: no open page listens, or every
- * running downloader has settled with no peers. `preferred` (the requesting page) wins among equals.
+ * The page to ask for a file of shard `infoHash` from peers, or undefined when asking is pointless: no open page
+ * listens, or every downloader has heard from a tracker that nobody else is in this swarm (or has no WebRTC).
+ * `preferred` (the requesting page) wins among equals.
  */
-export async function pageForPeers (preferred: string): Promise<WorkerClient | undefined> {
+export async function pageForPeers (preferred: string, infoHash: string): Promise<WorkerClient | undefined> {
   const all = await known()
   const windows = await scope.clients.matchAll({ type: 'window' })
   let changed = false
@@ -56,11 +81,19 @@ export async function pageForPeers (preferred: string): Promise<WorkerClient | u
     if (!windows.some(w => w.id === id)) changed = all.delete(id)
   }
   if (changed) save()
+  const swarm = (w: WorkerClient): { webrtc: boolean, state?: SwarmState } | undefined => {
+    const d = all.get(w.id)!.downloader
+    return d && { webrtc: d.webrtc, state: d.swarms[infoHash] }
+  }
   const listening = windows.filter(w => all.has(w.id))
     .sort((a, b) => Number(b.id === preferred) - Number(a.id === preferred))
-  const withPeers = listening.find(w => (all.get(w.id)!.downloader?.peers ?? 0) > 0)
-  // A page whose downloader has not run or not heard from a tracker yet may still find peers; asking starts it.
-  return withPeers ?? listening.find(w => !all.get(w.id)!.downloader?.settled)
+  const withPeers = listening.find(w => (swarm(w)?.state?.peers ?? 0) > 0)
+  // A page whose downloader has not run, not joined this shard or not been told by a tracker that nobody is
+  // there may still find peers; asking starts it.
+  return withPeers ?? listening.find(w => {
+    const s = swarm(w)
+    return !s || (s.webrtc && !s.state?.alone)
+  })
 }
 
 /** Sends `message` to every open page of the site. */

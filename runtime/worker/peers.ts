@@ -5,11 +5,27 @@ import { sha256 } from '../shared/hash.ts'
 import type { FileRef, Message } from '../shared/messages.ts'
 import { PortReader } from '../shared/port.ts'
 import { pageForPeers } from './pages.ts'
+import { scope, type WorkerClient } from './scope.ts'
 import type { Found } from './site.ts'
-import { stats } from './stats.ts'
+import { count } from './stats.ts'
 
 /** Longest silence from the page before the worker gives up on it (the origin hedge starts much earlier). */
 export const stallAfter = (peerTimeout: number): number => Math.max(15_000, 2 * peerTimeout)
+/** How often the worker checks, while the page is silent, that the page still exists. */
+const CHECK_EVERY = 500
+
+/**
+ * The page's next message, or undefined after `ms` of silence or as soon as the page is gone: a closing tab may not
+ * get to say so, and a crashed one cannot.
+ */
+async function nextFrom (reader: PortReader, page: WorkerClient, ms: number): Promise<Message | undefined> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const m = await reader.next(Math.max(0, Math.min(CHECK_EVERY, deadline - Date.now())))
+    if (m) return m
+    if (Date.now() >= deadline || !reader.open || !await scope.clients.get(page.id)) return undefined
+  }
+}
 
 /** What a page needs to find and check a file. */
 export const fileRef = ({ entry, shard }: Found): FileRef =>
@@ -21,7 +37,7 @@ export const fileRef = ({ entry, shard }: Found): FileRef =>
  * progress; `signal` cancels (the origin won).
  */
 export async function fromPeers (found: Found, deps: FileRef[], preferred: string, peerTimeout: number, onProgress: () => void, signal: AbortSignal): Promise<Uint8Array | undefined> {
-  const page = await pageForPeers(preferred)
+  const page = await pageForPeers(preferred, found.shard.infoHash)
   if (!page || signal.aborted) return undefined
   const STALL = stallAfter(peerTimeout)
   const { entry } = found
@@ -35,7 +51,7 @@ export async function fromPeers (found: Found, deps: FileRef[], preferred: strin
   try {
     page.postMessage({ type: 'peer-request', file: fileRef(found), deps } satisfies Message, [channel.port2])
     for (;;) {
-      const m = await reader.next(STALL)
+      const m = await nextFrom(reader, page, STALL)
       if (!m || signal.aborted) return undefined
       if (m.type === 'ready') break
       if (m.type !== 'progress') return undefined
@@ -45,7 +61,7 @@ export async function fromPeers (found: Found, deps: FileRef[], preferred: strin
     let received = 0
     for (;;) {
       reader.post({ type: 'pull' })
-      const m = await reader.next(STALL)
+      const m = await nextFrom(reader, page, STALL)
       if (!m || m.type !== 'chunk' || signal.aborted) return undefined
       chunks.push(new Uint8Array(m.bytes))
       received += m.bytes.byteLength
@@ -56,7 +72,7 @@ export async function fromPeers (found: Found, deps: FileRef[], preferred: strin
     const bytes = concat(chunks, received)
     // The page checked its pieces already; this check is the worker's own, and cheap next to the transfer.
     if (bytes.length !== entry.size || await sha256(bytes) !== entry.sha256) {
-      stats.verifyFailures++
+      count('verifyFailures')
       return undefined
     }
     return bytes

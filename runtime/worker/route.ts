@@ -7,7 +7,7 @@ import { config, scope, type FetchEvent } from './scope.ts'
 import { answerRuntime, runtimeKey } from './runtime-files.ts'
 import { currentManifest, loadManifest, lookup, urlRules } from './site.ts'
 import { answerFile } from './sources.ts'
-import { stats } from './stats.ts'
+import { count } from './stats.ts'
 
 /** The path the worker answers for `request`, or null to leave it to the network. */
 function ours (request: Request, manifest: Manifest): string | null {
@@ -28,7 +28,7 @@ export function onFetch (event: FetchEvent): void {
   if (manifest) {
     const path = ours(request, manifest)
     if (path === null) {
-      stats.passed++
+      count('passed')
       return
     }
     event.respondWith(answer(path, event))
@@ -39,7 +39,7 @@ export function onFetch (event: FetchEvent): void {
   event.respondWith(loadManifest().then(m => {
     const path = m ? ours(request, m) : null
     if (path !== null) return answer(path, event)
-    stats.passed++
+    count('passed')
     return fetch(request)
   }, () => fetch(request)))
 }

@@ -30,7 +30,8 @@ export async function answerRuntime (event: FetchEvent, key: string): Promise<Re
   }
 }
 
-async function keepCopy (key: string, res: Response): Promise<void> {
+/** Keeps `res` (a 200 for a runtime file) in the store, unless the copy there has the same validator. */
+export async function keepCopy (key: string, res: Response): Promise<void> {
   const db = await store()
   if (!db) return
   const tag = res.headers.get('ETag') ?? res.headers.get('Last-Modified') ?? ''

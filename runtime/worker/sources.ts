@@ -3,11 +3,12 @@
 import { sha256 } from '../shared/hash.ts'
 import { fromOrigin, type OriginAnswer } from './origin.ts'
 import type { FileRef } from '../shared/messages.ts'
+import { listens, listensSoon } from './pages.ts'
 import { fileRef, fromPeers } from './peers.ts'
 import { fileResponse } from './respond.ts'
 import type { FetchEvent } from './scope.ts'
 import { currentManifest, lookup, type Found } from './site.ts'
-import { served, stats } from './stats.ts'
+import { count, served, statsSaved } from './stats.ts'
 import { store } from './storage.ts'
 
 const DEFAULT_PEER_TIMEOUT = 2000
@@ -18,15 +19,17 @@ export async function answerFile (found: Found, event: FetchEvent): Promise<Resp
   const stored = await fromStore(found)
   if (stored) {
     served('store', stored.length)
+    event.waitUntil(statsSaved())
     return fileResponse(entry, stored, 'store')
   }
   const winner = await peersThenOrigin(found, event)
   if (!winner) return Response.error()
   if ('peers' in winner) {
     served('peers', winner.peers.length)
+    event.waitUntil(statsSaved())
     return fileResponse(entry, winner.peers, 'peers')
   }
-  event.waitUntil(winner.origin.stored)
+  event.waitUntil(winner.origin.stored.then(statsSaved))
   if (winner.origin.bytes) served('origin', winner.origin.bytes.length)
   return winner.origin.response
 }
@@ -40,7 +43,7 @@ async function fromStore ({ entry }: Found): Promise<Uint8Array | undefined> {
     const bytes = await db.read(entry.sha256, 0, entry.size)
     if (!bytes) return undefined
     if (await sha256(bytes) !== entry.sha256) {
-      stats.verifyFailures++
+      count('verifyFailures')
       await db.remove(entry.sha256)
       return undefined
     }
@@ -58,7 +61,9 @@ async function peersThenOrigin (found: Found, event: FetchEvent): Promise<Winner
   const stopPeers = new AbortController()
   let progress = 0
   const deps = event.request.mode === 'navigate' ? await missingDeps(found) : []
-  const peers = fromPeers(found, deps, event.clientId, peerTimeout, () => { progress++ }, stopPeers.signal)
+  const requester = event.clientId
+  const requesterListened = requester !== '' && await listens(requester)
+  const peers = fromPeers(found, deps, requester, peerTimeout, () => { progress++ }, stopPeers.signal)
     .catch(() => undefined)
     .then(bytes => bytes && { peers: bytes })
   // Wait while peers keep making progress; a whole peerTimeout without any means it is time to hedge.
@@ -71,13 +76,17 @@ async function peersThenOrigin (found: Found, event: FetchEvent): Promise<Winner
     if (early === undefined) break
   }
   const stopOrigin = new AbortController()
-  const origin = fromOrigin(found.entry, event.request.url, stopOrigin.signal)
+  const origin = fromOrigin(found, event.request.url, stopOrigin.signal)
     .catch(() => undefined)
     .then(answer => answer && { origin: answer })
   const winner = await firstOf<Winner>(peers, origin)
   if (winner && 'peers' in winner) stopOrigin.abort()
   else stopPeers.abort()
-  return winner
+  if (winner || requester === '' || requesterListened || !await listensSoon(requester, peerTimeout)) return winner
+  // Neither could answer, and the page asking had not started planktos yet (a page asks for its images before
+  // its scripts run, and the page that fetched it from peers is gone). Now it listens, it can ask its peers.
+  const again = await fromPeers(found, [], requester, peerTimeout, () => {}, new AbortController().signal).catch(() => undefined)
+  return again && { peers: again }
 }
 
 /** The subresources of a page that the store lacks: a navigation gets them from peers along with the page. */
