@@ -3,44 +3,15 @@
 import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { controlled, imagesLoaded, installed, launch, pageFetch, stats, visitor, within, type BrowserName, type PageStats } from './helpers/browsers.ts'
-import { blob, buildSite, startOrigin, type Origin } from './helpers/site.ts'
+import { fetchHash, firstVisit, imagesLoaded, installed, launch, pageFetch, startDownloader, stats, until, type BrowserName } from './helpers/browsers.ts'
+import { blob, buildSite, startOrigin } from './helpers/site.ts'
 
 const BLOB = blob(300_000, 7)
 const BLOB_SHA = createHash('sha256').update(BLOB).digest('hex')
 // Long enough that the origin hedge never starts while peers are working: this test is about the peer path.
 const PEER_TIMEOUT = 15_000
-
-async function until (page: Page, what: string, ok: (s: PageStats) => boolean): Promise<PageStats> {
-  return within((async () => {
-    for (;;) {
-      const s = await stats(page)
-      if (ok(s)) return s
-      await page.waitForTimeout(100)
-    }
-  })(), what)
-}
-
-async function firstVisit (browser: Browser, origin: Origin): Promise<Page> {
-  const page = await (await visitor(browser)).newPage()
-  await page.goto(origin.url)
-  await installed(page)
-  await controlled(page)
-  return page
-}
-
-const startDownloader = (page: Page): Promise<void> =>
-  within(page.evaluate(() => (window as unknown as { planktos: { start (): Promise<void> } }).planktos.start()), 'the downloader to start')
-
-function fetchHash (page: Page, url: string): Promise<{ sha: string, source: string | null }> {
-  return within(page.evaluate(async (url) => {
-    const res = await fetch(url)
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await res.arrayBuffer()))
-    return { sha: [...digest].map(b => b.toString(16).padStart(2, '0')).join(''), source: res.headers.get('X-Planktos-Source') }
-  }, url), `fetch ${url}`)
-}
 
 const PAIRS: Array<[BrowserName, BrowserName]> = [['chromium', 'chromium'], ['firefox', 'firefox'], ['chromium', 'firefox']]
 const test = suite<{ browsers: Map<BrowserName, Browser> }>('two visitors')
@@ -60,7 +31,7 @@ for (const [a, b] of PAIRS) {
     const origin = await startOrigin(site)
     try {
       // A visits every file, so A's store holds every piece of the one shard.
-      const A = await firstVisit(browsers.get(a)!, origin)
+      const A = await firstVisit(browsers.get(a)!, origin.url)
       await A.goto(origin.url + 'about/')
       for (const path of ['data/blob.bin', 'notes/a.txt', 'notes/plain%20text%20%C3%A9.txt']) await pageFetch(A, origin.url + path)
       await until(A, 'A to store every file', s => (s.worker?.stored ?? 0) >= 8)
@@ -68,7 +39,7 @@ for (const [a, b] of PAIRS) {
       await installed(A)
       await startDownloader(A)
 
-      const B = await firstVisit(browsers.get(b)!, origin)
+      const B = await firstVisit(browsers.get(b)!, origin.url)
       await startDownloader(B)
       await until(B, 'B to connect to A', s => (s.downloader?.peers ?? 0) > 0)
       const mark = origin.log.length

@@ -6,9 +6,9 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser, Page } from 'playwright-core'
-import { BROWSERS, controlled, imagesLoaded, installed, launch, pageFetch, stats, visitor, within, type BrowserName } from './helpers/browsers.ts'
-import { blob, buildSite, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
+import type { Browser } from 'playwright-core'
+import { BROWSERS, fetchHash, firstVisit, imagesLoaded, launch, pageFetch, startDownloader, stats, until, within, type BrowserName } from './helpers/browsers.ts'
+import { blob, buildSite, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 
 const BLOB = blob(300_000)
 const BLOB_SHA = createHash('sha256').update(BLOB).digest('hex')
@@ -20,31 +20,6 @@ function siteRequests (origin: Origin, from = 0): string[] {
   return origin.log.slice(from)
     .filter(e => !e.url.startsWith('/planktos/') && e.url !== '/planktos-sw.js' && e.url !== '/favicon.ico')
     .map(e => `${e.method} ${e.url}`)
-}
-
-/** Polls the worker's counters until `ok` holds (the worker stores files after answering). */
-async function until (page: Page, what: string, ok: (s: Awaited<ReturnType<typeof stats>>) => boolean): Promise<void> {
-  await within((async () => {
-    while (!ok(await stats(page))) await page.waitForTimeout(100)
-  })(), what)
-}
-
-/** A visitor's first page: loaded from the origin, then controlled by the worker. */
-async function firstVisit (browser: Browser, origin: Origin): Promise<Page> {
-  const page = await (await visitor(browser)).newPage()
-  await page.goto(origin.url)
-  await installed(page)
-  await controlled(page)
-  return page
-}
-
-/** SHA-256 of a file fetched through the page (so through the worker), and where it came from. */
-function fetchHash (page: Page, url: string): Promise<{ sha: string, source: string | null }> {
-  return within(page.evaluate(async (url) => {
-    const res = await fetch(url)
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await res.arrayBuffer()))
-    return { sha: [...digest].map(b => b.toString(16).padStart(2, '0')).join(''), source: res.headers.get('X-Planktos-Source') }
-  }, url), `fetch ${url}`)
 }
 
 for (const name of BROWSERS) {
@@ -63,7 +38,7 @@ for (const name of BROWSERS) {
 
   test('a first visit registers the worker and the page works as it does without planktos', async ({ browser }) => {
     origin = await startOrigin(site)
-    const page = await firstVisit(browser, origin)
+    const page = await firstVisit(browser, origin.url)
     assert.is(await page.textContent('#title'), 'Planktos test site')
     assert.ok(await imagesLoaded(page))
     assert.is(await page.evaluate(() => (window as unknown as { planktos: { ready: Promise<boolean> } }).planktos.ready), true)
@@ -74,7 +49,7 @@ for (const name of BROWSERS) {
 
   test("the first page's files are stored from the HTTP cache, not downloaded again", async ({ browser }) => {
     origin = await startOrigin(site)
-    const page = await firstVisit(browser, origin)
+    const page = await firstVisit(browser, origin.url)
     await until(page, 'the first page\'s files to be stored', s => (s.worker?.stored ?? 0) >= 3)
     const twice = siteRequests(origin).filter((r, i, all) => all.indexOf(r) !== i)
     assert.equal(twice, [], 'no site file was requested twice')
@@ -84,7 +59,7 @@ for (const name of BROWSERS) {
 
   test('once the worker controls the page, other pages load through it and then from the store', async ({ browser }) => {
     origin = await startOrigin(site)
-    const page = await firstVisit(browser, origin)
+    const page = await firstVisit(browser, origin.url)
     const about = await page.goto(origin.url + 'about/')
     assert.is(about?.headers()['x-planktos-source'], 'origin', 'the worker fetched the new page from the origin')
     assert.is(await page.textContent('#title'), 'About this site')
@@ -102,7 +77,7 @@ for (const name of BROWSERS) {
 
   test('a multi-piece binary file arrives intact from the origin, then from the store', async ({ browser }) => {
     origin = await startOrigin(site)
-    const page = await firstVisit(browser, origin)
+    const page = await firstVisit(browser, origin.url)
     assert.equal(await fetchHash(page, origin.url + 'data/blob.bin'), { sha: BLOB_SHA, source: 'origin' })
     await until(page, 'the file to be stored', s => (s.worker?.stored ?? 0) >= 4)
     assert.equal(await fetchHash(page, origin.url + 'data/blob.bin'), { sha: BLOB_SHA, source: 'store' })
@@ -110,7 +85,7 @@ for (const name of BROWSERS) {
 
   test('with the origin down, visited pages reload from the store and nothing hangs', async ({ browser }) => {
     origin = await startOrigin(site)
-    const page = await firstVisit(browser, origin)
+    const page = await firstVisit(browser, origin.url)
     await page.goto(origin.url + 'about/')
     await until(page, 'both pages to be stored', s => (s.worker?.stored ?? 0) >= 5)
     await origin.close()
@@ -128,7 +103,7 @@ for (const name of BROWSERS) {
     const changed = await buildSite()
     const own = await startOrigin(changed)
     try {
-      const page = await firstVisit(browser, own)
+      const page = await firstVisit(browser, own.url)
       // A deploy happens mid-visit: the file changes, the visitor's manifest does not.
       await writeFile(join(changed.dir, 'notes', 'a.txt'), 'new deploy\n')
       const manifestReads = own.requests('planktos/manifest.json').length
@@ -147,11 +122,31 @@ for (const name of BROWSERS) {
     }
   })
 
+  test('the downloader joins only the shards of files the visitor holds or asks for', async ({ browser }) => {
+    // One shard per file at the smallest shard size: the site has many, the home page needs three.
+    const sharded = await buildSite({ shardSize: '64KiB' }, { 'data/blob.bin': BLOB })
+    const own = await startOrigin(sharded)
+    try {
+      const files = await siteFiles(sharded)
+      const home = new Set(pageFiles(files, '').map(p => files.get(p)!.infoHash))
+      assert.ok(sharded.manifest.shards.length > home.size + 1, `${sharded.manifest.shards.length} shards`)
+      const page = await firstVisit(browser, own.url)
+      await startDownloader(page)
+      await until(page, 'the home page\'s shards to be joined', s => s.downloader?.torrents === home.size)
+      assert.equal(await fetchHash(page, own.url + 'data/blob.bin'), { sha: BLOB_SHA, source: 'origin' })
+      await until(page, 'the large file\'s shard to be joined too', s => s.downloader?.torrents === home.size + 1)
+      await page.context().close()
+    } finally {
+      await own.close()
+      await sharded.remove()
+    }
+  })
+
   test('unknown query strings, other methods and other origins go to the network untouched', async ({ browser }) => {
     origin = await startOrigin(site)
     const other = await startOrigin(site)
     try {
-      const page = await firstVisit(browser, origin)
+      const page = await firstVisit(browser, origin.url)
       const passedBefore = (await stats(page)).worker!.passed
 
       const query = await pageFetch(page, origin.url + 'notes/a.txt?v=2')

@@ -9,6 +9,10 @@ const guard = suite('isMessage')
 guard('accepts members of the union', () => {
   assert.ok(isMessage({ type: 'pull' }))
   assert.ok(isMessage({ type: 'peer-request', file: { path: 'a', sha256: 'b', size: 1, infoHash: 'c' }, deps: [] }))
+  assert.ok(isMessage({ type: 'downloader', webrtc: true, swarms: [{ infoHash: 'c', peers: 1, alone: false }] }))
+  assert.ok(isMessage({ type: 'traffic', traffic: { fromPeers: 1, fromOrigin: 0, uploaded: 0, verifyFailures: 0 } }))
+  assert.ok(isMessage({ type: 'stored', files: [{ sha256: 'b', infoHash: 'c' }] }))
+  assert.ok(isMessage({ type: 'evicted', sha256: ['b'] }))
 })
 
 guard("rejects other scripts' messages", () => {
@@ -46,6 +50,15 @@ port('ignores messages that are not ours', async () => {
   port2.postMessage({ type: 'pull' })
   assert.equal(await reader.next(1000), { type: 'pull' })
   reader.close()
+  port2.close()
+})
+
+port('after close, reads end at once', async () => {
+  const { port1, port2 } = new MessageChannel()
+  const reader = new PortReader(port1)
+  reader.close()
+  assert.is(reader.open, false)
+  assert.is(await reader.next(10_000), undefined)
   port2.close()
 })
 

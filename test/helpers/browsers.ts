@@ -1,6 +1,6 @@
 // Real browsers for the runtime tests: Debian's Chromium and Firefox ESR driven by playwright-core, each
 // launched with a fresh profile; every visitor is its own browser context. Timeouts here only detect hangs.
-import { chromium, firefox, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, firefox, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core'
 import type { DownloaderStats, WorkerStats } from '../../runtime/shared/messages.ts'
 
 export type BrowserName = 'chromium' | 'firefox'
@@ -10,11 +10,16 @@ export const BROWSERS: readonly BrowserName[] = ['chromium', 'firefox']
 export const HANG = 30_000
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu']
+/**
+ * Firefox hides its host addresses behind mDNS names in WebRTC candidates, and resolving them costs about a second
+ * per connection here, sometimes far more: tests would measure mDNS, not planktos. (Chromium's resolver is fast.)
+ */
+const FIREFOX_PREFS = { 'media.peerconnection.ice.obfuscate_host_addresses': false }
 
 /** Launches one browser with a fresh profile. */
 export function launch (name: BrowserName): Promise<Browser> {
   if (name === 'chromium') return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: HANG })
-  return firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr', timeout: HANG })
+  return firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr', firefoxUserPrefs: FIREFOX_PREFS, timeout: HANG })
 }
 
 /** A new visitor: an empty context (no worker, no storage, no cache). */
@@ -77,4 +82,70 @@ export function imagesLoaded (page: Page): Promise<boolean> {
     await Promise.all(images.map(img => img.complete ? undefined : new Promise(resolve => { img.onload = img.onerror = resolve })))
     return images.length > 0 && images.every(img => img.naturalWidth > 0)
   }), 'images to load')
+}
+
+/** A visitor's first page: loaded from the origin, then controlled by the worker. */
+export async function firstVisit (browser: Browser, url: string): Promise<Page> {
+  const page = await (await visitor(browser)).newPage()
+  await page.goto(url)
+  await installed(page)
+  await controlled(page)
+  return page
+}
+
+/** Polls `planktos.stats()` on `page` until `ok` holds; returns the counters that satisfied it. */
+export function until (page: Page, what: string, ok: (s: PageStats) => boolean, ms = HANG): Promise<PageStats> {
+  return within((async () => {
+    for (;;) {
+      const s = await stats(page)
+      if (ok(s)) return s
+      await page.waitForTimeout(100)
+    }
+  })(), what, ms)
+}
+
+/** Starts the page's downloader now (it would start when the page is idle). */
+export function startDownloader (page: Page): Promise<void> {
+  return within(page.evaluate(() => (window as unknown as { planktos: { start (): Promise<void> } }).planktos.start()), 'the downloader to start')
+}
+
+/** SHA-256 of a file fetched through the page (so through the worker), and where it came from. */
+export function fetchHash (page: Page, url: string): Promise<{ sha: string, source: string | null }> {
+  return within(page.evaluate(async (url) => {
+    const res = await fetch(url)
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await res.arrayBuffer()))
+    return { sha: [...digest].map(b => b.toString(16).padStart(2, '0')).join(''), source: res.headers.get('X-Planktos-Source') }
+  }, url), `fetch ${url}`)
+}
+
+/** What a rendered page shows: its title and, for each image, its decoded width and the SHA-256 of its bytes. */
+export interface Rendered {
+  title: string | null
+  images: Array<{ src: string, width: number, sha: string }>
+}
+
+/** Reads what `page` shows once its images have settled (their bytes are fetched again, from the worker's store). */
+export function rendered (page: Page): Promise<Rendered> {
+  return within(page.evaluate(async () => {
+    const hex = (b: ArrayBuffer): string => [...new Uint8Array(b)].map(x => x.toString(16).padStart(2, '0')).join('')
+    const images = [...document.images]
+    await Promise.all(images.map(img => img.complete ? undefined : new Promise(resolve => { img.onload = img.onerror = resolve })))
+    return {
+      title: document.querySelector('#title')?.textContent ?? null,
+      images: await Promise.all(images.map(async img => ({
+        src: new URL(img.currentSrc || img.src).pathname,
+        width: img.naturalWidth,
+        sha: hex(await crypto.subtle.digest('SHA-256', await (await fetch(img.currentSrc || img.src)).arrayBuffer()))
+      })))
+    }
+  }), 'the page to render')
+}
+
+/** Records the requests `page` makes and says which never finished (neither a response body nor a failure). */
+export function pendingRequests (page: Page): () => string[] {
+  const open = new Set<Request>()
+  page.on('request', r => open.add(r))
+  page.on('requestfinished', r => open.delete(r))
+  page.on('requestfailed', r => open.delete(r))
+  return () => [...open].map(r => r.url())
 }
