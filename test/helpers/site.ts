@@ -6,18 +6,13 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Options } from '../../integrations/options.ts'
+import type { RequestLogEntry } from '../../integrations/cli/serve.ts'
 import type { FileEntry, Manifest, ShardPart } from '../../runtime/shared/manifest.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const fixture = join(root, 'test', 'fixtures', 'runtime', 'site')
 
-export interface RequestLogEntry {
-  method: string
-  url: string
-  status: number
-  bytes: number
-  range: string | null
-}
+export type { RequestLogEntry } from '../../integrations/cli/serve.ts'
 
 export interface TestSite {
   dir: string
