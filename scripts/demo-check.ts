@@ -28,35 +28,25 @@ export async function check (name: string, url: string, pages: string[], log: Re
     await withPeersOrAlone(A)
 
     const B = await (await visitor(browserB)).newPage()
-    // Every site file B's pages receive, split at the end of its first page: a file it already had costs nobody.
-    const had = new Set<string>()
-    const received = new Map<string, number>()
-    let firstPage = true
-    B.on('response', response => {
-      const path = new URL(response.url()).pathname
-      if (isPlanktos(path)) return
-      if (firstPage) had.add(path)
-      else if (!had.has(path)) void response.body().then(b => received.set(path, b.length), () => {})
-    })
     await B.goto(url)
     await controlled(B)
     await withPeers(B)
-    firstPage = false
+    // Bytes from peers are counted at the wire by B's downloaders and summed by B's worker; bytes from the
+    // origin at the origin's log (which also sees what B's pages fetched past the worker, such as media ranges).
+    const peersBefore = (await stats(B)).worker?.downloaders.fromPeers ?? 0
     const mark = log.length
     for (const path of pages.slice(1)) {
       await B.goto(url + path, { waitUntil: 'load' })
       await withPeers(B)
     }
+    const peers = ((await stats(B)).worker?.downloaders.fromPeers ?? 0) - peersBefore
     // Site files only: planktos' own files (manifest, torrents, runtime) are the fixed overhead, reported apart.
     const after = log.slice(mark)
     const origin = after.filter(e => !isPlanktos(e.url)).reduce((s, e) => s + e.bytes, 0)
     const overhead = after.filter(e => isPlanktos(e.url)).reduce((s, e) => s + e.bytes, 0)
-    const total = [...received.values()].reduce((s, n) => s + n, 0)
-    // What B's pages received and the origin did not send, B's worker got from peers (its store was empty of them).
-    const peers = Math.max(0, total - origin)
-    const share = total === 0 ? 0 : peers / total
-    if (process.env.PLANKTOS_DEMO_DEBUG) console.log(after.map(e => `${e.status} ${e.bytes} ${e.range ?? ""} ${e.url}`).join("\n"), [...received])
-    console.log(`demo check (${name}): after its first page, visitor B's pages received ${total} bytes of site files: ${peers} from peers, ${origin} from the origin: ${(100 * share).toFixed(1)}% from peers (planktos files from the origin: ${overhead} bytes)`)
+    const share = peers + origin === 0 ? 0 : peers / (peers + origin)
+    if (process.env.PLANKTOS_DEMO_DEBUG) console.log(after.map(e => `${e.status} ${e.bytes} ${e.range ?? ''} ${e.url}`).join('\n'))
+    console.log(`demo check (${name}): after its first page, visitor B got ${peers} bytes from peers and ${origin} bytes of site files from the origin: ${(100 * share).toFixed(1)}% from peers (planktos files from the origin: ${overhead} bytes)`)
     return share >= 0.5
   } finally {
     await browserA.close()
