@@ -21,6 +21,8 @@ export type HashFailure = { id: number, error: { message: string, path: string, 
 
 const CHUNK = 1024 * 1024
 const YIELD_EVERY = 8 * 1024 * 1024
+// Jobs on one thread run one after another (the pool awaits each), so they can share it.
+let chunkBuffer: Buffer | undefined
 
 /**
  * Reads each file once, never holding more than one 1 MiB chunk; `onBytes` reports progress.
@@ -32,7 +34,8 @@ const YIELD_EVERY = 8 * 1024 * 1024
 export async function hashShard (job: HashJob, onBytes: (n: number) => void = () => {}, signal?: AbortSignal): Promise<HashResult> {
   const pieces: Buffer[] = []
   const sha256: string[] = []
-  const buffer = Buffer.allocUnsafe(CHUNK)
+  // One buffer per thread, reused by every job: a fresh 1 MiB per shard lived on as garbage until a GC.
+  const buffer = (chunkBuffer ??= Buffer.allocUnsafe(CHUNK))
   let piece: Hash = createHash('sha1')
   let inPiece = 0
   let sinceYield = 0
