@@ -1,6 +1,7 @@
 // The builder on bad input: one clear sentence, and the folder left exactly as it was.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { execFileSync } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import { mkdir, readFile, rename, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -140,3 +141,35 @@ atomic('replaces an earlier planktos build cleanly: no files of the old build re
 })
 
 atomic.run()
+
+const odd = suite('odd names and folders')
+odd.after(cleanup)
+
+odd('keeps a file name with a newline and a very long path exactly as on disk', async () => {
+  const dir = await tempDir()
+  const deep = Array.from({ length: 12 }, (_, i) => `folder-with-a-rather-long-name-${i}`).join('/')
+  const long = `${deep}/${'n'.repeat(200)}.txt`
+  await writeTree(dir, { 'line\nbreak.txt': 'newline', [long]: 'deep' })
+  await build(dir, OPTS)
+  const manifest = JSON.parse(await readFile(join(dir, 'planktos/manifest.json'), 'utf8'))
+  const part = JSON.parse(await readFile(join(dir, manifest.shards[0].part), 'utf8'))
+  assert.equal(part.files.map((f: { path: string }) => f.path).sort(), [long, 'line\nbreak.txt'].sort())
+})
+
+odd('says a read-only output folder cannot be written, and leaves it as it was', async () => {
+  const dir = await tempDir()
+  await writeTree(dir, { 'index.html': '<html><head></head></html>' })
+  const before = await snapshot(dir)
+  // chattr +i: root ignores permission bits, so the folder is made immutable instead.
+  execFileSync('chattr', ['+i', dir])
+  try {
+    const err = await buildError(build(dir, OPTS))
+    assert.match(err.message, dir)
+    assert.match(err.message, /not permitted|permission|read-only/)
+  } finally {
+    execFileSync('chattr', ['-i', dir])
+  }
+  assert.equal(await snapshot(dir), before)
+})
+
+odd.run()

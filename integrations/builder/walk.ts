@@ -40,8 +40,9 @@ export async function assertFolder (root: string): Promise<void> {
 
 /** Walks `root` (following symlinks once, refusing loops), keeping files matched by include and not by exclude. */
 export async function walk (root: string, include: string[], exclude: string[]): Promise<WalkResult> {
-  const isIncluded = picomatch(include, { dot: true })
-  const isExcluded = exclude.length ? picomatch(exclude, { dot: true }) : () => false
+  // dotAll ('s'): without it `*` and `**` never match a name holding a newline, and such files silently went missing.
+  const isIncluded = picomatch(include, { dot: true, flags: 's' })
+  const isExcluded = exclude.length ? picomatch(exclude, { dot: true, flags: 's' }) : () => false
   const files: SiteFile[] = []
   const warnings: string[] = []
   let seen = 0
