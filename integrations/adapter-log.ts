@@ -1,4 +1,4 @@
-// The words the adapters log after a build, the same for every host; each host's own logger prints them.
+// The words a build is summed up in, the same for the CLI and every host; each prints them its own way.
 import type { BuildResult } from './builder/index.ts'
 import { formatBytes, formatMs } from './cli/format.ts'
 

@@ -44,7 +44,7 @@ export class Stage {
   async write (rel: string, data: string | Uint8Array, track = true): Promise<string> {
     const path = track ? this.#swap(rel).staged : join(this.dir, 'new', 'tree', rel)
     try {
-      if (!track) await this.#mkdir(dirname(path))
+      if (!track) this.#mkdir(dirname(path))
       await writeFile(path, data)
     } catch (err) {
       throw BuildError.io(err, path, 'write')
@@ -99,7 +99,7 @@ export class Stage {
     return { ...swap, staged: join(this.dir, swap.staged) }
   }
 
-  async #mkdir (dir: string): Promise<void> {
+  #mkdir (dir: string): void {
     if (this.#made.has(dir)) return
     mkdirSync(dir, { recursive: true })
     this.#made.add(dir)

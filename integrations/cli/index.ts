@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util'
 import { build, BuildError, type BuildProgress } from '../builder/index.ts'
 import { packageRoot } from '../builder/runtime-files.ts'
+import { summaryLine } from '../adapter-log.ts'
 import { OptionError } from '../options.ts'
 import { FlagError, flagsToOptions, optionFlags } from './flags.ts'
 import { formatBytes, formatMs, table } from './format.ts'
@@ -129,10 +130,7 @@ async function runBuild (args: string[]): Promise<number> {
     const result = await build(positionals[0]!, options, { signal: controller.signal, onProgress: progress })
     progress(null)
     for (const warning of result.warnings) console.error(`planktos: warning: ${warning}`)
-    const s = result.stats
-    console.log(result.manifest
-      ? `planktos: ${s.files} files (${formatBytes(s.bytes)}) in ${s.shards} shard${s.shards === 1 ? '' : 's'}, ${s.injected} of ${s.pages} pages tagged, +${formatBytes(s.overheadBytes)} of planktos files, in ${formatMs(s.ms)}`
-      : `planktos: kill-switch worker written; visitors' browsers will remove planktos on their next visit (${formatMs(s.ms)})`)
+    console.log(`planktos: ${summaryLine(result)}`)
     return 0
   } finally {
     progress(null)
