@@ -2,27 +2,16 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
-import { readFile, rm, writeFile, cp } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import bencode from 'bencode'
 import createTorrent from 'create-torrent'
 import { build } from '../integrations/builder/index.ts'
-import type { Manifest, ShardPart, FileEntry } from '../runtime/shared/manifest.ts'
 import { cleanup, seededBytes, snapshot, tempDir, writeTree } from './helpers/fs.ts'
+import { readManifest } from './helpers/packed.ts'
 
 const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex')
 
-async function readManifest (dir: string): Promise<{ manifest: Manifest, parts: ShardPart[], files: Map<string, FileEntry> }> {
-  const manifest: Manifest = JSON.parse(await readFile(join(dir, 'planktos/manifest.json'), 'utf8'))
-  const parts: ShardPart[] = []
-  const files = new Map<string, FileEntry>()
-  for (const shard of manifest.shards) {
-    const part: ShardPart = JSON.parse(await readFile(join(dir, shard.part), 'utf8'))
-    parts.push(part)
-    for (const f of part.files) files.set(f.path, f)
-  }
-  return { manifest, parts, files }
-}
 
 const SITE = {
   'index.html': '<!doctype html><html><head><title>Home</title><link rel="stylesheet" href="/style.css"></head><body><img src="img/a b.png"><a href="about/">About</a></body></html>',

@@ -2,7 +2,7 @@
 import * as assert from 'uvu/assert'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { FileEntry, Manifest } from '../../runtime/shared/manifest.ts'
+import type { FileEntry, Manifest, ShardPart } from '../../runtime/shared/manifest.ts'
 
 /** Every file under `dir`, relative and `/`-separated, except the ones planktos itself wrote. */
 export async function outputFiles (dir: string): Promise<string[]> {
@@ -14,15 +14,17 @@ export async function outputFiles (dir: string): Promise<string[]> {
     .sort()
 }
 
-/** The root manifest of the site built in `dir`, and every file entry of its parts by path. */
-export async function readManifest (dir: string): Promise<{ manifest: Manifest, files: Map<string, FileEntry> }> {
+/** The root manifest of the site built in `dir`, its parts in shard order, and every file entry by path. */
+export async function readManifest (dir: string): Promise<{ manifest: Manifest, parts: ShardPart[], files: Map<string, FileEntry> }> {
   const manifest: Manifest = JSON.parse(await readFile(join(dir, 'planktos/manifest.json'), 'utf8'))
+  const parts: ShardPart[] = []
   const files = new Map<string, FileEntry>()
   for (const shard of manifest.shards) {
-    const part = JSON.parse(await readFile(join(dir, shard.part), 'utf8'))
+    const part: ShardPart = JSON.parse(await readFile(join(dir, shard.part), 'utf8'))
+    parts.push(part)
     for (const entry of part.files) files.set(entry.path, entry)
   }
-  return { manifest, files }
+  return { manifest, parts, files }
 }
 
 /** Checks what every planktos build must give: each output file in the manifest with its size, and the tag in each page. */
