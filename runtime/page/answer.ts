@@ -1,16 +1,18 @@
 // Answering the worker's request for a file (runs in the page): select the file's pieces (and, for a
-// navigation, the new page's subresources), report progress while peers fill them, then hand over the
-// verified file in chunks on request. Only bytes of pieces WebTorrent verified, forming a file that matches
-// its SHA-256, are ever sent.
+// navigation, the new page's subresources), report progress while peers fill them, and hand the file over in
+// order, one chunk per pull, each as soon as WebTorrent has verified (SHA-1) and stored the pieces holding it.
+// The worker checks the whole file's SHA-256; subresources fetched along are checked here, since the worker
+// never sees them.
 import type { Torrent } from 'webtorrent/dist/webtorrent.min.js'
 import { sha256 } from '../shared/hash.ts'
 import { piecesOf } from '../shared/layout.ts'
+import type { FileEntry } from '../shared/manifest.ts'
 import type { DownloaderStats, FileRef, Message, MessageOf } from '../shared/messages.ts'
 import { PortReader } from '../shared/port.ts'
 import type { Store } from '../shared/store.ts'
 import type { Swarm } from './swarm.ts'
 
-/** Bytes per chunk handed to the worker: large enough to be fast, small enough to bound memory per pull. */
+/** Bytes per chunk handed to the worker at most: large enough to be fast, small enough to bound memory per pull. */
 const CHUNK = 1024 * 1024
 /** How often progress is reported at most. */
 const PROGRESS_EVERY = 250
@@ -56,56 +58,139 @@ async function exchange (request: MessageOf<'peer-request'>, port: MessagePort, 
   const { peerTimeout } = env.swarm.manifest.settings
   const stall = Math.max(15_000, 2 * peerTimeout)
   const abort = new AbortController()
+  const reader = new PortReader(port)
   let reported = 0
   let received = 0
   const ctx: Context = {
     ...env,
     signal: abort.signal,
     alive: () => {
-      if (Date.now() - reported < PROGRESS_EVERY) return
+      if (Date.now() - reported < PROGRESS_EVERY || !open.has(port)) return
       reported = Date.now()
-      port.postMessage({ type: 'progress', bytes: received } satisfies Message)
+      reader.post({ type: 'progress', bytes: received })
     }
   }
   const onDownload = (n: number): void => {
     received += n
     ctx.alive()
   }
-  // The worker cancels when the origin answered first, or when its own request went away.
-  port.onmessage = (e) => { if ((e.data as Message | undefined)?.type === 'cancel') abort.abort() }
   env.swarm.client.on('download', onDownload)
-  let bytes: Uint8Array | undefined
+  // Seen at once, even while waiting for pieces (the reader only sees it at the next read).
+  port.addEventListener('message', e => { if ((e.data as Message | undefined)?.type === 'cancel') abort.abort() })
+  let pieces: Pieces | undefined
   try {
     const deps = Promise.all(request.deps.map(d => fileBytes(d, ctx, stall).catch(() => undefined)))
-    bytes = await fileBytes(request.file, ctx, stall).catch(() => undefined)
-    // The page asking for these is about to replace this one: give its subresources a bounded head start.
-    if (bytes && request.deps.length) await Promise.race([deps, new Promise(resolve => setTimeout(resolve, peerTimeout))])
-  } finally {
-    env.swarm.client.removeListener('download', onDownload)
-    port.onmessage = null
-  }
-  // The worker's counters include this page's traffic before it hears the answer (the page may be leaving).
-  env.flush()
-  if (!open.has(port)) return
-  if (!bytes || abort.signal.aborted) {
-    port.postMessage({ type: 'miss', reason: 'peers cannot supply this file now' } satisfies Message)
-    port.close()
-    return
-  }
-  const reader = new PortReader(port)
-  try {
-    reader.post({ type: 'ready', size: bytes.length })
-    for (let at = 0; ; at += CHUNK) {
+    pieces = await select(request.file, ctx, stall)
+    if (!open.has(port)) return
+    if (!pieces) {
+      env.flush()
+      reader.post({ type: 'miss', reason: 'peers cannot supply this file now' })
+      return
+    }
+    reader.post({ type: 'ready', size: request.file.size })
+    const { size, sha256 } = request.file
+    for (let at = request.from; at < size;) {
       const m = await reader.next(stall)
+      // The worker cancels when it has what it needs, when the origin won, or when its request went away.
       if (m?.type !== 'pull') return
-      const chunk = bytes.slice(at, at + CHUNK)
-      const last = at + CHUNK >= bytes.length
-      reader.post({ type: 'chunk', bytes: chunk.buffer, last }, [chunk.buffer])
-      if (last) return
+      const end = await pieces.verified(at, Math.min(size, at + CHUNK))
+      const bytes = end && await env.store.read(sha256, at, end)
+      if (!bytes || !open.has(port)) {
+        if (open.has(port)) reader.post({ type: 'miss', reason: 'peers stopped supplying this file' })
+        return
+      }
+      // The page asking for these is about to replace this one: give its subresources a bounded head start.
+      if (end === size && request.deps.length) await Promise.race([deps, new Promise(resolve => setTimeout(resolve, peerTimeout))])
+      // The worker's counters include this page's traffic before it hears the end (the page may be leaving).
+      if (end === size) env.flush()
+      const chunk = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length ? bytes : bytes.slice()
+      reader.post({ type: 'chunk', bytes: chunk.buffer as ArrayBuffer, last: end === size }, [chunk.buffer as ArrayBuffer])
+      at = end
     }
   } finally {
+    pieces?.release()
+    env.swarm.client.removeListener('download', onDownload)
     reader.close()
   }
+}
+
+/** A file's pieces being fetched: which of its bytes are verified, and a way to give up the selection. */
+interface Pieces {
+  /**
+   * Waits until byte `from` of the file is verified and stored; returns how far (up to `to`) the verified bytes go
+   * on from there, or undefined after a stall or a cancel.
+   */
+  verified (from: number, to: number): Promise<number | undefined>
+  release (): void
+}
+
+/** Starts fetching a file's pieces from peers, or undefined when peers cannot supply it. */
+async function select (file: FileRef, ctx: Context, stall: number): Promise<Pieces | undefined> {
+  const { swarm, store } = ctx
+  const joined = await swarm.join(file.infoHash)
+  const entry = joined?.part.files.find(f => f.path === file.path && f.sha256 === file.sha256)
+  if (!joined || !entry) return undefined
+  const { torrent } = joined
+  const range = piecesOf(entry, torrent.pieceLength)
+  if ((await store.record(entry.sha256))?.complete || !range) return { verified: async (_, to) => to, release: () => {} }
+  if (!hasPieces(torrent, range)) {
+    if (!await hasPeers(torrent, () => joined.alone, swarm.manifest.settings.peerTimeout)) return undefined
+    torrent._select(range[0], range[1], 1, undefined, true)
+    torrent.critical(range[0], range[1])
+  }
+  let released = false
+  return {
+    verified: (from, to) => whenVerified(torrent, entry, from, to, ctx, stall),
+    release: () => {
+      // A finished selection is dropped by WebTorrent itself; an abandoned one is dropped here. Selections are
+      // counted, so a boundary piece another request still wants stays selected.
+      if (released || torrent.destroyed || hasPieces(torrent, range)) return
+      released = true
+      torrent._deselect(range[0], range[1], true)
+    }
+  }
+}
+
+/** How far from byte `from` of `entry` (at most to `to`) the verified pieces go; 0 when piece `from` is missing. */
+function verifiedEnd (torrent: Torrent, entry: FileEntry, from: number, to: number): number {
+  const length = torrent.pieceLength
+  let end = from
+  while (end < to) {
+    const index = Math.floor((entry.offset + end) / length)
+    if (!torrent.bitfield.get(index)) break
+    end = Math.min(to, (index + 1) * length - entry.offset)
+  }
+  return end > from ? end : 0
+}
+
+/** Waits until the piece holding byte `from` is verified; undefined after `stall` without any progress, or a cancel. */
+function whenVerified (torrent: Torrent, entry: FileEntry, from: number, to: number, ctx: Context, stall: number): Promise<number | undefined> {
+  return new Promise(resolve => {
+    let timer = setTimeout(() => finish(undefined), stall)
+    const finish = (end: number | undefined): void => {
+      clearTimeout(timer)
+      torrent.removeListener('verified', check)
+      torrent.removeListener('download', onDownload)
+      ctx.signal.removeEventListener('abort', onAbort)
+      resolve(end)
+    }
+    const onDownload = (): void => {
+      clearTimeout(timer)
+      timer = setTimeout(() => finish(undefined), stall)
+    }
+    const check = (): void => {
+      ctx.alive()
+      const end = verifiedEnd(torrent, entry, from, to)
+      if (end) finish(end)
+    }
+    const onAbort = (): void => finish(undefined)
+    ctx.signal.addEventListener('abort', onAbort)
+    torrent.on('verified', check)
+    torrent.on('download', onDownload)
+    if (torrent.destroyed) return finish(undefined)
+    const end = verifiedEnd(torrent, entry, from, to)
+    if (end) finish(end)
+  })
 }
 
 /** The verified file from the store, fetching its pieces from peers first if needed; undefined when that fails. */

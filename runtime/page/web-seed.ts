@@ -1,7 +1,9 @@
 // The origin as a seeder (runs in the page). WebTorrent's own web seed asks past a file's end at file
 // boundaries, bypasses the HTTP cache and appends unencoded torrent paths; this one asks for each file's part
-// of a piece (whole pieces, never 16 KiB blocks) at the file's normal URL, through the HTTP cache, and marks
-// the request so the worker lets it through instead of looping back to the peers.
+// of a piece at the file's normal URL, through the HTTP cache, and marks the request so the worker lets it
+// through instead of looping back to the peers. WebTorrent asks a web seed for one piece at a time (16 KiB in a
+// small shard): this one reads ahead, up to READ_AHEAD within the same file, the pieces that nobody has yet,
+// so a large file costs a few requests instead of one per piece.
 import type { Torrent } from 'webtorrent/dist/webtorrent.min.js'
 import { spans } from '../shared/layout.ts'
 import type { ShardPart } from '../shared/manifest.ts'
@@ -10,6 +12,12 @@ import type { Store } from '../shared/store.ts'
 import { BYPASS_HEADER, fileUrl } from '../shared/urls.ts'
 
 const REQUEST_TIMEOUT = 60_000
+/** Bytes fetched in one request at most when the following pieces are wanted too. */
+const READ_AHEAD = 1024 * 1024
+/** Read-ahead runs kept for the pieces WebTorrent asks for next. */
+const RUNS = 4
+
+interface Run { start: number, end: number, bytes: Promise<Uint8Array> }
 
 export interface OriginSeed {
   /** Offers again, at once, the declined pieces no peer may have any more (a peer left, was cut off, or said). */
@@ -26,6 +34,20 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
   const conn = torrent._peers.get(id)?.conn
   if (!conn) return undefined
   const declined = new Set<number>()
+  const total = part.files.reduce((sum, f) => sum + f.size, 0)
+  const runs: Run[] = []
+  /** Where a run starting at torrent byte `start` (the requested block ending at `end`) should stop. */
+  const runEnd = (index: number, start: number, end: number): number => {
+    const [span] = spans(part.files, end - 1, end)
+    const file = span && part.files[span.file]!
+    const limit = Math.min(start + READ_AHEAD, file ? file.offset + file.size : end, total)
+    let stop = end
+    for (let i = index + 1; i * torrent.pieceLength < limit; i++) {
+      if (torrent.bitfield.get(i) || peerMayHave(i)) break
+      stop = Math.min(limit, (i + 1) * torrent.pieceLength)
+    }
+    return Math.max(stop, end)
+  }
   // WebTorrent's web-seed connection calls `httpRequest` for each piece it is asked for; replace that one step.
   conn.httpRequest = (index, offset, length, cb) => {
     // A declined piece is marked missing from the web seed, so WebTorrent asks the peers for it.
@@ -35,7 +57,20 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
     }
     declined.delete(index)
     const start = index * torrent.pieceLength + offset
-    fetchRange(part, base, start, start + length, store, stats).then(bytes => cb(null, bytes), (err: Error) => cb(err))
+    const end = start + length
+    let run = runs.find(r => r.start <= start && end <= r.end)
+    if (!run) {
+      const stop = runEnd(index, start, end)
+      run = { start, end: stop, bytes: fetchRange(part, base, start, stop, store, stats) }
+      runs.push(run)
+      if (runs.length > RUNS) runs.shift()
+    }
+    const { start: at, bytes } = run
+    bytes.then(b => cb(null, b.slice(start - at, end - at)), (err: Error) => {
+      const i = runs.indexOf(run)
+      if (i >= 0) runs.splice(i, 1)
+      cb(err)
+    })
   }
   return {
     // WebTorrent itself offers a declined piece again only after 10 s.

@@ -87,11 +87,11 @@ export type Message =
   // worker -> page
   | { type: 'stats', stats: WorkerStats }
   /**
-   * Asks a page to get a file from peers; the exchange continues on the port sent along. For a navigation,
-   * `deps` are the new page's subresources: fetched and stored too before the answer, so they are in the
-   * store when the new page asks for them (the asking page is gone by then).
+   * Asks a page to get a file from peers, from byte `from` on; the exchange continues on the port sent along. For
+   * a navigation, `deps` are the new page's subresources: fetched and stored too before the last chunk, so they
+   * are in the store when the new page asks for them (the asking page is gone by then).
    */
-  | { type: 'peer-request', file: FileRef, deps: FileRef[] }
+  | { type: 'peer-request', file: FileRef, deps: FileRef[], from: number }
   /** The worker stored these files (from the origin): a downloader may now seed them. */
   | { type: 'stored', files: Array<{ sha256: string, infoHash: string }> }
   /** The worker removed these files to stay within `maxStorage`: a downloader must stop offering them. */
@@ -99,11 +99,14 @@ export type Message =
   // on a peer-request's port, page -> worker
   /** Bytes arriving for the request so far; keeps the worker from hedging to the origin. */
   | { type: 'progress', bytes: number }
-  /** Peers cannot supply the file (no peers, no torrent, cancelled): the worker uses the origin. */
+  /** Peers cannot supply the file, or no more of it (no peers, a stall, the page leaving): the worker uses the origin. */
   | { type: 'miss', reason: string }
-  /** The whole file is verified and stored; the worker pulls it. */
+  /** Peers have the file and the page is fetching it; the worker pulls it. */
   | { type: 'ready', size: number }
-  /** Bytes of the file in order, sent one per `pull`; `last` ends the file. */
+  /**
+   * The next bytes of the file in order, one per `pull`, sent as soon as WebTorrent has verified (SHA-1) and
+   * stored the pieces holding them; `last` ends the file. The whole file's SHA-256 is the worker's to check.
+   */
   | { type: 'chunk', bytes: ArrayBuffer, last: boolean }
   // on a peer-request's port, worker -> page
   | { type: 'pull' }

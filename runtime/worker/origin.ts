@@ -2,12 +2,11 @@
 // fetching them again. Bytes that do not match (a deploy happened mid-visit) still reach the page, unstored.
 import { sha256 } from '../shared/hash.ts'
 import { fileUrl } from '../shared/urls.ts'
-import { broadcast } from './pages.ts'
+import { keep } from './keep.ts'
 import { fileResponse } from './respond.ts'
 import { config } from './scope.ts'
-import { currentManifest, refreshManifest, type Found } from './site.ts'
+import { refreshManifest, type Found } from './site.ts'
 import { count } from './stats.ts'
-import { store } from './storage.ts'
 
 export interface OriginAnswer {
   response: Response
@@ -42,39 +41,4 @@ export async function fromOrigin (found: Found, url = fileUrl(config.base, found
   headers.delete('Content-Length')
   const response = new Response(bytes, { status: res.status, statusText: res.statusText, headers })
   return { response, stored: Promise.resolve() }
-}
-
-/** Stores run one at a time: two making room at once would each leave room for one file, then add two. */
-let storing: Promise<void> = Promise.resolve()
-
-/** Stores verified bytes within the storage budget and tells the downloaders they can seed them. */
-function keep (found: Found, bytes: Uint8Array): Promise<void> {
-  const done = storing.then(() => keepNow(found, bytes))
-  storing = done.catch(() => {})
-  return done
-}
-
-async function keepNow ({ entry, shard }: Found, bytes: Uint8Array): Promise<void> {
-  const db = await store()
-  if (!db) return
-  const budget = currentManifest()?.settings.maxStorage ?? Infinity
-  if (entry.size > budget) return
-  const keepThis = new Set([entry.sha256])
-  const evicted: string[] = []
-  try {
-    evicted.push(...await db.evict(budget - entry.size, keepThis))
-    await db.putFile(entry.sha256, bytes)
-  } catch {
-    // Most likely the browser's quota, which may be far below maxStorage: make room once, then give up quietly.
-    try {
-      evicted.push(...await db.evict(Math.floor(budget / 2), keepThis))
-      await db.putFile(entry.sha256, bytes)
-    } catch {
-      if (evicted.length) await broadcast({ type: 'evicted', sha256: evicted })
-      return
-    }
-  }
-  count('stored')
-  if (evicted.length) await broadcast({ type: 'evicted', sha256: evicted })
-  await broadcast({ type: 'stored', files: [{ sha256: entry.sha256, infoHash: shard.infoHash }] })
 }

@@ -1,13 +1,13 @@
 // Site files from peers, through an open page that runs the downloader (workers have no WebRTC).
-// The exchange is request -> progress* -> ready -> (pull -> chunk)*, on a MessageChannel; every wait has a
-// deadline, so a tab that closes or a downloader that crashes only costs that deadline.
-import { sha256 } from '../shared/hash.ts'
+// The exchange is request -> progress* -> ready -> (pull -> progress* -> chunk)*, on a MessageChannel: the page
+// sends each chunk as soon as WebTorrent has verified its pieces, one per pull, so the worker sets the pace and
+// neither side holds more than a chunk. A `miss` may come at any point. Every wait has a deadline, so a tab
+// that closes or a downloader that crashes only costs that deadline.
 import type { FileRef, Message } from '../shared/messages.ts'
 import { PortReader } from '../shared/port.ts'
 import { pageForPeers } from './pages.ts'
 import { scope, type WorkerClient } from './scope.ts'
 import type { Found } from './site.ts'
-import { count } from './stats.ts'
 
 /** Longest silence from the page before the worker gives up on it (the origin hedge starts much earlier). */
 export const stallAfter = (peerTimeout: number): number => Math.max(15_000, 2 * peerTimeout)
@@ -31,64 +31,66 @@ async function nextFrom (reader: PortReader, page: WorkerClient, ms: number): Pr
 export const fileRef = ({ entry, shard }: Found): FileRef =>
   ({ path: entry.path, sha256: entry.sha256, size: entry.size, infoHash: shard.infoHash })
 
-/**
- * The file's bytes from peers, verified against the manifest, or undefined when peers cannot supply them.
- * `deps` are fetched along (a navigation's subresources). `onProgress` is called whenever the page reports
- * progress; `signal` cancels (the origin won).
- */
-export async function fromPeers (found: Found, deps: FileRef[], preferred: string, peerTimeout: number, onProgress: () => void, signal: AbortSignal): Promise<Uint8Array | undefined> {
-  const page = await pageForPeers(preferred, found.shard.infoHash)
-  if (!page || signal.aborted) return undefined
-  const STALL = stallAfter(peerTimeout)
-  const { entry } = found
-  const channel = new MessageChannel()
-  const reader = new PortReader(channel.port1)
-  const cancel = (): void => {
-    reader.post({ type: 'cancel' })
-    reader.close()
+/** One page supplying one file from peers, chunk by chunk. */
+export class PeerFeed {
+  readonly #reader: PortReader
+  readonly #page: WorkerClient
+  readonly #onProgress: () => void
+
+  constructor (reader: PortReader, page: WorkerClient, onProgress: () => void) {
+    this.#reader = reader
+    this.#page = page
+    this.#onProgress = onProgress
   }
-  signal.addEventListener('abort', cancel, { once: true })
-  try {
-    page.postMessage({ type: 'peer-request', file: fileRef(found), deps } satisfies Message, [channel.port2])
+
+  /**
+   * The next verified bytes of the file, or undefined when the page can supply no more: it said so, went away,
+   * or neither sent bytes nor reported progress for `quiet` ms.
+   */
+  async next (quiet: number): Promise<Uint8Array | undefined> {
+    if (!this.#reader.open) return undefined
+    this.#reader.post({ type: 'pull' })
     for (;;) {
-      const m = await nextFrom(reader, page, STALL)
-      if (!m || signal.aborted) return undefined
-      if (m.type === 'ready') break
-      if (m.type !== 'progress') return undefined
-      onProgress()
-    }
-    const chunks: Uint8Array[] = []
-    let received = 0
-    for (;;) {
-      reader.post({ type: 'pull' })
-      const m = await nextFrom(reader, page, STALL)
-      if (!m || m.type !== 'chunk' || signal.aborted) return undefined
-      chunks.push(new Uint8Array(m.bytes))
-      received += m.bytes.byteLength
-      if (received > entry.size) break
-      onProgress()
-      if (m.last) break
-    }
-    const bytes = concat(chunks, received)
-    // The page checked its pieces already; this check is the worker's own, and cheap next to the transfer.
-    if (bytes.length !== entry.size || await sha256(bytes) !== entry.sha256) {
-      count('verifyFailures')
+      const m = await nextFrom(this.#reader, this.#page, quiet)
+      if (m?.type === 'progress') {
+        this.#onProgress()
+        continue
+      }
+      if (m?.type === 'chunk' && m.bytes.byteLength > 0) return new Uint8Array(m.bytes)
+      this.close()
       return undefined
     }
-    return bytes
-  } finally {
-    signal.removeEventListener('abort', cancel)
-    reader.close()
+  }
+
+  /** Ends the exchange; the page stops fetching what only this request wanted. */
+  close (): void {
+    if (!this.#reader.open) return
+    try { this.#reader.post({ type: 'cancel' }) } catch {}
+    this.#reader.close()
   }
 }
 
-function concat (chunks: Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(length)
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.length
+/**
+ * A page supplying the file from byte `from` on, once it says peers have it (`ready`), or undefined when no page
+ * can. `deps` are fetched along (a navigation's subresources). `onProgress` is called whenever the page reports
+ * progress; `signal` cancels.
+ */
+export async function openPeers (found: Found, deps: FileRef[], preferred: string, peerTimeout: number, onProgress: () => void, signal: AbortSignal, from = 0): Promise<PeerFeed | undefined> {
+  const page = await pageForPeers(preferred, found.shard.infoHash)
+  if (!page || signal.aborted) return undefined
+  const channel = new MessageChannel()
+  const reader = new PortReader(channel.port1)
+  const feed = new PeerFeed(reader, page, onProgress)
+  // Stays attached: after `ready` too, aborting ends the exchange.
+  signal.addEventListener('abort', () => feed.close(), { once: true })
+  page.postMessage({ type: 'peer-request', file: fileRef(found), deps, from } satisfies Message, [channel.port2])
+  for (;;) {
+    const m = await nextFrom(reader, page, stallAfter(peerTimeout))
+    if (!m || signal.aborted || !reader.open) break
+    if (m.type === 'ready') return feed
+    if (m.type !== 'progress') break
+    onProgress()
   }
-  return out
+  feed.close()
+  return undefined
 }

@@ -1,18 +1,31 @@
-// Responses the worker makes from verified bytes: the type the manifest names, and where the bytes came from
-// (a header for people and tests reading the network panel, not for the site).
+// Responses the worker makes from verified bytes: the type the manifest names, the file's SHA-256 as a strong
+// ETag (so If-Range works), byte ranges, and where the bytes came from (a header for people and tests reading
+// the network panel, not for the site).
 import type { FileEntry } from '../shared/manifest.ts'
 import type { BySource } from '../shared/messages.ts'
+import { contentRange, etagOf } from './range.ts'
 
 export const SOURCE_HEADER = 'X-Planktos-Source'
 
-/** A 200 response carrying a whole file. */
-export function fileResponse (entry: FileEntry, bytes: Uint8Array, source: keyof BySource): Response {
-  return new Response(bytes as Uint8Array<ArrayBuffer>, {
-    status: 200,
-    headers: {
-      'Content-Type': entry.type,
-      'Content-Length': String(bytes.length),
-      [SOURCE_HEADER]: source
-    }
-  })
+/** Bytes [start, end) of a file. */
+export interface Part { start: number, end: number }
+
+function headers (entry: FileEntry, source?: keyof BySource): Record<string, string> {
+  const h: Record<string, string> = { 'Content-Type': entry.type, ETag: etagOf(entry.sha256), 'Accept-Ranges': 'bytes' }
+  if (source) h[SOURCE_HEADER] = source
+  return h
+}
+
+/** A 200 response carrying the whole file, or a 206 carrying `part` of it; `body` holds exactly those bytes. */
+export function fileResponse (entry: FileEntry, body: Uint8Array | ReadableStream<Uint8Array>, source: keyof BySource, part?: Part): Response {
+  const length = part ? part.end - part.start : entry.size
+  const h = headers(entry, source)
+  h['Content-Length'] = String(length)
+  if (part) h['Content-Range'] = contentRange(entry.size, part)
+  return new Response(body as BodyInit, { status: part ? 206 : 200, headers: h })
+}
+
+/** 416: the range asked for starts past the end of the file. */
+export function refusal (entry: FileEntry): Response {
+  return new Response(null, { status: 416, headers: { ...headers(entry), 'Content-Range': contentRange(entry.size) } })
 }

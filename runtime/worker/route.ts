@@ -18,12 +18,11 @@ function ours (request: Request, manifest: Manifest): string | null {
 export function onFetch (event: FetchEvent): void {
   const { request } = event
   if (config.killSwitch || request.method !== 'GET' || request.headers.has(BYPASS_HEADER)) return
-  // Byte ranges (media) are left to the origin until the worker answers them itself.
-  if (request.headers.has('Range')) return
   const url = new URL(request.url)
   if (url.origin !== scope.location.origin || !url.pathname.startsWith(config.base)) return
   const runtime = url.search === '' ? runtimeKey(url.pathname) : null
-  if (runtime) return event.respondWith(answerRuntime(event, runtime))
+  // planktos' own files are whole-file reads; a range of one is the network's business.
+  if (runtime) return request.headers.has('Range') ? undefined : event.respondWith(answerRuntime(event, runtime))
   const manifest = currentManifest()
   if (manifest) {
     const path = ours(request, manifest)

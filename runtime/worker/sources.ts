@@ -1,37 +1,62 @@
 // Answering one site file: the store, then peers, then the origin, with the origin hedged in once peers have
-// made no progress for `peerTimeout`. The first complete answer wins and the other is cancelled.
+// made no progress for `peerTimeout`. Small files are verified whole before they are answered, and the first
+// complete answer wins; large ones are streamed (stream.ts). Byte ranges (range.ts) are answered from either.
 import { sha256 } from '../shared/hash.ts'
-import { fromOrigin, type OriginAnswer } from './origin.ts'
 import type { FileRef } from '../shared/messages.ts'
+import { completed, discard } from './keep.ts'
+import { fromOrigin, type OriginAnswer } from './origin.ts'
 import { listens, listensSoon } from './pages.ts'
-import { fileRef, fromPeers } from './peers.ts'
-import { fileResponse } from './respond.ts'
+import { fileRef, openPeers, stallAfter } from './peers.ts'
+import { etagOf, rangeFor } from './range.ts'
+import { fileResponse, refusal, type Part } from './respond.ts'
 import type { FetchEvent } from './scope.ts'
 import { currentManifest, lookup, type Found } from './site.ts'
 import { count, served, statsSaved } from './stats.ts'
 import { store } from './storage.ts'
+import { STREAM_FROM, storedBody, streamFile } from './stream.ts'
 
 const DEFAULT_PEER_TIMEOUT = 2000
 
 /** The response for a site file the manifest lists. Never rejects; a network error only when no source has it. */
 export async function answerFile (found: Found, event: FetchEvent): Promise<Response> {
+  const response = await answerFrom(found, event)
+  // The counters as they are once this response is counted, saved before the browser may stop the worker.
+  event.waitUntil(statsSaved())
+  return response
+}
+
+async function answerFrom (found: Found, event: FetchEvent): Promise<Response> {
   const { entry } = found
-  const stored = await fromStore(found)
-  if (stored) {
-    served('store', stored.length)
-    event.waitUntil(statsSaved())
-    return fileResponse(entry, stored, 'store')
+  const range = rangeFor(event.request.headers, entry.size, etagOf(entry.sha256))
+  if (range.status === 416) return refusal(entry)
+  const part = range.status === 206 ? { start: range.start, end: range.end } : undefined
+  const db = await store()
+  if (db && entry.size >= STREAM_FROM) {
+    const complete = (await db.record(entry.sha256).catch(() => undefined))?.complete
+    if (complete) {
+      served('store', part ? part.end - part.start : entry.size)
+      void db.touch(entry.sha256).catch(() => {})
+      return fileResponse(entry, storedBody(db, found, part), 'store', part)
+    }
+    const streamed = await streamFile(found, db, event.request.url, event.clientId, part, p => event.waitUntil(p)).catch(() => undefined)
+    // Neither peers nor the origin could start it: the network answers the request as the page made it.
+    return streamed ?? fetch(event.request).catch(() => Response.error())
   }
+  const stored = await fromStore(found)
+  if (stored) return whole(entry, stored, 'store', part)
   const winner = await peersThenOrigin(found, event)
   if (!winner) return Response.error()
-  if ('peers' in winner) {
-    served('peers', winner.peers.length)
-    event.waitUntil(statsSaved())
-    return fileResponse(entry, winner.peers, 'peers')
-  }
+  if ('peers' in winner) return whole(entry, winner.peers, 'peers', part)
   event.waitUntil(winner.origin.stored.then(statsSaved))
-  if (winner.origin.bytes) served('origin', winner.origin.bytes.length)
-  return winner.origin.response
+  const { bytes, response } = winner.origin
+  return bytes ? whole(entry, bytes, 'origin', part) : response
+}
+
+/** The response for `part` (or all) of a file whose verified bytes are all here. */
+function whole (entry: Found['entry'], bytes: Uint8Array, source: 'store' | 'peers' | 'origin', part?: Part): Response {
+  const body = part ? bytes.subarray(part.start, part.end) : bytes
+  served(source, body.length)
+  return fileResponse(entry, body, source, part)
 }
 
 /** The stored file, re-verified: a store can be corrupted (or tampered with) after it was written. */
@@ -52,6 +77,45 @@ async function fromStore ({ entry }: Found): Promise<Uint8Array | undefined> {
   } catch {
     return undefined
   }
+}
+
+/**
+ * A small file's bytes from peers, verified against the manifest and marked complete in the store (the page
+ * stored the pieces), or undefined when peers cannot supply them. `deps` are fetched along.
+ */
+async function fromPeers (found: Found, deps: FileRef[], preferred: string, peerTimeout: number, onProgress: () => void, signal: AbortSignal): Promise<Uint8Array | undefined> {
+  const feed = await openPeers(found, deps, preferred, peerTimeout, onProgress, signal)
+  if (!feed) return undefined
+  const { entry } = found
+  const chunks: Uint8Array[] = []
+  let received = 0
+  while (received < entry.size) {
+    const bytes = await feed.next(stallAfter(peerTimeout))
+    if (!bytes || signal.aborted) return undefined
+    chunks.push(bytes)
+    received += bytes.length
+    onProgress()
+  }
+  feed.close()
+  const bytes = concat(chunks, received)
+  // The page checked each piece's SHA-1; the file's SHA-256 is checked here, before any byte reaches a page.
+  if (bytes.length !== entry.size || await sha256(bytes) !== entry.sha256) {
+    await discard(entry.sha256)
+    return undefined
+  }
+  await completed(found)
+  return bytes
+}
+
+function concat (chunks: Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(length)
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.length
+  }
+  return out
 }
 
 type Winner = { peers: Uint8Array } | { origin: OriginAnswer }
@@ -89,13 +153,17 @@ async function peersThenOrigin (found: Found, event: FetchEvent): Promise<Winner
   return again && { peers: again }
 }
 
-/** The subresources of a page that the store lacks: a navigation gets them from peers along with the page. */
+/**
+ * The subresources of a page that the store lacks: a navigation gets them from peers along with the page. Media
+ * and other large files are left out: they are streamed when the page asks for them, often only in part.
+ */
 async function missingDeps ({ entry }: Found): Promise<FileRef[]> {
   const db = await store()
   const refs: FileRef[] = []
   for (const path of entry.deps ?? []) {
     const dep = await lookup(path).catch(() => undefined)
-    if (dep && !(await db?.record(dep.entry.sha256).catch(() => undefined))?.complete) refs.push(fileRef(dep))
+    if (!dep || dep.entry.size >= STREAM_FROM || /^(audio|video)\//.test(dep.entry.type)) continue
+    if (!(await db?.record(dep.entry.sha256).catch(() => undefined))?.complete) refs.push(fileRef(dep))
   }
   return refs
 }

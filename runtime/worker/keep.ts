@@ -1,0 +1,72 @@
+// The worker's side of storing verified files: within the storage budget, one at a time, and telling the pages'
+// downloaders what they may now seed or must stop offering.
+import { broadcast } from './pages.ts'
+import { currentManifest, type Found } from './site.ts'
+import { count } from './stats.ts'
+import { store } from './storage.ts'
+
+/** Stores run one at a time: two making room at once would each leave room for one file, then add two. */
+let storing: Promise<void> = Promise.resolve()
+
+function serially (job: () => Promise<void>): Promise<void> {
+  const done = storing.then(job)
+  storing = done.catch(() => {})
+  return done
+}
+
+/** Makes room for `bytes` more within the budget, keeping `sha256`; false when the file cannot fit at all. */
+async function makeRoom (sha256: string, bytes: number, budget: number): Promise<string[] | false> {
+  const db = await store()
+  if (!db || bytes > budget) return false
+  return db.evict(budget - bytes, new Set([sha256]))
+}
+
+/** Stores a whole file's verified bytes within the storage budget and tells the downloaders they can seed it. */
+export function keep (found: Found, bytes: Uint8Array): Promise<void> {
+  return serially(async () => {
+    const { entry } = found
+    const db = await store()
+    const budget = currentManifest()?.settings.maxStorage ?? Infinity
+    const evicted: string[] = []
+    try {
+      const room = await makeRoom(entry.sha256, entry.size, budget)
+      if (!room || !db) return
+      evicted.push(...room)
+      await db.putFile(entry.sha256, bytes)
+    } catch {
+      // Most likely the browser's quota, which may be far below maxStorage: make room once, then give up quietly.
+      try {
+        evicted.push(...await db!.evict(Math.floor(budget / 2), new Set([entry.sha256])))
+        await db!.putFile(entry.sha256, bytes)
+      } catch {
+        if (evicted.length) await broadcast({ type: 'evicted', sha256: evicted })
+        return
+      }
+    }
+    await stored(found, evicted)
+  })
+}
+
+/** A file whose bytes are all in the store (peers' pieces, streamed origin bytes) matched its SHA-256. */
+export function completed (found: Found): Promise<void> {
+  return serially(async () => {
+    const db = await store()
+    if (!db) return
+    await db.markComplete(found.entry.sha256)
+    const budget = currentManifest()?.settings.maxStorage ?? Infinity
+    await stored(found, await db.evict(budget, new Set([found.entry.sha256])).catch(() => []))
+  })
+}
+
+async function stored ({ entry, shard }: Found, evicted: string[]): Promise<void> {
+  count('stored')
+  if (evicted.length) await broadcast({ type: 'evicted', sha256: evicted })
+  await broadcast({ type: 'stored', files: [{ sha256: entry.sha256, infoHash: shard.infoHash }] })
+}
+
+/** A file's stored bytes failed their SHA-256: they go, and no downloader may offer them any more. */
+export async function discard (sha256: string): Promise<void> {
+  count('verifyFailures')
+  await (await store())?.remove(sha256).catch(() => {})
+  await broadcast({ type: 'evicted', sha256: [sha256] })
+}

@@ -1,0 +1,256 @@
+// Large site files, streamed: a response starts with the first verified bytes instead of waiting for the whole
+// file. One download per file feeds every request for it (a media element asks for several ranges while it
+// plays and seeks): the download writes to the store as it goes, and each response reads its own range from
+// there, so memory holds about a chunk per response whatever the file's size. The download always fetches the
+// whole file, so it can be verified and seeded; its SHA-256 is checked at the end, and the last bytes of the file
+// reach a response only after that check passed (otherwise the response errors and the stored bytes go).
+import type { Store } from '../shared/store.ts'
+import { fileUrl } from '../shared/urls.ts'
+import { completed, discard } from './keep.ts'
+import { listens, listensSoon } from './pages.ts'
+import { openPeers, type PeerFeed } from './peers.ts'
+import { fileResponse, type Part } from './respond.ts'
+import { config } from './scope.ts'
+import { Sha256 } from './sha256.ts'
+import { currentManifest, refreshManifest, type Found } from './site.ts'
+import { served } from './stats.ts'
+
+/** Files at least this large are streamed; smaller ones are verified whole before they are answered. */
+export const STREAM_FROM = 1024 * 1024
+/** Bytes per store read and per store write of origin bytes. */
+const CHUNK = 1024 * 1024
+const DEFAULT_PEER_TIMEOUT = 2000
+
+type Source = 'store' | 'peers' | 'origin'
+
+const downloads = new Map<string, Download>()
+
+class Download {
+  readonly found: Found
+  readonly db: Store
+  /** Bytes [0, pos) are hashed and stored. */
+  pos = 0
+  /** Where the bytes came from most recently, for the response header. */
+  source: Source = 'store'
+  /** Responses still reading; with none left, the download does not turn to the origin. */
+  readers = 0
+  /** Settles true once the whole file matched its SHA-256 and is stored; false when it failed or was given up. */
+  readonly done: Promise<boolean>
+  ended = false
+  #last: { start: number, bytes: Uint8Array } | undefined
+  #waiting: Array<() => void> = []
+  #hash = new Sha256()
+
+  constructor (found: Found, db: Store, url: string, requester: string) {
+    this.found = found
+    this.db = db
+    this.done = this.#run(url, requester).catch(() => false).then(ok => {
+      this.ended = true
+      this.#notify()
+      downloads.delete(found.entry.sha256)
+      return ok
+    })
+  }
+
+  /** Resolves once byte `at` is hashed and stored, or the download ended without it. */
+  reach (at: number): Promise<void> {
+    if (this.pos > at || this.ended) return Promise.resolve()
+    return new Promise(resolve => this.#waiting.push(resolve))
+  }
+
+  /** Bytes [start, end) below `pos`: from the latest chunk when it holds them, else from the store. */
+  read (start: number, end: number): Promise<Uint8Array | undefined> {
+    const last = this.#last
+    if (last && start >= last.start && end <= last.start + last.bytes.length) {
+      return Promise.resolve(last.bytes.slice(start - last.start, end - last.start))
+    }
+    return this.db.read(this.found.entry.sha256, start, end)
+  }
+
+  #notify (): void {
+    const waiting = this.#waiting
+    this.#waiting = []
+    for (const wake of waiting) wake()
+  }
+
+  #take (bytes: Uint8Array, source: Source): void {
+    this.#hash.update(bytes)
+    this.source = source
+    this.#last = { start: this.pos, bytes }
+    this.pos += bytes.length
+    this.#notify()
+  }
+
+  async #run (url: string, requester: string): Promise<boolean> {
+    const { entry } = this.found
+    const size = entry.size
+    // What an interrupted download stored is read back and hashed, not fetched again.
+    const held = (await this.db.coverage(entry.sha256))[0]
+    while (held && held[0] === 0 && this.pos < held[1]) {
+      const bytes = await this.db.read(entry.sha256, this.pos, Math.min(held[1], this.pos + CHUNK))
+      if (!bytes) break
+      this.#take(bytes, 'store')
+    }
+    const peerTimeout = currentManifest()?.settings.peerTimeout ?? DEFAULT_PEER_TIMEOUT
+    let feed = this.pos < size ? await this.#peers(requester, peerTimeout) : undefined
+    while (feed && this.pos < size) {
+      let got = false
+      for (let bytes = await feed.next(peerTimeout); bytes; bytes = this.pos < size ? await feed.next(peerTimeout) : undefined) {
+        if (bytes.length > size - this.pos) return false
+        this.#take(bytes, 'peers')
+        got = true
+      }
+      feed.close()
+      // The page supplying it left or stalled after some progress: another page may carry on before the origin.
+      feed = got && this.pos < size ? await this.#peers('', peerTimeout) : undefined
+    }
+    if (this.pos < size) {
+      // Nobody waits for the rest any more: it is fetched when someone asks again, and the stored part is kept.
+      if (this.readers === 0) return false
+      await this.#fromOrigin(url)
+    }
+    if (this.pos !== size) return false
+    if (this.#hash.hex() !== entry.sha256) {
+      await discard(entry.sha256)
+      return false
+    }
+    await completed(this.found)
+    return true
+  }
+
+  /** A page supplying the file from peers from `pos` on; the requesting page gets a moment to start listening. */
+  async #peers (requester: string, peerTimeout: number): Promise<PeerFeed | undefined> {
+    const signal = new AbortController().signal
+    const open = (): Promise<PeerFeed | undefined> => openPeers(this.found, [], requester, peerTimeout, () => {}, signal, this.pos)
+    const feed = await open()
+    // A media element asks for its file before the page's own scripts run: that page can ask its peers soon.
+    if (feed || requester === '' || await listens(requester) || !await listensSoon(requester, peerTimeout)) return feed
+    return open()
+  }
+
+  /** The rest of the file from the origin: one request from `pos` to the end, stored a chunk at a time. */
+  async #fromOrigin (url: string): Promise<void> {
+    const { entry } = this.found
+    const from = this.pos
+    // From the start, the URL the page asked for, so the HTTP cache entry is the one the site has without planktos.
+    const res = await fetch(from === 0 ? url : fileUrl(config.base, entry.path), {
+      headers: from === 0 ? {} : { Range: `bytes=${from}-` },
+      credentials: 'same-origin'
+    })
+    const whole = res.status === 200
+    if (!res.body || (!whole && (res.status !== 206 || res.headers.get('Content-Range') !== `bytes ${from}-${entry.size - 1}/${entry.size}`))) {
+      // Another deploy's file, or none: learn about the deploy; this download ends unverified.
+      void refreshManifest()
+      await res.body?.cancel()
+      return
+    }
+    const reader = res.body.getReader()
+    // A server ignoring Range sends the file from its start: skip what we have.
+    let skip = whole ? from : 0
+    const buf = new Uint8Array(CHUNK)
+    let held = 0
+    const flush = async (): Promise<void> => {
+      if (held === 0) return
+      const bytes = buf.slice(0, held)
+      held = 0
+      // A store that refuses the bytes (quota) still lets the responses reading right now have them.
+      await this.db.putSegment(entry.sha256, entry.size, this.pos, bytes).catch(() => {})
+      this.#take(bytes, 'origin')
+    }
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) break
+      let v = value
+      if (skip > 0) {
+        const n = Math.min(skip, v.length)
+        v = v.subarray(n)
+        skip -= n
+      }
+      if (this.pos + held + v.length > entry.size) {
+        void reader.cancel()
+        void refreshManifest()
+        return
+      }
+      while (v.length > 0) {
+        const n = Math.min(CHUNK - held, v.length)
+        buf.set(v.subarray(0, n), held)
+        held += n
+        v = v.subarray(n)
+        if (held === CHUNK) await flush()
+      }
+    }
+    await flush()
+  }
+}
+
+/** A body reading `part` of a download as it arrives; the file's last bytes wait for its SHA-256 check. */
+function body (d: Download, part: Part): ReadableStream<Uint8Array> {
+  const { size } = d.found.entry
+  let at = part.start
+  let reading = true
+  const stop = (): void => {
+    if (reading) d.readers--
+    reading = false
+  }
+  return new ReadableStream<Uint8Array>({
+    async pull (controller) {
+      await d.reach(at)
+      const end = Math.min(part.end, d.pos, at + CHUNK)
+      const bytes = end > at ? await d.read(at, end) : undefined
+      if (!bytes || (end === size && !await d.done)) {
+        stop()
+        return controller.error(new Error(`planktos: ${d.found.entry.path} could not be fetched and verified`))
+      }
+      controller.enqueue(bytes)
+      at = end
+      if (at < part.end) return
+      stop()
+      controller.close()
+    },
+    cancel: stop
+  }, { highWaterMark: 0 })
+}
+
+/**
+ * A response streaming `part` (default: all) of a large file the store lacks, from peers or the origin, or
+ * undefined when neither can start it. `keepAlive` receives the download, which goes on after the response.
+ */
+export async function streamFile (found: Found, db: Store, url: string, requester: string, part: Part | undefined, keepAlive: (p: Promise<unknown>) => void): Promise<Response | undefined> {
+  const { entry } = found
+  let d = downloads.get(entry.sha256)
+  if (!d) downloads.set(entry.sha256, d = new Download(found, db, url, requester))
+  // Counted before any wait, so the download knows someone is waiting for it.
+  d.readers++
+  keepAlive(d.done)
+  const range = part ?? { start: 0, end: entry.size }
+  await d.reach(range.start)
+  if (d.pos <= range.start) {
+    d.readers--
+    return undefined
+  }
+  served(d.source, range.end - range.start)
+  return fileResponse(entry, body(d, range), d.source, part)
+}
+
+/** A body reading `part` (default: all) of a complete stored file; a whole read is checked against its SHA-256. */
+export function storedBody (db: Store, found: Found, part?: Part): ReadableStream<Uint8Array> {
+  const { entry } = found
+  const range = part ?? { start: 0, end: entry.size }
+  const hash = part ? undefined : new Sha256()
+  let at = range.start
+  return new ReadableStream<Uint8Array>({
+    async pull (controller) {
+      const end = Math.min(range.end, at + CHUNK)
+      const bytes = await db.read(entry.sha256, at, end)
+      hash?.update(bytes ?? new Uint8Array(0))
+      if (!bytes || (end === entry.size && hash && hash.hex() !== entry.sha256)) {
+        // A store can be corrupted (or tampered with) after it was written.
+        if (hash) await discard(entry.sha256)
+        return controller.error(new Error(`planktos: the stored ${entry.path} is damaged`))
+      }
+      controller.enqueue(bytes)
+      at = end
+      if (at >= range.end) controller.close()
+    }
+  }, { highWaterMark: 0 })
+}
