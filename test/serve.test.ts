@@ -8,9 +8,11 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { serve, type RequestLogEntry, type ServeHandle } from '../integrations/cli/serve.ts'
 import { seededBytes, tempDir, writeTree } from './helpers/fs.ts'
+import { caseHeaders, RANGE_CASES, toneWav } from './helpers/range-cases.ts'
 
 const TEXT = 'abcdefghijklmnopqrstuvwxyz0123' // 30 bytes, each byte at a known place
 const BIG = seededBytes('serve big', 3 * 1024 * 1024 + 17) // several socket writes
+const TONE = toneWav()
 
 const SITE: Record<string, string | Uint8Array> = {
   'index.html': '<h1>home</h1>',
@@ -21,6 +23,7 @@ const SITE: Record<string, string | Uint8Array> = {
   'a.txt': TEXT,
   'empty.txt': '',
   'big.bin': BIG,
+  'tone.wav': TONE,
   'app.js': 'console.log(1)',
   'mod.mjs': 'export {}',
   'lib.wasm': Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]),
@@ -177,6 +180,17 @@ ranges('announces Accept-Ranges on whole responses', async ({ server }) => {
   const res = await get(server, '/a.txt')
   assert.is(res.status, 200)
   assert.is(res.headers['accept-ranges'], 'bytes')
+})
+
+ranges('passes the Range table the worker passes too (If-Range matching = its Last-Modified date)', async ({ server }) => {
+  const validator = String((await get(server, '/tone.wav', {}, 'HEAD')).headers['last-modified'])
+  for (const c of RANGE_CASES) {
+    const res = await get(server, '/tone.wav', caseHeaders(c, validator))
+    const what = `${c.name} (${c.range})`
+    assert.is(res.status, c.status, what)
+    assert.is(res.headers['content-range'], c.contentRange, what)
+    assert.ok(res.body.equals(c.body ? TONE.subarray(c.body[0], c.body[1]) : new Uint8Array(0)), what)
+  }
 })
 
 ranges.run()

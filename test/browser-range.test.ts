@@ -1,0 +1,160 @@
+// Byte ranges through the worker, in Chromium and Firefox: the same hand-written RFC 9110 table (helpers/range-cases)
+// answered with the file not yet fetched (the origin), in the store, and arriving from a peer; and an <audio>
+// element that plays and seeks with every one of its Range requests answered by the worker.
+import { createHash } from 'node:crypto'
+import type { Page } from 'playwright-core'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { startTracker } from '../integrations/cli/tracker.ts'
+import { BROWSERS, firstVisit, installed, launch, pageFetch, startDownloader, until, within } from './helpers/browsers.ts'
+import { caseHeaders, RANGE_CASES, toneWav, TONE_SIZE } from './helpers/range-cases.ts'
+import { buildSite, siteFiles, startOrigin, type Origin } from './helpers/site.ts'
+
+const TONE = toneWav()
+const SHA = createHash('sha256').update(TONE).digest('hex')
+const ETAG = `"${SHA}"`
+const FILE = 'media/tone.wav'
+// Long enough that the origin hedge never starts while peers are working.
+const PEER_TIMEOUT = 15_000
+const AUDIO_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Listen</title></head>
+<body><h1 id="title">Listen</h1><audio id="tune" src="../media/tone.wav" preload="auto" controls></audio></body></html>
+`
+
+interface Answer { status: number, contentRange: string | null, etag: string | null, acceptRanges: string | null, source: string | null, length: number, sha: string }
+
+const hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
+
+/** Every case of the table fetched at once from `page` (so all but the first join a download under way). */
+function fetchAll (page: Page, url: string): Promise<Answer[]> {
+  const requests = RANGE_CASES.map(c => caseHeaders(c, ETAG))
+  return within(page.evaluate(async ([url, requests]) => Promise.all(requests.map(async headers => {
+    const res = await fetch(url, { headers, cache: 'no-store' })
+    const body = new Uint8Array(await res.arrayBuffer())
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
+    return {
+      status: res.status,
+      contentRange: res.headers.get('Content-Range'),
+      etag: res.headers.get('ETag'),
+      acceptRanges: res.headers.get('Accept-Ranges'),
+      source: res.headers.get('X-Planktos-Source'),
+      length: body.length,
+      sha: [...digest].map(b => b.toString(16).padStart(2, '0')).join('')
+    }
+  })), [url, requests] as const), `the range table at ${url}`)
+}
+
+/** Checks every answer against the table; `source` is where the worker must say the bytes came from. */
+function checkTable (answers: Answer[], source: string, where: string): void {
+  RANGE_CASES.forEach((c, i) => {
+    const a = answers[i]!
+    const what = `${where}: ${c.name} (${c.range}${c.ifRange ? `, If-Range ${c.ifRange}` : ''})`
+    assert.is(a.status, c.status, what)
+    assert.is(a.contentRange, c.contentRange ?? null, what)
+    assert.is(a.etag, ETAG, what)
+    assert.is(a.acceptRanges, 'bytes', what)
+    if (c.body) {
+      assert.is(a.length, c.body[1] - c.body[0], what)
+      assert.is(a.sha, hex(TONE.subarray(c.body[0], c.body[1])), what)
+      assert.is(a.source, source, what)
+    } else {
+      assert.is(a.length, 0, what)
+    }
+  })
+}
+
+/** The origin's log entries for the tone file. */
+const toneRequests = (origin: Origin, from = 0): Array<{ range: string | null, status: number }> =>
+  origin.log.slice(from).filter(e => e.url.endsWith(FILE)).map(e => ({ range: e.range, status: e.status }))
+
+const test = suite('byte ranges through the worker')
+
+for (const name of BROWSERS) {
+  test(`${name}: the Range table passes with the file from the origin, then from the store, then from a peer`, async () => {
+    const browser = await launch(name)
+    const tracker = await startTracker({ port: 0 })
+    const site = await buildSite({ announce: [tracker.url], peerTimeout: PEER_TIMEOUT }, { [FILE]: TONE })
+    const origin = await startOrigin(site)
+    const url = origin.url + FILE
+    try {
+      // (iii) Not yet fetched, and nobody to ask: the worker asks the origin once, for the whole file.
+      const A = await firstVisit(browser, origin.url)
+      await startDownloader(A)
+      const mark = origin.log.length
+      checkTable(await fetchAll(A, url), 'origin', 'from the origin')
+      assert.equal(toneRequests(origin, mark), [{ range: null, status: 200 }], 'one whole-file request to the origin')
+      const { worker } = await until(A, 'A to store the file', s => (s.worker?.stored ?? 0) >= 1)
+      assert.is(worker?.verifyFailures, 0)
+
+      // (i) In the store.
+      checkTable(await fetchAll(A, url), 'store', 'from the store')
+
+      // (ii) Arriving from a peer: a second visitor who finds A through the tracker. A first fetches every other
+      // file, so that the pieces the tone file shares with its neighbours are A's to give too, and starts a fresh
+      // downloader, which announces all of them at once.
+      const files = await siteFiles(site)
+      for (const path of files.keys()) await pageFetch(A, origin.url + path.split('/').map(encodeURIComponent).join('/'))
+      const distinct = new Set([...files.values()].map(f => f.sha256)).size
+      await until(A, 'A to store every file', s => (s.worker?.stored ?? 0) >= distinct)
+      await A.goto(origin.url)
+      await installed(A)
+      await startDownloader(A)
+      const B = await firstVisit(browser, origin.url)
+      await startDownloader(B)
+      await until(B, 'B to connect to A', s => (s.downloader?.peers ?? 0) > 0)
+      const before = origin.log.length
+      checkTable(await fetchAll(B, url), 'peers', 'from a peer')
+      assert.equal(toneRequests(origin, before), [], 'the origin was not asked for the file')
+      const s = await until(B, 'B to store the file', s => (s.worker?.stored ?? 0) >= 1)
+      assert.is(s.worker?.verifyFailures, 0)
+      assert.ok((s.downloader?.fromPeers ?? 0) >= TONE_SIZE, `bytes from peers at the wire: ${s.downloader?.fromPeers}`)
+    } finally {
+      await browser.close()
+      await origin.close()
+      await tracker.close()
+      await site.remove()
+    }
+  })
+
+  test(`${name}: an <audio> element served through the worker plays and seeks`, async () => {
+    const browser = await launch(name)
+    const site = await buildSite({}, { [FILE]: TONE, 'listen/index.html': AUDIO_PAGE })
+    const origin = await startOrigin(site)
+    try {
+      const page = await firstVisit(browser, origin.url)
+      const mark = origin.log.length
+      await page.goto(origin.url + 'listen/')
+      const result = await within(page.evaluate(async () => {
+        const audio = document.getElementById('tune') as HTMLAudioElement
+        const event = (name: string): Promise<void> => new Promise((resolve, reject) => {
+          audio.addEventListener(name, () => resolve(), { once: true })
+          audio.addEventListener('error', () => reject(new Error(`media error ${audio.error?.code}: ${audio.error?.message}`)), { once: true })
+        })
+        audio.muted = true
+        if (audio.readyState < 1) await event('loadedmetadata')
+        const duration = audio.duration
+        await audio.play()
+        const seeked = event('seeked')
+        audio.currentTime = 10
+        await seeked
+        const after = audio.currentTime
+        // It keeps playing from there: currentTime moves on.
+        while (audio.currentTime <= after + 0.2) await new Promise(resolve => setTimeout(resolve, 50))
+        return { duration, after, now: audio.currentTime, error: audio.error?.code ?? null, paused: audio.paused }
+      }), 'the audio to play and seek')
+      assert.ok(Math.abs(result.duration - 15) < 0.1, `duration ${result.duration}`)
+      assert.ok(result.after >= 9.9, `currentTime after seeking: ${result.after}`)
+      assert.ok(result.now > result.after, `currentTime moves on: ${result.now}`)
+      assert.is(result.error, null)
+      // Every Range request the element made was answered by the worker: the origin saw one whole-file request.
+      const asked = toneRequests(origin, mark)
+      assert.equal(asked, [{ range: null, status: 200 }], JSON.stringify(asked))
+    } finally {
+      await browser.close()
+      await origin.close()
+      await site.remove()
+    }
+  })
+}
+
+test.run()

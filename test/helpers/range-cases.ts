@@ -1,0 +1,56 @@
+// One table of Range requests with their RFC 9110 answers, written out by hand for one file: the WAV below,
+// 1,323,044 bytes. The worker (store, peers, origin) and `planktos serve` must all pass it.
+
+/** 15 s of a 440 Hz tone, 44.1 kHz mono 16-bit PCM: a WAV every browser plays, of 44 + 1,323,000 bytes. */
+export function toneWav (): Uint8Array {
+  const rate = 44_100
+  const samples = rate * 15
+  const out = new Uint8Array(44 + samples * 2)
+  const v = new DataView(out.buffer)
+  const text = (at: number, s: string): void => { for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i) }
+  text(0, 'RIFF'); v.setUint32(4, out.length - 8, true); text(8, 'WAVE')
+  text(12, 'fmt '); v.setUint32(16, 16, true); v.setUint16(20, 1, true); v.setUint16(22, 1, true)
+  v.setUint32(24, rate, true); v.setUint32(28, rate * 2, true); v.setUint16(32, 2, true); v.setUint16(34, 16, true)
+  text(36, 'data'); v.setUint32(40, samples * 2, true)
+  for (let i = 0; i < samples; i++) v.setInt16(44 + 2 * i, Math.round(8000 * Math.sin(2 * Math.PI * 440 * i / rate)), true)
+  return out
+}
+
+export const TONE_SIZE = 1_323_044
+
+/** Stands for the file's validator in If-Range: its ETag for the worker, its Last-Modified date for serve. */
+export const VALIDATOR = '<validator>'
+
+export interface RangeCase {
+  name: string
+  range: string
+  ifRange?: string
+  status: 200 | 206 | 416
+  /** Expected Content-Range, for 206 and 416. */
+  contentRange?: string
+  /** Expected body: bytes [start, end) of the file (200: the whole file). */
+  body?: [number, number]
+}
+
+const WHOLE: [number, number] = [0, TONE_SIZE]
+
+export const RANGE_CASES: RangeCase[] = [
+  { name: 'first byte', range: 'bytes=0-0', status: 206, contentRange: 'bytes 0-0/1323044', body: [0, 1] },
+  { name: 'middle', range: 'bytes=600000-600999', status: 206, contentRange: 'bytes 600000-600999/1323044', body: [600000, 601000] },
+  { name: 'open-ended', range: 'bytes=1300000-', status: 206, contentRange: 'bytes 1300000-1323043/1323044', body: [1300000, 1323044] },
+  { name: 'suffix', range: 'bytes=-1000', status: 206, contentRange: 'bytes 1322044-1323043/1323044', body: [1322044, 1323044] },
+  { name: 'last position past the end (clipped)', range: 'bytes=1323000-2000000', status: 206, contentRange: 'bytes 1323000-1323043/1323044', body: [1323000, 1323044] },
+  { name: 'starting past the end', range: 'bytes=1323044-', status: 416, contentRange: 'bytes */1323044' },
+  { name: 'malformed', range: 'bytes=abc', status: 200, body: WHOLE },
+  { name: 'ending before it starts', range: 'bytes=5-2', status: 200, body: WHOLE },
+  { name: 'several ranges', range: 'bytes=0-1,5-6', status: 200, body: WHOLE },
+  { name: 'If-Range matching', range: 'bytes=100-199', ifRange: VALIDATOR, status: 206, contentRange: 'bytes 100-199/1323044', body: [100, 200] },
+  { name: 'If-Range not matching', range: 'bytes=100-199', ifRange: '"0000"', status: 200, body: WHOLE }
+]
+
+/** The request headers of a case, with the file's validator put in. */
+export function caseHeaders (c: RangeCase, validator: string): Record<string, string> {
+  const h: Record<string, string> = { Range: c.range }
+  if (c.ifRange) h['If-Range'] = c.ifRange === VALIDATOR ? validator : c.ifRange
+  return h
+}
