@@ -53,6 +53,7 @@ if (sw) {
     }
     if (m?.type === 'stored') void downloader?.then(d => d.onStored(m.files), () => {})
     if (m?.type === 'evicted') void downloader?.then(d => d.onEvicted(m.sha256), () => {})
+    if (m?.type === 'keep-alive') sw.controller?.postMessage({ type: 'hello' } satisfies Message)
   })
   // The worker's messages are held back until the page starts its message queue.
   sw.startMessages()

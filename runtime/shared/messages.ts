@@ -96,6 +96,11 @@ export type Message =
   | { type: 'stored', files: Array<{ sha256: string, infoHash: string }> }
   /** The worker removed these files to stay within `maxStorage`: a downloader must stop offering them. */
   | { type: 'evicted', sha256: string[] }
+  /**
+   * The worker is streaming a response: a page answers with `hello`, an event that keeps the browser from
+   * stopping the worker mid-stream (Firefox stops a worker 30 s after its last event, cutting the body short).
+   */
+  | { type: 'keep-alive' }
   // on a peer-request's port, page -> worker
   /** Bytes arriving for the request so far; keeps the worker from hedging to the origin. */
   | { type: 'progress', bytes: number }
@@ -117,7 +122,7 @@ export type MessageType = Message['type']
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>
 
 const TYPES: ReadonlySet<string> = new Set<MessageType>([
-  'hello', 'downloader', 'traffic', 'seen', 'stats-request', 'stats', 'peer-request', 'stored', 'evicted',
+  'hello', 'downloader', 'traffic', 'seen', 'stats-request', 'stats', 'peer-request', 'stored', 'evicted', 'keep-alive',
   'progress', 'miss', 'ready', 'chunk', 'pull', 'cancel'
 ])
 

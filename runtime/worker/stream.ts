@@ -7,7 +7,7 @@
 import type { Store } from '../shared/store.ts'
 import { fileUrl } from '../shared/urls.ts'
 import { completed, discard } from './keep.ts'
-import { listens, listensSoon } from './pages.ts'
+import { broadcast, listens, listensSoon } from './pages.ts'
 import { openPeers, type PeerFeed } from './peers.ts'
 import { fileResponse, type Part } from './respond.ts'
 import { config } from './scope.ts'
@@ -24,6 +24,20 @@ const DEFAULT_PEER_TIMEOUT = 2000
 type Source = 'store' | 'peers' | 'origin'
 
 const downloads = new Map<string, Download>()
+/** How often pages are asked for an event while a body streams: well within Firefox's 30 s. */
+const KEEP_ALIVE_EVERY = 10_000
+let streaming = 0
+let ticker: ReturnType<typeof setInterval> | undefined
+
+/** Counts a body that starts (+1) or ends (-1) streaming; while any does, pages keep the worker running. */
+function streams (delta: number): void {
+  streaming += delta
+  if (streaming > 0 && !ticker) ticker = setInterval(() => { void broadcast({ type: 'keep-alive' }) }, KEEP_ALIVE_EVERY)
+  if (streaming === 0 && ticker) {
+    clearInterval(ticker)
+    ticker = undefined
+  }
+}
 
 class Download {
   readonly found: Found
@@ -53,9 +67,8 @@ class Download {
   }
 
   /** Resolves once byte `at` is hashed and stored, or the download ended without it. */
-  reach (at: number): Promise<void> {
-    if (this.pos > at || this.ended) return Promise.resolve()
-    return new Promise(resolve => this.#waiting.push(resolve))
+  async reach (at: number): Promise<void> {
+    while (this.pos <= at && !this.ended) await new Promise<void>(resolve => this.#waiting.push(resolve))
   }
 
   /** Bytes [start, end) below `pos`: from the latest chunk when it holds them, else from the store. */
@@ -188,8 +201,12 @@ function body (d: Download, part: Part): ReadableStream<Uint8Array> {
   const { size } = d.found.entry
   let at = part.start
   let reading = true
+  streams(1)
   const stop = (): void => {
-    if (reading) d.readers--
+    if (reading) {
+      d.readers--
+      streams(-1)
+    }
     reading = false
   }
   return new ReadableStream<Uint8Array>({
@@ -238,6 +255,12 @@ export function storedBody (db: Store, found: Found, part?: Part): ReadableStrea
   const range = part ?? { start: 0, end: entry.size }
   const hash = part ? undefined : new Sha256()
   let at = range.start
+  let reading = true
+  streams(1)
+  const stop = (): void => {
+    if (reading) streams(-1)
+    reading = false
+  }
   return new ReadableStream<Uint8Array>({
     async pull (controller) {
       const end = Math.min(range.end, at + CHUNK)
@@ -246,11 +269,15 @@ export function storedBody (db: Store, found: Found, part?: Part): ReadableStrea
       if (!bytes || (end === entry.size && hash && hash.hex() !== entry.sha256)) {
         // A store can be corrupted (or tampered with) after it was written.
         if (hash) await discard(entry.sha256)
+        stop()
         return controller.error(new Error(`planktos: the stored ${entry.path} is damaged`))
       }
       controller.enqueue(bytes)
       at = end
-      if (at >= range.end) controller.close()
-    }
+      if (at < range.end) return
+      stop()
+      controller.close()
+    },
+    cancel: stop
   }, { highWaterMark: 0 })
 }
