@@ -3,6 +3,7 @@
 // has provably not sent the last piece), and the receiving browser's memory stays far below the file's size.
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
+import { createServer, request, type Server } from 'node:http'
 import type { Browser, CDPSession, Page } from 'playwright-core'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -294,4 +295,56 @@ for (const name of BROWSERS.filter(b => !process.env.PLANKTOS_BROWSER || b === p
   })
 }
 
+/** A proxy to `port` that sends FILE at about `rate` bytes per second, and everything else as it comes. */
+async function slowProxy (port: number, rate: number): Promise<{ url: string, server: Server }> {
+  const server = createServer((req, res) => {
+    const up = request({ host: '127.0.0.1', port, path: req.url, method: req.method, headers: req.headers }, r => {
+      res.writeHead(r.statusCode!, r.headers)
+      if (!req.url!.endsWith(FILE)) return void r.pipe(res)
+      r.on('data', (c: Buffer) => {
+        r.pause()
+        res.write(c)
+        setTimeout(() => r.resume(), 1000 * c.length / rate)
+      })
+      r.on('end', () => res.end())
+    })
+    req.pipe(up)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, server }
+}
+
+const slow = suite('a slow streamed response')
+const SLOW = blob(6 * 1024 * 1024, 5)
+
+for (const name of BROWSERS.filter(b => !process.env.PLANKTOS_BROWSER || b === process.env.PLANKTOS_BROWSER)) {
+  slow(`${name}: a file streamed from the origin for longer than a minute arrives whole`, async () => {
+    const site = await buildSite({}, { [FILE]: SLOW })
+    const origin = await startOrigin(site)
+    // 6 MiB at 80 KB/s: about 80 s, past the minute after which Firefox stops a worker that gets no event.
+    const proxy = await slowProxy(origin.port, 80_000)
+    const browser = await launchAgain(name)
+    try {
+      const page = await (await visitor(browser)).newPage()
+      await page.goto(proxy.url)
+      await installed(page)
+      await controlled(page)
+      const got = await within(page.evaluate(async (url) => {
+        const res = await fetch(url)
+        const bytes = new Uint8Array(await res.arrayBuffer())
+        let h = 0
+        for (let i = 0; i < bytes.length; i++) h = (Math.imul(h, 31) + bytes[i]!) >>> 0
+        return { length: bytes.length, h, source: res.headers.get('X-Planktos-Source') }
+      }, proxy.url + FILE), 'the slow file', HANG * 8)
+      assert.equal(got, { length: SLOW.length, h: checksum(SLOW), source: 'origin' })
+    } finally {
+      await browser.close()
+      proxy.server.close()
+      await origin.close()
+      await site.remove()
+    }
+  })
+}
+
 test.run()
+slow.run()
