@@ -89,7 +89,7 @@ async function exchange (request: MessageOf<'peer-request'>, port: MessagePort, 
     }
     reader.post({ type: 'ready', size: request.file.size })
     const { size, sha256 } = request.file
-    for (let at = request.from; at < size;) {
+    for (let at = request.from ?? 0; at < size;) {
       const m = await reader.next(stall)
       // The worker cancels when it has what it needs, when the origin won, or when its request went away.
       if (m?.type !== 'pull') return
