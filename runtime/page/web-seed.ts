@@ -36,17 +36,22 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
   const declined = new Set<number>()
   const total = part.files.reduce((sum, f) => sum + f.size, 0)
   const runs: Run[] = []
-  /** Where a run starting at torrent byte `start` (the requested block ending at `end`) should stop. */
+  /**
+   * Where a run starting at torrent byte `start` (the requested block ending at `end`) should stop: only a block
+   * inside one file reads ahead, and only within that file (a piece straddling two files says nothing about
+   * whether the next file is wanted).
+   */
   const runEnd = (index: number, start: number, end: number): number => {
-    const [span] = spans(part.files, end - 1, end)
-    const file = span && part.files[span.file]!
-    const limit = Math.min(start + READ_AHEAD, file ? file.offset + file.size : end, total)
+    const inside = spans(part.files, start, end)
+    if (inside.length !== 1) return end
+    const file = part.files[inside[0]!.file]!
+    const limit = Math.min(start + READ_AHEAD, file.offset + file.size, total)
     let stop = end
     for (let i = index + 1; i * torrent.pieceLength < limit; i++) {
       if (torrent.bitfield.get(i) || peerMayHave(i)) break
       stop = Math.min(limit, (i + 1) * torrent.pieceLength)
     }
-    return Math.max(stop, end)
+    return stop
   }
   // WebTorrent's web-seed connection calls `httpRequest` for each piece it is asked for; replace that one step.
   conn.httpRequest = (index, offset, length, cb) => {
