@@ -2,6 +2,7 @@
 // fetching them again. Bytes that do not match (a deploy happened mid-visit) still reach the page, unstored.
 import { sha256 } from '../shared/hash.ts'
 import { fileUrl } from '../shared/urls.ts'
+import { superseded, supersededResponse } from './builds.ts'
 import { broadcast } from './pages.ts'
 import { fileResponse } from './respond.ts'
 import { config } from './scope.ts'
@@ -36,6 +37,8 @@ export async function fromOrigin (found: Found, url = fileUrl(config.base, found
   count('verifyFailures')
   // The origin serves another deploy than our manifest: learn about it, and do not store what we cannot check.
   void refreshManifest()
+  // A page of an older build must not get a newer build's file.
+  if (superseded(found.manifest)) return { response: supersededResponse(), stored: Promise.resolve() }
   // The body is decoded already: headers describing the encoded transfer no longer apply.
   const headers = new Headers(res.headers)
   headers.delete('Content-Encoding')
@@ -48,7 +51,7 @@ export async function fromOrigin (found: Found, url = fileUrl(config.base, found
 let storing: Promise<void> = Promise.resolve()
 
 /** Stores verified bytes within the storage budget and tells the downloaders they can seed them. */
-function keep (found: Found, bytes: Uint8Array): Promise<void> {
+export function keep (found: Found, bytes: Uint8Array): Promise<void> {
   const done = storing.then(() => keepNow(found, bytes))
   storing = done.catch(() => {})
   return done
