@@ -11,8 +11,9 @@ export function onInstall (event: ExtendableEvent): void {
     const own = await fetchOwnManifest()
     // The first worker has nobody to wait for; without its manifest, waiting would only delay the fix.
     if (own?.settings.update !== 'prompt' || !scope.registration.active) return scope.skipWaiting()
+    // Uncontrolled pages too (a page that loaded before any worker), but only the site's: the origin may have others.
     for (const page of await scope.clients.matchAll({ type: 'window', includeUncontrolled: true })) {
-      page.postMessage({ type: 'update-waiting' } satisfies Message)
+      if (page.url.startsWith(scope.registration.scope)) page.postMessage({ type: 'update-waiting' } satisfies Message)
     }
   })().catch(() => scope.skipWaiting()))
 }
