@@ -5,6 +5,9 @@ import { loadPins, pin, pinsInMemory } from './pins.ts'
 import type { FetchEvent } from './scope.ts'
 import { buildInMemory, currentManifest, loadBuild, loadManifest, pendingCheck, refreshManifest } from './site.ts'
 
+/** How long a navigation waits for a look for a new deploy that is under way. */
+const CHECK_WAIT = 3_000
+
 /** Calls waitUntil where the platform still allows it (an event whose response is settled refuses). */
 function extend (event: FetchEvent, work: Promise<unknown>): void {
   const quiet = work.catch(() => {})
@@ -43,7 +46,8 @@ export function manifestFor (event: FetchEvent): Manifest | undefined {
 export async function loadManifestFor (event: FetchEvent): Promise<Manifest | undefined> {
   const pins = await loadPins()
   if (event.request.mode === 'navigate') {
-    await pendingCheck()
+    // Bounded: a slow origin must not hold up a navigation the store can answer.
+    await Promise.race([pendingCheck(), new Promise(resolve => setTimeout(resolve, CHECK_WAIT))])
     const m = await loadManifest()
     if (m) afterNavigation(event, m)
     return m

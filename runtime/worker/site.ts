@@ -19,6 +19,8 @@ export interface Found {
 
 /** Navigations look for a new deploy at most this often (a burst of clicks costs one request). */
 const CHECK_INTERVAL = 3_000
+/** A manifest request that takes longer has failed: checks must end (a navigation may be waiting for one). */
+const MANIFEST_TIMEOUT = 10_000
 /** Store keys: the newest manifest, which worker chose it, and every build an open page may still use. */
 const NEWEST = 'manifest'
 const NEWEST_BY = 'manifest-by'
@@ -59,7 +61,7 @@ function isManifest (m: unknown): m is Manifest {
 /** The origin's manifest now, or undefined when the origin does not give a usable one. */
 async function fetchManifest (): Promise<Manifest | undefined> {
   try {
-    const res = await fetch(config.base + MANIFEST_FILE, { cache: 'no-cache' })
+    const res = await fetch(config.base + MANIFEST_FILE, { cache: 'no-cache', signal: AbortSignal.timeout(MANIFEST_TIMEOUT) })
     const fresh: unknown = res.ok ? await res.json() : undefined
     return isManifest(fresh) ? fresh : undefined
   } catch {
