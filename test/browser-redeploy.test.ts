@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
-import { BROWSERS, controlled, firstVisit, installed, launch, pageFetch, until, visitor, within, type BrowserName } from './helpers/browsers.ts'
+import { startTracker } from '../integrations/cli/tracker.ts'
+import { BROWSERS, controlled, firstVisit, installed, launch, pageFetch, startDownloader, until, visitor, within, type BrowserName } from './helpers/browsers.ts'
 import { browserState, redeploy, storeUntil } from './helpers/redeploy.ts'
 import { buildSite, isPlanktosFile, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 
@@ -135,6 +136,47 @@ for (const name of BROWSERS) {
     // The next page load tells the worker the old page is gone.
     await returning.reload()
     await storeUntil(returning, 'the old build\'s file to be pruned', shas => !shas.has(sha('b, first deploy\n')) && shas.has(sha('b, second deploy\n')))
+  })
+
+  test("an open page gets a changed file of its own build from a peer that still holds it, not the origin's new one", async ({ browser }) => {
+    const tracker = await startTracker({ port: 0 })
+    // Long enough that the origin hedge never starts while peers are working: this is about the peer path.
+    const options = { announce: [tracker.url], peerTimeout: 15_000 }
+    site = await buildSite(options, { 'notes/c.txt': 'c, first deploy\n' })
+    origin = await startOrigin(site)
+    try {
+      // B read every file before the deploy and keeps a page open: it seeds the old build's shard, whole.
+      const B = await firstVisit(browser, origin.url)
+      await B.goto(origin.url + 'about/')
+      for (const path of ['notes/a.txt', 'notes/plain%20text%20%C3%A9.txt']) await pageFetch(B, origin.url + path)
+      assert.is((await pageFetch(B, origin.url + 'notes/c.txt')).text, 'c, first deploy\n')
+      await until(B, 'B to store every file', s => (s.worker?.stored ?? 0) >= 8)
+      await B.goto(origin.url)
+      await installed(B)
+      await startDownloader(B)
+      // A has a page of the first build open, whose downloader finds B.
+      const open = await firstVisit(browser, origin.url)
+      await startDownloader(open)
+      await until(open, 'A to connect to B', s => (s.downloader?.peers ?? 0) > 0)
+
+      await redeploy(site, { 'notes/c.txt': 'c, second deploy\n' }, options)
+      // A's other tab navigates, so A's worker knows the new deploy.
+      const other = await open.context().newPage()
+      await other.waitForTimeout(CHECK_INTERVAL)
+      await other.goto(origin.url + 'about/')
+      await other.goto(origin.url)
+      await installed(other)
+      assert.is((await pageFetch(other, origin.url + 'notes/c.txt')).text, 'c, second deploy\n', 'the new page gets the new deploy')
+
+      const mark = origin.log.length
+      const c = await pageFetch(open, origin.url + 'notes/c.txt')
+      assert.equal([c.status, c.text, c.source], [200, 'c, first deploy\n', 'peers'], 'the open page gets its own build\'s bytes from B')
+      assert.not.ok(origin.log.slice(mark).some(e => e.url === '/notes/c.txt'), 'the origin was not asked for the file')
+      await B.context().close()
+      await open.context().close()
+    } finally {
+      await tracker.close()
+    }
   })
 
   test("with update: 'prompt', the new deploy waits for planktos.update() and the page hears of it", async ({ browser }) => {
