@@ -4,13 +4,18 @@
 import type { Downloader } from './downloader.ts'
 import type { DownloaderStats, Message, WorkerStats } from './shared/messages.ts'
 
-export interface Planktos {
+export interface Planktos extends EventTarget {
   /** Resolves true once the worker controls this page; false where there is no service worker. */
   ready: Promise<boolean>
   /** The worker's counters and, if it runs on this page, the downloader's. */
   stats (): Promise<{ worker?: WorkerStats, downloader?: DownloaderStats }>
   /** Starts the downloader now instead of when the page is idle. */
   start (): Promise<void>
+  /**
+   * With `update: 'prompt'`, after the `update` event: lets the new deploy's worker take over. Resolves true once it
+   * controls this page (reloading is the page's choice), false when no deploy is waiting.
+   */
+  update (): Promise<boolean>
 }
 
 const WAIT = 5000
@@ -19,6 +24,8 @@ const script = (document.currentScript ?? document.querySelector('script[data-pl
 // The builder puts this script at <base>planktos/install.js; the base is what precedes that.
 const base = new URL(script?.src ?? '/', location.href).pathname.replace(/planktos\/install\.js$/, '')
 let downloader: Promise<Downloader> | undefined
+const events = new EventTarget()
+const announce = (): boolean => events.dispatchEvent(new Event('update'))
 
 const load = (): Promise<Downloader> =>
   (downloader ??= import(base + 'planktos/downloader.js').then((m: typeof import('./downloader.ts')) => m.start(base)))
@@ -54,6 +61,7 @@ if (sw) {
     if (m?.type === 'stored') void downloader?.then(d => d.onStored(m.files), () => {})
     if (m?.type === 'evicted') void downloader?.then(d => d.onEvicted(m.sha256), () => {})
     if (m?.type === 'keep-alive') sw.controller?.postMessage({ type: 'hello' } satisfies Message)
+    if (m?.type === 'update-waiting') announce()
   })
   // The worker's messages are held back until the page starts its message queue.
   sw.startMessages()
@@ -66,13 +74,17 @@ if (sw) {
     // stored (from the HTTP cache) and seeded without being downloaded again.
     if (firstVisit) post({ type: 'seen', urls: [location.href, ...performance.getEntriesByType('resource').map(e => e.name)] })
     // Without a worker to answer, the downloader would be useless: it starts only once the page is controlled.
-    const idle = (): void => { (window.requestIdleCallback ?? setTimeout)(() => { load().catch(() => {}) }) }
+    const idle = (): void => {
+      (window.requestIdleCallback ?? setTimeout)(() => { load().catch(() => {}) })
+      // A deploy that was already waiting when this page loaded: told once the page's own scripts could listen.
+      void sw.getRegistration(base).then(r => r?.waiting && announce())
+    }
     if (document.readyState === 'complete') idle()
     else addEventListener('load', idle)
   })
 }
 
-const planktos: Planktos = {
+const planktos: Planktos = Object.assign(events, {
   ready,
   async stats () {
     // The downloader first: it reports its traffic to the worker, so the worker's totals include it.
@@ -80,6 +92,14 @@ const planktos: Planktos = {
     const reply = await ask({ type: 'stats-request' })
     return { worker: reply?.type === 'stats' ? reply.stats : undefined, downloader: d }
   },
-  start: () => load().then(() => {})
-}
+  start: () => load().then(() => {}),
+  async update () {
+    const r = await sw?.getRegistration(base)
+    const next = r?.waiting ?? r?.installing
+    if (!next) return false
+    const taken = new Promise(resolve => sw!.addEventListener('controllerchange', resolve, { once: true }))
+    next.postMessage({ type: 'skip-waiting' } satisfies Message)
+    return taken.then(() => true)
+  }
+})
 ;(window as unknown as { planktos: Planktos }).planktos = planktos

@@ -25,7 +25,9 @@ interface Entry {
 const entries: Entry[] = [
   { name: 'install', input: 'runtime/install.ts', format: 'iife', budget: 1 * KB },
   { name: 'sw', input: 'runtime/sw.ts', format: 'iife', budget: 12 * KB },
-  { name: 'downloader', input: 'runtime/downloader.ts', format: 'es', budget: 15 * KB }
+  { name: 'downloader', input: 'runtime/downloader.ts', format: 'es', budget: 15 * KB },
+  // A kill-switch build's install.js: removes planktos instead.
+  { name: 'remove', input: 'runtime/remove.ts', format: 'iife', budget: 1 * KB }
 ]
 
 const brotli = (bytes: Uint8Array | string): number => brotliCompressSync(bytes).length

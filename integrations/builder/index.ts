@@ -98,8 +98,11 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
     let injected = 0
 
     if (opts.killSwitch) {
-      // A kill-switch build ships only the worker that removes planktos; pages lose their install tag.
+      // A kill-switch build ships the worker that removes planktos, and an install.js that removes it too instead of
+      // registering the worker. Pages are left as they are: a page still tagged (from an earlier build, from a cache,
+      // or by the site itself with inject: false) then removes planktos on load rather than reinstalling it.
       stageFile(WORKER_FILE, workerSource(runtime.worker, { buildId: 'kill-switch', base: opts.base, killSwitch: true }))
+      stageFile(INSTALL_FILE, runtime.remove)
     } else {
       onProgress({ phase: 'pages', done: 0, total: files.length })
       const installSrc = opts.inject ? `${opts.base}${INSTALL_FILE}` : null
@@ -151,8 +154,9 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
     signal?.throwIfAborted()
     onProgress({ phase: 'write', done: 0, total: written })
     await Promise.all(writes)
-    // The planktos folder is replaced as a whole, so files of an older build never linger.
-    if (!opts.killSwitch) stage.track(PLANKTOS_DIR.slice(0, -1))
+    // The planktos folder is replaced as a whole, so files of an older build never linger (after a kill switch,
+    // only install.js is left: the manifest's absence stops any page that still runs an old downloader).
+    stage.track(PLANKTOS_DIR.slice(0, -1))
     await stage.commit(signal)
 
     return {

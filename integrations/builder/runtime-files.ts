@@ -5,7 +5,13 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { BuildError } from './errors.ts'
 
-export interface RuntimeFiles { install: Uint8Array, worker: Uint8Array, downloader: Uint8Array }
+export interface RuntimeFiles {
+  install: Uint8Array
+  worker: Uint8Array
+  downloader: Uint8Array
+  /** The install script of a kill-switch build: it removes planktos. */
+  remove: Uint8Array
+}
 
 /** The package root, found from this file whether it runs from the source tree or from dist/. */
 export function packageRoot (): string {
@@ -26,12 +32,12 @@ function isOurPackage (path: string): boolean {
   }
 }
 
-/** Reads dist/runtime/{install,sw,downloader}.js. */
+/** Reads dist/runtime/{install,sw,downloader,remove}.js. */
 export async function readRuntime (): Promise<RuntimeFiles> {
   const dir = join(packageRoot(), 'dist', 'runtime')
   try {
-    const [install, worker, downloader] = await Promise.all(['install.js', 'sw.js', 'downloader.js'].map(f => readFile(join(dir, f))))
-    return { install: install!, worker: worker!, downloader: downloader! }
+    const [install, worker, downloader, remove] = await Promise.all(['install.js', 'sw.js', 'downloader.js', 'remove.js'].map(f => readFile(join(dir, f))))
+    return { install: install!, worker: worker!, downloader: downloader!, remove: remove! }
   } catch (err) {
     throw new BuildError(`The planktos browser runtime is missing from "${dir}"; run "npm run build" in planktos-web (or reinstall the package).`, { cause: err })
   }

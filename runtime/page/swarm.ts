@@ -115,7 +115,7 @@ export class Swarm {
     torrent.on('error', () => {})
     torrent.on('warning', (err: Error) => {
       const failed = FAILED.exec(err.message)
-      if (failed) this.#failed(Number(failed[1]), sources)
+      if (failed) this.#failed(Number(failed[1]), sources, joined)
     })
     torrent.on('verified', (index: number) => { sources.delete(index) })
     torrent.on('wire', (wire: Wire) => {
@@ -166,8 +166,10 @@ export class Swarm {
    * A piece failed its SHA-1: every peer that sent a block of it is cut off for good (WebTorrent would ask them
    * again forever); once they are gone, the web seed offers the piece again.
    */
-  #failed (index: number, sources: Map<number, Set<Wire>>): void {
+  #failed (index: number, sources: Map<number, Set<Wire>>, joined: Joined): void {
     this.#stats.verifyFailures++
+    // No peer sent a block of it: the origin did, and it has another deploy's bytes for this piece.
+    if (!sources.get(index)?.size) joined.seed?.stale(index)
     for (const wire of sources.get(index) ?? []) {
       if (wire.peerId) this.#banned.add(wire.peerId)
       this.#stats.banned++

@@ -22,6 +22,8 @@ interface Run { start: number, end: number, bytes: Promise<Uint8Array> }
 export interface OriginSeed {
   /** Offers again, at once, the declined pieces no peer may have any more (a peer left, was cut off, or said). */
   recheck (): void
+  /** The origin's bytes for piece `index` failed verification: it serves another deploy now; never ask it again. */
+  stale (index: number): void
 }
 
 /**
@@ -53,9 +55,12 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
     }
     return stop
   }
+  const stale = new Set<number>()
   // WebTorrent's web-seed connection calls `httpRequest` for each piece it is asked for; replace that one step.
   conn.httpRequest = (index, offset, length, cb) => {
     // A declined piece is marked missing from the web seed, so WebTorrent asks the peers for it.
+    // WebTorrent would ask again forever, each failure counting as download progress.
+    if (stale.has(index)) return cb(new Error(`the origin has other bytes for piece ${index}`))
     if (peerMayHave(index)) {
       declined.add(index)
       return cb(new Error(`a peer may have piece ${index}`))
@@ -86,7 +91,8 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
         declined.delete(index)
         conn.have(index)
       }
-    }
+    },
+    stale: (index) => { stale.add(index) }
   }
 }
 

@@ -84,8 +84,12 @@ export type Message =
   | { type: 'seen', urls: string[] }
   /** Asks for the worker's counters; the reply is `stats` on the port sent along. */
   | { type: 'stats-request' }
+  /** To a waiting worker (`update: 'prompt'`): take over now (`planktos.update()`). */
+  | { type: 'skip-waiting' }
   // worker -> page
   | { type: 'stats', stats: WorkerStats }
+  /** A new deploy's worker will wait for `planktos.update()` (`update: 'prompt'`): the page fires `update`. */
+  | { type: 'update-waiting' }
   /**
    * Asks a page to get a file from peers, from byte `from` on; the exchange continues on the port sent along. For
    * a navigation, `deps` are the new page's subresources: fetched and stored too before the last chunk, so they
@@ -122,7 +126,8 @@ export type MessageType = Message['type']
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>
 
 const TYPES: ReadonlySet<string> = new Set<MessageType>([
-  'hello', 'downloader', 'traffic', 'seen', 'stats-request', 'stats', 'peer-request', 'stored', 'evicted', 'keep-alive',
+  'hello', 'downloader', 'traffic', 'seen', 'stats-request', 'skip-waiting', 'stats', 'update-waiting', 'peer-request',
+  'stored', 'evicted', 'keep-alive',
   'progress', 'miss', 'ready', 'chunk', 'pull', 'cancel'
 ])
 

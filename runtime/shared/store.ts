@@ -2,6 +2,7 @@
 // store): IndexedDB through idb. Files are keyed by SHA-256, so a file that survives a redeploy is kept, and
 // the same bytes are never stored twice under two names.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import { dbName } from './db-name.ts'
 import { assemble, merge } from './layout.ts'
 
 /** What is known about one file's stored bytes. */
@@ -31,10 +32,7 @@ export const MAX_SEGMENT = 4 * 1024 * 1024
 const CHUNK = 256 * 1024
 const DB_VERSION = 1
 
-/** Database name: one per site base, so two planktos sites on one origin keep apart. */
-export function dbName (base: string): string {
-  return `planktos:${base}`
-}
+export { dbName }
 
 /** All segment keys of one file. */
 function fileRange (sha256: string): IDBKeyRange {
@@ -176,5 +174,15 @@ export class Store {
 
   async setMeta (key: string, value: unknown): Promise<void> {
     await this.db.put('meta', value, key)
+  }
+
+  async deleteMeta (key: string): Promise<void> {
+    await this.db.delete('meta', key)
+  }
+
+  /** The meta keys that start with `prefix` (such as every kept build's manifest). */
+  async metaKeys (prefix: string): Promise<string[]> {
+    // U+FFFF sorts after any character a key here uses, so this range is exactly the keys with the prefix.
+    return this.db.getAllKeys('meta', IDBKeyRange.bound(prefix, prefix + '\uffff'))
   }
 }

@@ -4,7 +4,7 @@ import { isMessage, type Message } from '../shared/messages.ts'
 import { sitePath } from '../shared/urls.ts'
 import { fromOrigin } from './origin.ts'
 import { noteDownloader, noteHello } from './pages.ts'
-import type { ExtendableMessageEvent, WorkerClient } from './scope.ts'
+import { scope, type ExtendableMessageEvent, type WorkerClient } from './scope.ts'
 import { loadManifest, lookup, urlRules } from './site.ts'
 import { keepCopy, runtimeKey } from './runtime-files.ts'
 import { addTraffic, stats, statsSaved } from './stats.ts'
@@ -26,6 +26,9 @@ export function onMessage (event: ExtendableMessageEvent): void {
       break
     case 'seen':
       event.waitUntil(storeSeen(message.urls))
+      break
+    case 'skip-waiting':
+      event.waitUntil(scope.skipWaiting())
       break
     case 'stats-request': {
       const port = event.ports[0]

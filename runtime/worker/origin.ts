@@ -2,6 +2,7 @@
 // fetching them again. Bytes that do not match (a deploy happened mid-visit) still reach the page, unstored.
 import { sha256 } from '../shared/hash.ts'
 import { fileUrl } from '../shared/urls.ts'
+import { superseded, supersededResponse } from './builds.ts'
 import { keep } from './keep.ts'
 import { fileResponse } from './respond.ts'
 import { config } from './scope.ts'
@@ -35,6 +36,8 @@ export async function fromOrigin (found: Found, url = fileUrl(config.base, found
   count('verifyFailures')
   // The origin serves another deploy than our manifest: learn about it, and do not store what we cannot check.
   void refreshManifest()
+  // A page of an older build must not get a newer build's file.
+  if (superseded(found.manifest)) return { response: supersededResponse(), stored: Promise.resolve() }
   // The body is decoded already: headers describing the encoded transfer no longer apply.
   const headers = new Headers(res.headers)
   headers.delete('Content-Encoding')

@@ -4,6 +4,7 @@
 // The list is kept in the store as well, because the browser stops an idle worker within a minute and the
 // next navigation must still find the page the visitor is leaving.
 import type { Message, SwarmState } from '../shared/messages.ts'
+import { prune } from './prune.ts'
 import { scope, type WorkerClient } from './scope.ts'
 import { store } from './storage.ts'
 
@@ -40,6 +41,8 @@ export async function noteHello (clientId: string): Promise<void> {
   save()
   for (const wake of waiting.get(clientId) ?? []) wake()
   waiting.delete(clientId)
+  // A page has loaded, so the one it replaced is gone: its build may no longer be needed.
+  await prune()
 }
 
 /** Whether page `clientId` listens for peer requests now. */

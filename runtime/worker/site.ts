@@ -1,5 +1,6 @@
-// The site as the worker knows it: the manifest and the shard parts, kept in memory and in the store so the
-// worker can still answer with the origin down, and refreshed from the origin when a deploy is suspected.
+// The site as the worker knows it: the newest build (for navigations) and every older build an open page still
+// uses, each a manifest with its shard parts, kept in memory and in the store so the worker can still answer with
+// the origin down (and after the browser restarts it); the origin is asked for a new deploy now and then.
 import {
   MANIFEST_FILE, MANIFEST_VERSION, findShard,
   type FileEntry, type Manifest, type ShardPart, type ShardRef
@@ -12,13 +13,24 @@ export interface Found {
   entry: FileEntry
   shard: ShardRef
   part: ShardPart
+  /** The build the file was looked up in. */
+  manifest: Manifest
 }
 
-const REFRESH_INTERVAL = 30_000
+/** Navigations look for a new deploy at most this often (a burst of clicks costs one request). */
+const CHECK_INTERVAL = 3_000
+/** A manifest request that takes longer has failed: checks must end (a navigation may be waiting for one). */
+const MANIFEST_TIMEOUT = 10_000
+/** Store keys: the newest manifest, which worker chose it, and every build an open page may still use. */
+const NEWEST = 'manifest'
+const NEWEST_BY = 'manifest-by'
+export const BUILD_PREFIX = 'manifest:'
 
-let manifest: Manifest | undefined
+let newest: Manifest | undefined
+const builds = new Map<string, Manifest>()
 let loading: Promise<Manifest | undefined> | undefined
-let lastRefresh = 0
+let checking: Promise<Manifest | undefined> | undefined
+let lastCheck = 0
 const parts = new Map<string, Promise<ShardPart | undefined>>()
 
 /** The URL rules this deploy's manifest sets for the worker's origin and base. */
@@ -31,9 +43,14 @@ export function urlRules (manifest: Manifest): UrlRules {
   }
 }
 
-/** The manifest if it is already in memory: lets the fetch handler decide synchronously. */
+/** The newest manifest if it is already in memory: lets the fetch handler decide synchronously. */
 export function currentManifest (): Manifest | undefined {
-  return manifest
+  return newest
+}
+
+/** Build `id`'s manifest if it is in memory. */
+export function buildInMemory (id: string): Manifest | undefined {
+  return builds.get(id)
 }
 
 function isManifest (m: unknown): m is Manifest {
@@ -41,43 +58,116 @@ function isManifest (m: unknown): m is Manifest {
   return !!v && v.version === MANIFEST_VERSION && v.base === config.base && Array.isArray(v.shards)
 }
 
-/** The manifest: from memory, else the stored copy (when it is this deploy's), else the origin. */
+/** The origin's manifest now, or undefined when the origin does not give a usable one. */
+async function fetchManifest (): Promise<Manifest | undefined> {
+  try {
+    const res = await fetch(config.base + MANIFEST_FILE, { cache: 'no-cache', signal: AbortSignal.timeout(MANIFEST_TIMEOUT) })
+    const fresh: unknown = res.ok ? await res.json() : undefined
+    return isManifest(fresh) ? fresh : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Keeps a build's manifest in memory and in the store, so pages pinned to it still work when it is no longer the newest. */
+async function keepBuild (m: Manifest): Promise<void> {
+  builds.set(m.buildId, m)
+  await (await store())?.setMeta(BUILD_PREFIX + m.buildId, m).catch(() => {})
+}
+
+/** Makes `m` the build navigations get, and records that this worker chose it. */
+async function adopt (m: Manifest): Promise<Manifest> {
+  newest = m
+  await keepBuild(m)
+  const db = await store()
+  await db?.setMeta(NEWEST, m).catch(() => {})
+  await db?.setMeta(NEWEST_BY, config.buildId).catch(() => {})
+  return m
+}
+
+/** The newest manifest: from memory, else the stored copy (when this worker chose it), else the origin. */
 export function loadManifest (): Promise<Manifest | undefined> {
-  if (manifest) return Promise.resolve(manifest)
+  if (newest) return Promise.resolve(newest)
   loading ??= (async () => {
-    const stored = await (await store())?.getMeta<Manifest>('manifest').catch(() => undefined)
-    if (isManifest(stored) && (!config.buildId || stored.buildId === config.buildId)) return (manifest = stored)
-    // The stored copy belongs to another deploy (or is missing): the origin's is right; the old one beats nothing.
-    return (await refreshManifest(true)) ?? (isManifest(stored) ? (manifest = stored) : undefined)
+    const db = await store()
+    const stored = await db?.getMeta<Manifest>(NEWEST).catch(() => undefined)
+    const by = await db?.getMeta<string>(NEWEST_BY).catch(() => undefined)
+    if (isManifest(stored) && (!config.buildId || stored.buildId === config.buildId || by === config.buildId)) {
+      builds.set(stored.buildId, stored)
+      return (newest = stored)
+    }
+    // The stored copy belongs to another deploy's worker (or is missing): the origin's is right; the old one beats nothing.
+    const fresh = await fetchManifest()
+    if (fresh) return adopt(fresh)
+    if (!isManifest(stored)) return undefined
+    builds.set(stored.buildId, stored)
+    return (newest = stored)
   })().finally(() => { loading = undefined })
   return loading
 }
 
+/** Build `id`'s manifest: memory, else the store. Undefined once the build is pruned. */
+export async function loadBuild (id: string): Promise<Manifest | undefined> {
+  const known = builds.get(id)
+  if (known) return known
+  const stored = await (await store())?.getMeta<Manifest>(BUILD_PREFIX + id).catch(() => undefined)
+  if (isManifest(stored) && stored.buildId === id) {
+    builds.set(id, stored)
+    return stored
+  }
+  const n = await loadManifest()
+  return n?.buildId === id ? n : undefined
+}
+
+/** Drops a pruned build from memory. */
+export function forgetBuild (id: string): void {
+  builds.delete(id)
+}
+
+/** A new worker fetches and keeps its own build's manifest while it installs, before it serves anything. */
+export async function fetchOwnManifest (): Promise<Manifest | undefined> {
+  const m = await fetchManifest()
+  if (m) await keepBuild(m)
+  return m
+}
+
+/** The activated worker's own build becomes the newest (the origin's, if it has an even newer one). */
+export async function becomeNewest (): Promise<void> {
+  const own = config.buildId ? await loadBuildStored(config.buildId) : undefined
+  const m = own ?? await fetchManifest()
+  if (m) await adopt(m)
+}
+
+async function loadBuildStored (id: string): Promise<Manifest | undefined> {
+  const stored = builds.get(id) ?? await (await store())?.getMeta<Manifest>(BUILD_PREFIX + id).catch(() => undefined)
+  return isManifest(stored) && stored.buildId === id ? stored : undefined
+}
+
+/** The check for a new deploy under way, if any: a navigation waits for it, so it gets the deploy it found. */
+export function pendingCheck (): Promise<Manifest | undefined> | undefined {
+  return checking
+}
+
 /**
- * Fetches the manifest from the origin and keeps it. Unforced refreshes (a suspected deploy) happen at most
- * once per interval, so a burst of mismatching files costs one request.
+ * Looks for a new deploy (at most once per CHECK_INTERVAL): on navigations, and when origin bytes do not match.
+ * With `update: 'auto'` navigations get the new build at once; either way the browser is asked to fetch the new
+ * worker (which, with `update: 'prompt'`, waits for `planktos.update()`). Resolves with the newest manifest.
  */
-export async function refreshManifest (force = false): Promise<Manifest | undefined> {
-  if (!force) {
-    if (Date.now() - lastRefresh < REFRESH_INTERVAL) return manifest
-    lastRefresh = Date.now()
-  }
-  let fresh: unknown
-  try {
-    const res = await fetch(config.base + MANIFEST_FILE, { cache: 'no-cache' })
-    if (!res.ok) return undefined
-    fresh = await res.json()
-  } catch {
-    return undefined
-  }
-  if (!isManifest(fresh)) return undefined
-  manifest = fresh
-  await (await store())?.setMeta('manifest', fresh).catch(() => {})
-  return fresh
+export function refreshManifest (): Promise<Manifest | undefined> {
+  if (checking) return checking
+  if (Date.now() - lastCheck < CHECK_INTERVAL) return loadManifest()
+  lastCheck = Date.now()
+  checking = (async () => {
+    const [fresh, current] = await Promise.all([fetchManifest(), loadManifest()])
+    if (!fresh || fresh.buildId === current?.buildId) return current
+    void scope.registration?.update().catch(() => {})
+    return fresh.settings.update === 'prompt' && current ? current : adopt(fresh)
+  })().finally(() => { checking = undefined })
+  return checking
 }
 
 /** A shard's file list: memory, store, then the origin (its URL names its content, so any copy is right). */
-function loadPart (shard: ShardRef): Promise<ShardPart | undefined> {
+export function loadPart (shard: ShardRef): Promise<ShardPart | undefined> {
   let part = parts.get(shard.part)
   if (!part) {
     part = (async () => {
@@ -108,11 +198,11 @@ function byPath (part: ShardPart): Map<string, FileEntry> {
   return index
 }
 
-/** The manifest's entry for `path` with its shard and part, or undefined when the site has no such file. */
-export async function lookup (path: string): Promise<Found | undefined> {
-  const m = await loadManifest()
+/** Build `manifest`'s entry for `path` (the newest build by default) with its shard and part, or undefined when it has no such file. */
+export async function lookup (path: string, manifest?: Manifest): Promise<Found | undefined> {
+  const m = manifest ?? await loadManifest()
   const shard = m && findShard(m, path)
   const part = shard && await loadPart(shard)
   const entry = part && byPath(part).get(path)
-  return entry && shard ? { entry, shard, part } : undefined
+  return entry && shard && m ? { entry, shard, part, manifest: m } : undefined
 }

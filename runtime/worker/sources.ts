@@ -157,11 +157,11 @@ async function peersThenOrigin (found: Found, event: FetchEvent): Promise<Winner
  * The subresources of a page that the store lacks: a navigation gets them from peers along with the page. Media
  * and other large files are left out: they are streamed when the page asks for them, often only in part.
  */
-async function missingDeps ({ entry }: Found): Promise<FileRef[]> {
+async function missingDeps ({ entry, manifest }: Found): Promise<FileRef[]> {
   const db = await store()
   const refs: FileRef[] = []
   for (const path of entry.deps ?? []) {
-    const dep = await lookup(path).catch(() => undefined)
+    const dep = await lookup(path, manifest).catch(() => undefined)
     if (!dep || dep.entry.size >= STREAM_FROM || /^(audio|video)\//.test(dep.entry.type)) continue
     if (!(await db?.record(dep.entry.sha256).catch(() => undefined))?.complete) refs.push(fileRef(dep))
   }

@@ -1,0 +1,80 @@
+// Which build answers a request: a navigation gets the newest (and the page it creates is pinned to it), any other
+// request gets the build its page is pinned to. Navigations also start the background check for a new deploy.
+import type { Manifest } from '../shared/manifest.ts'
+import { loadPins, pin, pinsInMemory } from './pins.ts'
+import type { FetchEvent } from './scope.ts'
+import { buildInMemory, currentManifest, loadBuild, loadManifest, pendingCheck, refreshManifest } from './site.ts'
+
+/** How long a navigation waits for a look for a new deploy that is under way. */
+const CHECK_WAIT = 3_000
+
+/** Calls waitUntil where the platform still allows it (an event whose response is settled refuses). */
+function extend (event: FetchEvent, work: Promise<unknown>): void {
+  const quiet = work.catch(() => {})
+  try { event.waitUntil(quiet) } catch {}
+}
+
+function afterNavigation (event: FetchEvent, m: Manifest): void {
+  if (event.resultingClientId) extend(event, pin(event.resultingClientId, m.buildId))
+  extend(event, refreshManifest())
+}
+
+/**
+ * The manifest for `event` if the decision can be made from memory; undefined means "call loadManifestFor".
+ * Navigations are pinned to the build they get.
+ */
+export function manifestFor (event: FetchEvent): Manifest | undefined {
+  const pins = pinsInMemory()
+  const newest = currentManifest()
+  if (!pins || !newest) return undefined
+  if (event.request.mode === 'navigate') {
+    // A check under way may have found a deploy: the navigation waits for it (the async path).
+    if (pendingCheck()) return undefined
+    afterNavigation(event, newest)
+    return newest
+  }
+  const id = pins.get(event.clientId)
+  if (id === undefined) {
+    // A page loaded before the worker controlled it (or by an older worker): it stays on the build it meets first.
+    if (event.clientId) extend(event, pin(event.clientId, newest.buildId))
+    return newest
+  }
+  return buildInMemory(id)
+}
+
+/** The manifest for `event`, loading the newest build, the pins or the page's build from the store as needed. */
+export async function loadManifestFor (event: FetchEvent): Promise<Manifest | undefined> {
+  const pins = await loadPins()
+  if (event.request.mode === 'navigate') {
+    // Bounded: a slow origin must not hold up a navigation the store can answer.
+    await Promise.race([pendingCheck(), new Promise(resolve => setTimeout(resolve, CHECK_WAIT))])
+    const m = await loadManifest()
+    if (m) afterNavigation(event, m)
+    return m
+  }
+  const id = pins.get(event.clientId)
+  const own = id === undefined ? undefined : await loadBuild(id)
+  if (own) return own
+  // The page's build was pruned (a page restored from the back-forward cache after its build was dropped): the
+  // newest is all there is.
+  const m = await loadManifest()
+  if (m && event.clientId) extend(event, pin(event.clientId, m.buildId))
+  return m
+}
+
+/** Whether `manifest` is an older build than the newest the worker knows. */
+export function superseded (manifest: Manifest): boolean {
+  const newest = currentManifest()
+  return !!newest && newest.buildId !== manifest.buildId
+}
+
+/**
+ * The answer to a page of an older build asking for a file the origin now has in another version: that page must
+ * not mix deploys, and no store or peer had its version.
+ */
+export function supersededResponse (): Response {
+  return new Response('This file changed in a newer deploy of the site; reload the page.\n', {
+    status: 503,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }
+  })
+}
