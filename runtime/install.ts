@@ -1,16 +1,20 @@
 // The tag every page loads (runs in the page, as a classic async script, so it never blocks rendering):
 // registers the worker with the site's base as scope, defines `window.planktos`, and starts the downloader
-// when the page is idle or as soon as the worker asks it for peers. It must stay under 1 KB brotli.
+// when the page is idle or as soon as the worker asks it for peers. It must stay under 1 KB brotli: everything
+// else (the `stats` event, the overlay, consent, prefetch) lives in the downloader.
 import type { Downloader } from './downloader.ts'
 import type { DownloaderStats, Message, WorkerStats } from './shared/messages.ts'
 
-export interface Planktos {
+/** `window.planktos`; its `stats` event carries a `StatsDetail` (fired by the downloader when counters change). */
+export interface Planktos extends EventTarget {
   /** Resolves true once the worker controls this page; false where there is no service worker. */
   ready: Promise<boolean>
   /** The worker's counters and, if it runs on this page, the downloader's. */
   stats (): Promise<{ worker?: WorkerStats, downloader?: DownloaderStats }>
   /** Starts the downloader now instead of when the page is idle. */
   start (): Promise<void>
+  /** With `p2p: 'opt-in'`: allows trackers and peer connections for this site, now and on later visits. */
+  enableP2P (): Promise<void>
 }
 
 const WAIT = 5000
@@ -21,7 +25,7 @@ const base = new URL(script?.src ?? '/', location.href).pathname.replace(/plankt
 let downloader: Promise<Downloader> | undefined
 
 const load = (): Promise<Downloader> =>
-  (downloader ??= import(base + 'planktos/downloader.js').then((m: typeof import('./downloader.ts')) => m.start(base)))
+  (downloader ??= import(base + 'planktos/downloader.js').then((m: typeof import('./downloader.ts')) => m.start(base, planktos)))
 
 /** One request to the controlling worker, answered on a MessageChannel, or undefined after WAIT. */
 const ask = (message: Message): Promise<Message | undefined> => new Promise(resolve => {
@@ -71,7 +75,7 @@ if (sw) {
   })
 }
 
-const planktos: Planktos = {
+const planktos: Planktos = Object.assign(new EventTarget(), {
   ready,
   async stats () {
     // The downloader first: it reports its traffic to the worker, so the worker's totals include it.
@@ -79,6 +83,7 @@ const planktos: Planktos = {
     const reply = await ask({ type: 'stats-request' })
     return { worker: reply?.type === 'stats' ? reply.stats : undefined, downloader: d }
   },
-  start: () => load().then(() => {})
-}
+  start: () => load().then(() => {}),
+  enableP2P: () => load().then(d => d.enableP2P())
+})
 ;(window as unknown as { planktos: Planktos }).planktos = planktos
