@@ -5,7 +5,7 @@ import WebTorrent from 'webtorrent/dist/webtorrent.min.js'
 import type { DownloaderStats, Message, MessageOf, Traffic } from './shared/messages.ts'
 import { Store } from './shared/store.ts'
 import { abandonAll, answer } from './page/answer.ts'
-import { allowed, remember } from './page/consent.ts'
+import { choice, remember } from './page/consent.ts'
 import { Live } from './page/live.ts'
 import { showOverlay } from './page/overlay.ts'
 import { startPrefetch } from './page/prefetch.ts'
@@ -22,8 +22,8 @@ export interface Downloader {
   onEvicted (sha256: string[]): void
   /** This page's counters; also sends the worker the traffic it has not reported yet. */
   stats (): DownloaderStats
-  /** Allows peer-to-peer for the site (remembered), and starts it on this page. */
-  enableP2P (): Promise<void>
+  /** Allows (or, with false, withdraws) peer-to-peer for the site, remembered, and applies it on this page. */
+  enableP2P (allow?: boolean): Promise<void>
 }
 
 /** How often traffic is reported to the worker at most, while there is some. */
@@ -79,7 +79,14 @@ export async function start (base: string, planktos: EventTarget): Promise<Downl
     stats.p2p = true
     void swarm.joinHeld()
   }
-  if (settings.p2p === 'auto' || await allowed(store)) startSwarm()
+  const stopSwarm = (): void => {
+    if (!swarm) return
+    abandonAll()
+    swarm.destroy()
+    swarm = undefined
+    stats.p2p = false
+  }
+  if (await choice(store) ?? settings.p2p === 'auto') startSwarm()
   report()
 
   if (settings.debug || location.hash === DEBUG_HASH) live.listen(showOverlay())
@@ -109,9 +116,10 @@ export async function start (base: string, planktos: EventTarget): Promise<Downl
       flush()
       return snapshot()
     },
-    enableP2P: async () => {
-      await remember(store)
-      startSwarm()
+    enableP2P: async (allow = true) => {
+      await remember(store, allow)
+      if (allow) startSwarm()
+      else stopSwarm()
       report()
     }
   }

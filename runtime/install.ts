@@ -13,8 +13,8 @@ export interface Planktos extends EventTarget {
   stats (): Promise<{ worker?: WorkerStats, downloader?: DownloaderStats }>
   /** Starts the downloader now instead of when the page is idle. */
   start (): Promise<void>
-  /** With `p2p: 'opt-in'`: allows trackers and peer connections for this site, now and on later visits. */
-  enableP2P (): Promise<void>
+  /** Allows trackers and peer connections for this site, now and on later visits (`p2p: 'opt-in'`); false withdraws. */
+  enableP2P (allow?: boolean): Promise<void>
 }
 
 const WAIT = 5000
@@ -84,6 +84,6 @@ const planktos: Planktos = Object.assign(new EventTarget(), {
     return { worker: reply?.type === 'stats' ? reply.stats : undefined, downloader: d }
   },
   start: () => load().then(() => {}),
-  enableP2P: () => load().then(d => d.enableP2P())
+  enableP2P: (allow?: boolean) => load().then(d => d.enableP2P(allow))
 })
 ;(window as unknown as { planktos: Planktos }).planktos = planktos

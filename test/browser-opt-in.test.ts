@@ -1,6 +1,7 @@
 // Consent: with `p2p: 'opt-in'`, a visitor's browser makes no tracker or peer connection until the page calls
 // `planktos.enableP2P()`; the site works meanwhile (from the origin and the store); after the call peers connect,
-// and the choice holds on the next page load. Checked at the tracker itself: its connections and announces.
+// and the choice holds on the next page load, until `enableP2P(false)` withdraws it. Checked at the tracker itself:
+// its connections and announces.
 import type { Socket } from 'node:net'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -62,15 +63,15 @@ async function eventually (what: string, ok: () => boolean): Promise<void> {
   await within((async () => { while (!ok()) await new Promise(resolve => setTimeout(resolve, 100)) })(), what, HANG)
 }
 
-const enableP2P = (page: Page): Promise<void> =>
-  within(page.evaluate(() => (window as unknown as { planktos: { enableP2P (): Promise<void> } }).planktos.enableP2P()), 'planktos.enableP2P()')
+const enableP2P = (page: Page, allow = true): Promise<void> =>
+  within(page.evaluate((allow) => (window as unknown as { planktos: { enableP2P (allow: boolean): Promise<void> } }).planktos.enableP2P(allow), allow), `planktos.enableP2P(${allow})`)
 
 for (const name of BROWSERS) {
   const test = suite<{ browser: Browser }>(`p2p opt-in in ${name}`)
   test.before(async (ctx) => { ctx.browser = await launch(name) })
   test.after(async (ctx) => { await ctx.browser?.close() })
 
-  test('no tracker contact before enableP2P(), the site works, peers connect after it, and the choice is remembered', async ({ browser }) => {
+  test('no tracker contact before enableP2P(), the site works, peers connect after it, the choice is remembered and can be withdrawn', async ({ browser }) => {
     const tracker = await startWatchedTracker()
     const site = await buildSite({ announce: [tracker.url], p2p: 'opt-in', peerTimeout: 5000 }, GALLERY.files)
     const origin = await startOrigin(site)
@@ -117,6 +118,15 @@ for (const name of BROWSERS) {
       await until(A, 'A\'s new page to connect to B', s => (s.downloader?.peers ?? 0) > 0)
       assert.is((await stats(A)).downloader?.p2p, true)
       assert.ok(tracker.announces.length > announced, 'A\'s new page announced')
+
+      // A withdraws: its page leaves the swarm at once, and the next page stays off.
+      await enableP2P(A, false)
+      assert.is((await stats(A)).downloader?.p2p, false)
+      await eventually('A to leave the swarm', () => tracker.announces.some(a => a.event === 'stop'))
+      await A.goto(origin.url)
+      await installed(A)
+      await startDownloader(A)
+      assert.is((await stats(A)).downloader?.p2p, false, 'withdrawn on the next page too')
       await A.context().close()
       await B.context().close()
     } finally {

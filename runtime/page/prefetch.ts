@@ -180,6 +180,7 @@ function viaSwarm ({ torrent }: Joined, files: FileEntry[], env: PrefetchEnv, si
       clearTimeout(timer)
       torrent.removeListener('verified', onVerified)
       torrent.removeListener('download', alive)
+      torrent.removeListener('close', onAbort)
       signal.removeEventListener('abort', onAbort)
       // Completed runs were dropped by WebTorrent; the others are dropped here (selections are counted).
       if (!torrent.destroyed) for (const run of runs) if (!hasPieces(torrent, run)) torrent._deselect(run[0], run[1], true)
@@ -189,6 +190,8 @@ function viaSwarm ({ torrent }: Joined, files: FileEntry[], env: PrefetchEnv, si
     signal.addEventListener('abort', onAbort)
     torrent.on('verified', onVerified)
     torrent.on('download', alive)
+    // Peer-to-peer withdrawn: the swarm is gone.
+    torrent.once('close', onAbort)
     if (torrent.destroyed) return finish(false)
     for (const [first, last] of runs) if (!hasPieces(torrent, [first, last])) torrent._select(first, last, 0, undefined, true)
     check()
