@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import type { FileEntry } from '../runtime/shared/manifest.ts'
-import { BROWSERS, firstVisit, launch, rendered, stats, until, type PageStats } from './helpers/browsers.ts'
+import { BROWSERS, firstVisit, installed, launch, rendered, stats, until, type PageStats } from './helpers/browsers.ts'
 import { blob, buildSite, gallery, isPlanktosFile, pageFiles, siteFiles, startOrigin, type Origin } from './helpers/site.ts'
 
 const GALLERY = gallery(3)
@@ -96,6 +96,12 @@ for (const name of BROWSERS) {
       const fetched = originBytes(origin, site.base, mark)
       assert.ok(!fetched.has('data/big.bin') || fetched.get('data/big.bin')! < 64 * 1024, 'data/big.bin was not prefetched')
       assert.ok(sum(fetched) <= budget + 64 * 1024, `the origin served ${sum(fetched)} bytes of site files to prefetch`)
+      // The budget is the visitor's, not the page's: the next page's prefetch finds it spent.
+      await page.goto(origin.url + 'about/')
+      await installed(page)
+      const next = await prefetched(page)
+      assert.is(next.downloader?.prefetch.state, 'done')
+      assert.is(next.downloader?.prefetch.bytes, 0, 'the next page prefetched nothing')
       await page.context().close()
     } finally {
       await origin.close()

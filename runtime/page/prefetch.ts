@@ -13,6 +13,10 @@ import { fileUrl } from '../shared/urls.ts'
 import { loadPart } from './site-files.ts'
 import type { Joined, Swarm } from './swarm.ts'
 
+/** Store key of the bytes prefetch stored for a deploy, over every page load: the budget is the visitor's, not a page's. */
+const SPENT = 'prefetch-spent'
+interface Spent { buildId: string, bytes: number }
+
 /** Silence from every source after which prefetch gives up (the origin is down and no peer has the pieces). */
 const STALL = 30_000
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
@@ -55,9 +59,10 @@ async function run (env: PrefetchEnv, signal: AbortSignal): Promise<boolean> {
   for (const [infoHash, files] of groupByShard(plan)) {
     await idle(signal)
     if (signal.aborted) return false
-    // The worker may have stored some meanwhile (the visitor's own browsing).
-    const missing = await missingOnly(files, env.store)
-    const joined = missing.length ? await env.swarm()?.join(infoHash) : undefined
+    // The worker may have stored some meanwhile (the visitor's own browsing), and another tab may have prefetched.
+    const missing = withinBudget(await missingOnly(files, env.store), env.manifest.settings.prefetchBudget - await spent(env))
+    if (missing.length === 0) continue
+    const joined = await env.swarm()?.join(infoHash)
     if (joined) await peersOrAlone(joined, env.manifest.settings.peerTimeout, signal)
     const ok = joined ? await viaSwarm(joined, missing, env, signal) : await viaWorker(missing, env, signal)
     if (!ok) return false
@@ -95,7 +100,7 @@ async function planFiles ({ manifest, base, store }: PrefetchEnv, signal: AbortS
   const records = await store.db.getAll('files')
   const have = new Set(records.filter(r => r.complete).map(r => r.sha256))
   const used = records.reduce((n, r) => n + r.bytes, 0)
-  let left = Math.min(manifest.settings.prefetchBudget, manifest.settings.maxStorage - used)
+  let left = Math.min(manifest.settings.prefetchBudget - await spent({ manifest, store }), manifest.settings.maxStorage - used)
   const out: Wanted[] = []
   for (const path of order) {
     const wanted = byPath.get(path)
@@ -116,6 +121,32 @@ function groupByShard (plan: Wanted[]): Map<string, FileEntry[]> {
     list.push(entry)
   }
   return groups
+}
+
+/** Bytes prefetch stored for this deploy so far, on any page. */
+async function spent ({ manifest, store }: Pick<PrefetchEnv, 'manifest' | 'store'>): Promise<number> {
+  const s = await store.getMeta<Spent>(SPENT).catch(() => undefined)
+  return s?.buildId === manifest.buildId ? s.bytes : 0
+}
+
+/** Counts `bytes` more against the budget (one transaction: tabs may prefetch at once). */
+async function spend ({ manifest, store, stats, onChange }: PrefetchEnv, bytes: number): Promise<void> {
+  stats.prefetch.files++
+  stats.prefetch.bytes += bytes
+  onChange()
+  const tx = store.db.transaction('meta', 'readwrite')
+  const s = await tx.store.get(SPENT) as Spent | undefined
+  void tx.store.put({ buildId: manifest.buildId, bytes: (s?.buildId === manifest.buildId ? s.bytes : 0) + bytes } satisfies Spent, SPENT)
+  await tx.done
+}
+
+/** The first files of `files` whose sizes add up to at most `room` (smaller ones further on still fit). */
+function withinBudget (files: FileEntry[], room: number): FileEntry[] {
+  return files.filter(f => {
+    if (f.size > room) return false
+    room -= f.size
+    return true
+  })
 }
 
 async function missingOnly (files: FileEntry[], store: Store): Promise<FileEntry[]> {
@@ -199,7 +230,8 @@ function viaSwarm ({ torrent }: Joined, files: FileEntry[], env: PrefetchEnv, si
 }
 
 /** A file whose pieces are all verified: checked as a whole, then marked complete so the worker answers from it. */
-async function complete (file: FileEntry, { store, stats, onChange }: PrefetchEnv): Promise<void> {
+async function complete (file: FileEntry, env: PrefetchEnv): Promise<void> {
+  const { store, stats } = env
   if (file.size === 0) {
     if (file.sha256 === EMPTY_SHA256) await store.putFile(file.sha256, new Uint8Array(0)).catch(() => {})
     return
@@ -212,26 +244,20 @@ async function complete (file: FileEntry, { store, stats, onChange }: PrefetchEn
     return
   }
   await store.markComplete(file.sha256).catch(() => {})
-  stats.prefetch.files++
-  stats.prefetch.bytes += file.size
-  onChange()
+  await spend(env, file.size).catch(() => {})
 }
 
 /** Without peer-to-peer, asks the worker for each file: it fetches, verifies and stores it like any page request. */
-async function viaWorker (files: FileEntry[], { base, stats, onChange }: PrefetchEnv, signal: AbortSignal): Promise<boolean> {
+async function viaWorker (files: FileEntry[], env: PrefetchEnv, signal: AbortSignal): Promise<boolean> {
   // An uncontrolled page's requests would go straight to the network and store nothing.
   if (!navigator.serviceWorker?.controller) return false
   for (const file of files) {
     if (signal.aborted) return false
     try {
-      const res = await fetch(fileUrl(base, file.path), { signal, priority: 'low', credentials: 'same-origin' } as RequestInit)
+      const res = await fetch(fileUrl(env.base, file.path), { signal, priority: 'low', credentials: 'same-origin' } as RequestInit)
       const body = await res.arrayBuffer()
       if (!res.ok) return false
-      if (body.byteLength === file.size) {
-        stats.prefetch.files++
-        stats.prefetch.bytes += file.size
-        onChange()
-      }
+      if (body.byteLength === file.size) await spend(env, file.size).catch(() => {})
     } catch {
       return false
     }
