@@ -1,6 +1,7 @@
 // Prefetch: after one page view of a site built with `prefetch: 'pages'`, the visitor's browser holds every page
 // of the site with its images, so with the origin down every page still renders. With a peer holding the site,
-// prefetch takes the files from it and not from the origin. With `all`, it stays within `prefetchBudget`.
+// prefetch takes the files from it and not from the origin; without peer-to-peer, through the worker. With `all`, it
+// stays within `prefetchBudget`, over every page the visitor opens.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
@@ -71,6 +72,30 @@ for (const name of BROWSERS) {
       for (const url of PAGES) {
         const res = await page.goto(origin.url + url)
         assert.is(res?.status(), 200, `${url || 'home'} loads`)
+        assert.is(res?.headers()['x-planktos-source'], 'store', `${url || 'home'} came from the store`)
+        await assertRendered(page, files, url)
+      }
+      await page.context().close()
+    } finally {
+      await origin.close()
+      await site.remove()
+    }
+  })
+
+  test('without peer-to-peer (opt-in not given), prefetch goes through the worker, and pages still load offline', async ({ browser }) => {
+    const site = await buildSite({ prefetch: 'pages', p2p: 'opt-in' }, GALLERY.files)
+    const origin = await startOrigin(site)
+    try {
+      const files = await siteFiles(site)
+      const page = await firstVisit(browser, origin.url)
+      const s = await prefetched(page)
+      assert.is(s.downloader?.p2p, false)
+      assert.is(s.downloader?.prefetch.state, 'done')
+      assert.is(s.downloader?.torrents, 0, 'no torrent was joined')
+      assert.ok((s.worker?.bytes.origin ?? 0) >= s.downloader!.prefetch.bytes, 'the worker fetched the files')
+      await origin.close()
+      for (const url of PAGES) {
+        const res = await page.goto(origin.url + url)
         assert.is(res?.headers()['x-planktos-source'], 'store', `${url || 'home'} came from the store`)
         await assertRendered(page, files, url)
       }
