@@ -85,6 +85,7 @@ export async function start (base: string, planktos: EventTarget): Promise<Downl
     swarm.destroy()
     swarm = undefined
     stats.p2p = false
+    stats.torrents = 0
   }
   if (await choice(store) ?? settings.p2p === 'auto') startSwarm()
   report()

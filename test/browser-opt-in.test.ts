@@ -121,7 +121,10 @@ for (const name of BROWSERS) {
 
       // A withdraws: its page leaves the swarm at once, and the next page stays off.
       await enableP2P(A, false)
-      assert.is((await stats(A)).downloader?.p2p, false)
+      const off = (await stats(A)).downloader
+      assert.is(off?.p2p, false)
+      assert.is(off?.peers, 0, 'no peer connection left')
+      assert.is(off?.torrents, 0, 'no shard joined')
       await eventually('A to leave the swarm', () => tracker.announces.some(a => a.event === 'stop'))
       await A.goto(origin.url)
       await installed(A)

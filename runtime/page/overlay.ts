@@ -34,10 +34,12 @@ export function showOverlay (): (detail: StatsDetail) => void {
   document.documentElement.append(host)
 
   return (d) => {
+    const prefetch = d.downloader?.prefetch
     summary.replaceChildren(
       el('div', `store ${kb(d.store)} · peers ${kb(d.peers)} · origin ${kb(d.origin)}`),
       el('div', `sent ${kb(d.uploaded)} · ${d.connected} peers · ${d.shards} shards · ${d.verifyFailures} bad`),
-      el('div', d.downloader?.p2p === false ? 'peer-to-peer off' : '')
+      el('div', d.downloader?.p2p === false ? 'peer-to-peer off' : ''),
+      el('div', prefetch && prefetch.state !== 'off' ? `prefetch ${prefetch.state}: ${prefetch.files} files, ${kb(prefetch.bytes)}` : '')
     )
     list.replaceChildren(...d.recent.map(f => {
       const item = el('li')
