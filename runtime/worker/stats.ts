@@ -1,5 +1,6 @@
-// The worker's counters, read by pages through a `stats-request` message. They are kept in the store, because the
-// browser stops an idle worker whenever it likes and the next one would otherwise start from zero.
+// The worker's counters, read by pages through a `stats-request` message and sent to every page after each change
+// (for the `stats` event and the overlay). They are kept in the store, because the browser stops an idle worker
+// whenever it likes and the next one would otherwise start from zero.
 import type { BySource, Served, Traffic, WorkerStats } from '../shared/messages.ts'
 import { broadcast } from './pages.ts'
 import { store } from './storage.ts'
