@@ -9,7 +9,7 @@ import { merge, piecesOf } from '../shared/layout.ts'
 import type { FileEntry, Manifest, ShardRef } from '../shared/manifest.ts'
 import type { DownloaderStats } from '../shared/messages.ts'
 import type { Store } from '../shared/store.ts'
-import { fileUrl } from '../shared/urls.ts'
+import { fileUrl, sitePath } from '../shared/urls.ts'
 import { loadPart } from './site-files.ts'
 import type { Joined, Swarm } from './swarm.ts'
 
@@ -96,6 +96,7 @@ async function planFiles ({ manifest, base, store }: PrefetchEnv, signal: AbortS
   }
   const order = pages.flatMap(p => [p.path, ...p.deps ?? []])
   if (manifest.settings.prefetch === 'all') order.push(...byPath.keys())
+  const here = loadedHere(manifest, base)
 
   const records = await store.db.getAll('files')
   const have = new Set(records.filter(r => r.complete).map(r => r.sha256))
@@ -104,13 +105,23 @@ async function planFiles ({ manifest, base, store }: PrefetchEnv, signal: AbortS
   const out: Wanted[] = []
   for (const path of order) {
     const wanted = byPath.get(path)
-    if (!wanted || have.has(wanted.entry.sha256) || wanted.entry.size > left) continue
+    if (!wanted || here.has(path) || have.has(wanted.entry.sha256) || wanted.entry.size > left) continue
     // The same bytes under two names are stored once.
     have.add(wanted.entry.sha256)
     left -= wanted.entry.size
     out.push(wanted)
   }
   return out
+}
+
+/**
+ * The site files this page loaded: the worker stored them already, or is storing them from the HTTP cache (a first
+ * page, loaded before the worker controlled it, lists them in its `seen` message), so fetching them again is waste.
+ */
+function loadedHere (manifest: Manifest, base: string): Set<string> {
+  const rules = { origin: location.origin, base, ignoreSearchParams: manifest.settings.ignoreSearchParams, directoryIndex: manifest.routes.directoryIndex }
+  const urls = [location.href, ...performance.getEntriesByType('resource').map(e => e.name)]
+  return new Set(urls.map(url => sitePath(url, 'GET', rules)).filter(path => path !== null))
 }
 
 function groupByShard (plan: Wanted[]): Map<string, FileEntry[]> {
