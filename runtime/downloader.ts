@@ -1,9 +1,14 @@
 // The page-side downloader's entry (runs in a page, loaded on demand by install.js): WebTorrent over the
-// shared store, answering the worker's requests for files from peers. Workers have no WebRTC, pages do.
+// shared store, answering the worker's requests for files from peers (workers have no WebRTC, pages do), and
+// what install.js leaves out to stay small: the `stats` event, the debug overlay, consent and prefetch.
 import WebTorrent from 'webtorrent/dist/webtorrent.min.js'
 import type { DownloaderStats, Message, MessageOf, Traffic } from './shared/messages.ts'
 import { Store } from './shared/store.ts'
 import { abandonAll, answer } from './page/answer.ts'
+import { choice, remember } from './page/consent.ts'
+import { Live } from './page/live.ts'
+import { showOverlay } from './page/overlay.ts'
+import { startPrefetch } from './page/prefetch.ts'
 import { loadManifest } from './page/site-files.ts'
 import { Swarm } from './page/swarm.ts'
 import { toWorker } from './page/worker-link.ts'
@@ -17,29 +22,29 @@ export interface Downloader {
   onEvicted (sha256: string[]): void
   /** This page's counters; also sends the worker the traffic it has not reported yet. */
   stats (): DownloaderStats
+  /** Allows (or, with false, withdraws) peer-to-peer for the site, remembered, and applies it on this page. */
+  enableP2P (allow?: boolean): Promise<void>
 }
 
 /** How often traffic is reported to the worker at most, while there is some. */
 const TRAFFIC_EVERY = 1000
+const DEBUG_HASH = '#planktos-debug'
 
-/** Starts the downloader for the site under `base`; rejects when there is nothing it can do here. */
-export async function start (base: string): Promise<Downloader> {
+/** Starts the downloader for the site under `base`, firing `stats` events on `planktos`; rejects when there is nothing it can do here. */
+export async function start (base: string, planktos: EventTarget): Promise<Downloader> {
   const store = await Store.open(base)
   const manifest = await loadManifest(base, store)
   if (!manifest) throw new Error('planktos: the site manifest is unavailable')
+  const { settings } = manifest
   // Asked once per page at most: Firefox shows the visitor a prompt for it.
-  if (manifest.settings.persist) void navigator.storage?.persisted?.().then(yes => yes || navigator.storage.persist()).catch(() => {})
-  const stats: DownloaderStats = { peers: 0, torrents: 0, requests: 0, banned: 0, fromPeers: 0, fromOrigin: 0, uploaded: 0, verifyFailures: 0 }
-  if (!WebTorrent.WEBRTC_SUPPORT) {
-    // No WebRTC: nothing to ask peers for. The worker still answers from the store and the origin.
-    void toWorker({ type: 'downloader', webrtc: false, swarms: [] })
-    return {
-      onPeerRequest: (_, port) => port.postMessage({ type: 'miss', reason: 'no WebRTC in this browser' } satisfies Message),
-      onStored: () => {},
-      onEvicted: () => {},
-      stats: () => ({ ...stats })
-    }
+  if (settings.persist) void navigator.storage?.persisted?.().then(yes => yes || navigator.storage.persist()).catch(() => {})
+  const stats: DownloaderStats = {
+    p2p: false, peers: 0, torrents: 0, requests: 0, banned: 0, fromPeers: 0, fromOrigin: 0, uploaded: 0, verifyFailures: 0,
+    prefetch: { state: 'off', files: 0, bytes: 0 }
   }
+  let swarm: Swarm | undefined
+  const snapshot = (): DownloaderStats => ({ ...stats, prefetch: { ...stats.prefetch }, peers: swarm?.peers() ?? 0 })
+  const live = new Live(planktos, snapshot)
 
   const sent: Traffic = { fromPeers: 0, fromOrigin: 0, uploaded: 0, verifyFailures: 0 }
   const flush = (): void => {
@@ -52,31 +57,71 @@ export async function start (base: string): Promise<Downloader> {
     }
     if (any) void toWorker({ type: 'traffic', traffic: delta })
   }
-  setInterval(flush, TRAFFIC_EVERY)
+  setInterval(() => {
+    flush()
+    live.poll()
+  }, TRAFFIC_EVERY)
 
   let reported = ''
   const report = (): void => {
-    const swarms = swarm.states()
+    // Without a swarm (no WebRTC, or peer-to-peer not allowed yet) the worker must not ask this page for peers.
+    const message: Message = swarm ? { type: 'downloader', webrtc: true, swarms: swarm.states() } : { type: 'downloader', webrtc: false, swarms: [] }
     // Only changes are worth a message.
-    const key = JSON.stringify(swarms)
+    const key = JSON.stringify(message)
     if (key === reported) return
     reported = key
-    void toWorker({ type: 'downloader', webrtc: true, swarms })
+    void toWorker(message)
+    live.changed()
   }
-  const swarm = new Swarm(manifest, base, store, stats, report)
+  const startSwarm = (): void => {
+    if (swarm || !WebTorrent.WEBRTC_SUPPORT) return
+    swarm = new Swarm(manifest, base, store, stats, report)
+    stats.p2p = true
+    void swarm.joinHeld()
+  }
+  const stopSwarm = (): void => {
+    if (!swarm) return
+    abandonAll()
+    swarm.destroy()
+    swarm = undefined
+    stats.p2p = false
+    stats.torrents = 0
+  }
+  if (await choice(store) ?? settings.p2p === 'auto') startSwarm()
   report()
-  void swarm.joinHeld()
+
+  if (settings.debug || location.hash === DEBUG_HASH) live.listen(showOverlay())
+  else addEventListener('hashchange', function debug () {
+    if (location.hash !== DEBUG_HASH) return
+    removeEventListener('hashchange', debug)
+    live.listen(showOverlay())
+  })
+
+  const stopPrefetch = settings.prefetch === 'none'
+    ? () => {}
+    : startPrefetch({ manifest, base, store, swarm: () => swarm, stats, onChange: () => live.poll() })
   addEventListener('pagehide', () => {
+    stopPrefetch()
     abandonAll()
     flush()
   })
+  const miss = (port: MessagePort, reason: string): void => port.postMessage({ type: 'miss', reason } satisfies Message)
   return {
-    onPeerRequest: (request, port) => { void answer(request, port, { swarm, store, stats, flush }) },
-    onStored: (files) => { void swarm.stored(files) },
-    onEvicted: (sha256) => swarm.evicted(sha256),
+    onPeerRequest: (request, port) => {
+      if (swarm) void answer(request, port, { swarm, store, stats, flush })
+      else miss(port, WebTorrent.WEBRTC_SUPPORT ? 'peer-to-peer is not enabled on this site' : 'no WebRTC in this browser')
+    },
+    onStored: (files) => { void swarm?.stored(files) },
+    onEvicted: (sha256) => swarm?.evicted(sha256),
     stats: () => {
       flush()
-      return { ...stats, peers: swarm.peers() }
+      return snapshot()
+    },
+    enableP2P: async (allow = true) => {
+      await remember(store, allow)
+      if (allow) startSwarm()
+      else stopSwarm()
+      report()
     }
   }
 }

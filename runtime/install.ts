@@ -1,9 +1,11 @@
 // The tag every page loads (runs in the page, as a classic async script, so it never blocks rendering):
 // registers the worker with the site's base as scope, defines `window.planktos`, and starts the downloader
-// when the page is idle or as soon as the worker asks it for peers. It must stay under 1 KB brotli.
+// when the page is idle or as soon as the worker asks it for peers. It must stay under 1 KB brotli: everything
+// else (the `stats` event, the overlay, consent, prefetch) lives in the downloader.
 import type { Downloader } from './downloader.ts'
 import type { DownloaderStats, Message, WorkerStats } from './shared/messages.ts'
 
+/** `window.planktos`; its `stats` event carries a `StatsDetail` (fired by the downloader when counters change). */
 export interface Planktos extends EventTarget {
   /** Resolves true once the worker controls this page; false where there is no service worker. */
   ready: Promise<boolean>
@@ -16,6 +18,8 @@ export interface Planktos extends EventTarget {
    * controls this page (reloading is the page's choice), false when no deploy is waiting.
    */
   update (): Promise<boolean>
+  /** Allows trackers and peer connections for this site, now and on later visits (`p2p: 'opt-in'`); false withdraws. */
+  enableP2P (allow?: boolean): Promise<void>
 }
 
 const WAIT = 5000
@@ -28,7 +32,7 @@ const events = new EventTarget()
 const announce = (): boolean => events.dispatchEvent(new Event('update'))
 
 const load = (): Promise<Downloader> =>
-  (downloader ??= import(base + 'planktos/downloader.js').then((m: typeof import('./downloader.ts')) => m.start(base)))
+  (downloader ??= import(base + 'planktos/downloader.js').then((m: typeof import('./downloader.ts')) => m.start(base, planktos)))
 
 /** One request to the controlling worker, answered on a MessageChannel, or undefined after WAIT. */
 const ask = (message: Message): Promise<Message | undefined> => new Promise(resolve => {
@@ -100,6 +104,7 @@ const planktos: Planktos = Object.assign(events, {
     const taken = new Promise(resolve => sw!.addEventListener('controllerchange', resolve, { once: true }))
     next.postMessage({ type: 'skip-waiting' } satisfies Message)
     return taken.then(() => true)
-  }
+  },
+  enableP2P: (allow?: boolean) => load().then(d => d.enableP2P(allow))
 })
 ;(window as unknown as { planktos: Planktos }).planktos = planktos

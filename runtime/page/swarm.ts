@@ -57,6 +57,11 @@ export class Swarm {
     this.client.on('error', () => {})
   }
 
+  /** Leaves every swarm and the trackers (peer-to-peer was withdrawn); the stored bytes stay. */
+  destroy (): void {
+    this.client.destroy()
+  }
+
   /** Connected peers over all joined torrents (web seeds excluded). */
   peers (): number {
     return this.client.torrents.reduce((n, t) => n + t.wires.filter(isPeer).length, 0)

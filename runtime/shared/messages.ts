@@ -39,8 +39,19 @@ export interface WorkerStats {
   downloaders: Traffic
 }
 
+/** How far a page's prefetch (`prefetch` setting) got. */
+export interface PrefetchProgress {
+  /** `off`: not configured; `waiting`: for the page to be idle; `stopped`: the page went away or the origin failed. */
+  state: 'off' | 'waiting' | 'running' | 'done' | 'stopped'
+  /** Files it stored, and their bytes. */
+  files: number
+  bytes: number
+}
+
 /** What a page's downloader has done since it started. */
 export interface DownloaderStats extends Traffic {
+  /** Whether this page may reach peers: false under `p2p: 'opt-in'` until `planktos.enableP2P()`, or without WebRTC. */
+  p2p: boolean
   /** Connected peers (web seed excluded), summed over torrents. */
   peers: number
   /** Torrents joined. */
@@ -49,6 +60,35 @@ export interface DownloaderStats extends Traffic {
   requests: number
   /** Peers disconnected for sending data that failed verification. */
   banned: number
+  prefetch: PrefetchProgress
+}
+
+/** A site file the worker answered, and where its bytes came from (newest first in lists). */
+export interface Served {
+  path: string
+  source: keyof BySource
+}
+
+/** What a `stats` event on `window.planktos` carries: the totals people ask for first, and the counters behind them. */
+export interface StatsDetail {
+  /** Bytes of the site's responses answered from the store. */
+  store: number
+  /** Bytes received from peers, counted at the wire by every page's downloader. */
+  peers: number
+  /** Bytes from the origin: the worker's answers and the downloaders' web seed. */
+  origin: number
+  /** Bytes sent to peers. */
+  uploaded: number
+  /** Peers this page is connected to now. */
+  connected: number
+  /** Shards (torrents) this page has joined. */
+  shards: number
+  /** Files or pieces that failed verification, in the worker and in the downloaders. */
+  verifyFailures: number
+  /** Site files the worker answered lately, newest first (since the worker last started). */
+  recent: Served[]
+  worker?: WorkerStats
+  downloader?: DownloaderStats
 }
 
 /** What a page's downloader knows of one shard's swarm. */
@@ -87,7 +127,8 @@ export type Message =
   /** To a waiting worker (`update: 'prompt'`): take over now (`planktos.update()`). */
   | { type: 'skip-waiting' }
   // worker -> page
-  | { type: 'stats', stats: WorkerStats }
+  /** The worker's counters: the reply to `stats-request`, and sent to every page whenever they change (throttled). */
+  | { type: 'stats', stats: WorkerStats, recent?: Served[] }
   /** A new deploy's worker will wait for `planktos.update()` (`update: 'prompt'`): the page fires `update`. */
   | { type: 'update-waiting' }
   /**

@@ -4,6 +4,7 @@
 import type { FileEntry } from '../shared/manifest.ts'
 import type { BySource } from '../shared/messages.ts'
 import { contentRange, etagOf } from './range.ts'
+import { noteServed } from './stats.ts'
 
 export const SOURCE_HEADER = 'X-Planktos-Source'
 
@@ -18,6 +19,7 @@ function headers (entry: FileEntry, source?: keyof BySource): Record<string, str
 
 /** A 200 response carrying the whole file, or a 206 carrying `part` of it; `body` holds exactly those bytes. */
 export function fileResponse (entry: FileEntry, body: Uint8Array | ReadableStream<Uint8Array>, source: keyof BySource, part?: Part): Response {
+  noteServed(entry.path, source)
   const length = part ? part.end - part.start : entry.size
   const h = headers(entry, source)
   h['Content-Length'] = String(length)

@@ -1,6 +1,8 @@
-// The worker's counters, read by pages through a `stats-request` message. They are kept in the store, because the
-// browser stops an idle worker whenever it likes and the next one would otherwise start from zero.
-import type { BySource, Traffic, WorkerStats } from '../shared/messages.ts'
+// The worker's counters, read by pages through a `stats-request` message and sent to every page after each change
+// (for the `stats` event and the overlay). They are kept in the store, because the browser stops an idle worker
+// whenever it likes and the next one would otherwise start from zero.
+import type { BySource, Served, Traffic, WorkerStats } from '../shared/messages.ts'
+import { broadcast } from './pages.ts'
 import { store } from './storage.ts'
 
 const KEY = 'stats'
@@ -15,6 +17,10 @@ export const stats: WorkerStats = {
   stored: 0,
   downloaders: { fromPeers: 0, fromOrigin: 0, uploaded: 0, verifyFailures: 0 }
 }
+
+/** Site files answered lately, newest first: for the debug overlay, so not worth keeping across restarts. */
+const recent: Served[] = []
+const RECENT = 20
 
 let loaded: Promise<void> | undefined
 /** The save under way (waiting or writing), and whether the counters changed since it last wrote them. */
@@ -46,6 +52,8 @@ export function saveStats (): Promise<void> {
       dirty = false
       await db?.setMeta(KEY, stats)
     }
+    // Pages fire their `stats` event and update the overlay from this: one message per burst, like the write.
+    await broadcast({ type: 'stats', stats, recent })
   })().catch(() => {}).finally(() => {
     saving = undefined
     if (dirty) void saveStats()
@@ -63,6 +71,12 @@ export function served (source: keyof BySource, bytes: number): void {
   stats.responses[source]++
   stats.bytes[source] += bytes
   void saveStats()
+}
+
+/** Remembers that `path` was answered from `source`, for the overlay. */
+export function noteServed (path: string, source: keyof BySource): void {
+  recent.unshift({ path, source })
+  recent.length = Math.min(recent.length, RECENT)
 }
 
 /** Counts one event of the plain counters. */
