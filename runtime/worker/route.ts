@@ -2,17 +2,17 @@
 // everything else is left to the browser (no respondWith), exactly as without planktos.
 import type { Manifest } from '../shared/manifest.ts'
 import { findShard } from '../shared/manifest.ts'
-import { BYPASS_HEADER, sitePath } from '../shared/urls.ts'
+import { BYPASS_HEADER, siteRoutes, type Route } from '../shared/urls.ts'
 import { config, scope, type FetchEvent } from './scope.ts'
 import { answerRuntime, runtimeKey } from './runtime-files.ts'
 import { currentManifest, loadManifest, lookup, urlRules } from './site.ts'
 import { answerFile } from './sources.ts'
 import { count } from './stats.ts'
 
-/** The path the worker answers for `request`, or null to leave it to the network. */
-function ours (request: Request, manifest: Manifest): string | null {
-  const path = sitePath(request.url, request.method, urlRules(manifest))
-  return path !== null && findShard(manifest, path) ? path : null
+/** The routes the worker tries for `request`, or null to leave it to the network. */
+function ours (request: Request, manifest: Manifest): Route[] | null {
+  const routes = siteRoutes(request.url, request.method, urlRules(manifest))
+  return routes?.some(r => findShard(manifest, r.path)) ? routes : null
 }
 
 export function onFetch (event: FetchEvent): void {
@@ -26,27 +26,30 @@ export function onFetch (event: FetchEvent): void {
   if (runtime) return event.respondWith(answerRuntime(event, runtime))
   const manifest = currentManifest()
   if (manifest) {
-    const path = ours(request, manifest)
-    if (path === null) {
+    const routes = ours(request, manifest)
+    if (routes === null) {
       count('passed')
       return
     }
-    event.respondWith(answer(path, event))
+    event.respondWith(answer(routes, event))
     return
   }
   // The browser restarted the worker and the manifest is not in memory yet: decide once it is loaded. What
   // turns out not to be ours is fetched as the page asked for it.
   event.respondWith(loadManifest().then(m => {
-    const path = m ? ours(request, m) : null
-    if (path !== null) return answer(path, event)
+    const routes = m ? ours(request, m) : null
+    if (routes !== null) return answer(routes, event)
     count('passed')
     return fetch(request)
   }, () => fetch(request)))
 }
 
-async function answer (path: string, event: FetchEvent): Promise<Response> {
-  const found = await lookup(path).catch(() => undefined)
-  // The shard's range holds the path but its file list does not, or the list is unreachable: the origin decides.
-  if (!found) return fetch(event.request)
-  return answerFile(found, event)
+async function answer (routes: Route[], event: FetchEvent): Promise<Response> {
+  for (const route of routes) {
+    const found = await lookup(route.path).catch(() => undefined)
+    if (!found) continue
+    return route.redirect ? Response.redirect(route.redirect, 301) : answerFile(found, event)
+  }
+  // A shard's range holds the path but its file list does not, or the list is unreachable: the origin decides.
+  return fetch(event.request)
 }
