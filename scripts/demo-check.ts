@@ -63,7 +63,7 @@ export async function check (url: string, pages: string[], log: RequestLogEntry[
     }
     const peers = ((await stats(B)).worker?.downloaders.fromPeers ?? 0) - peersBefore
     const after = log.slice(mark)
-    if (process.env.PLANKTOS_DEMO_DEBUG) console.log(after.map(e => `${e.status} ${e.bytes} ${e.range ?? ''} ${e.url}`).join('\n'))
+    if (process.env.PLANKTOS_DEMO_DEBUG) console.log(log.map((e, i) => `${i < mark ? 'A' : 'B'} ${e.status} ${e.bytes} ${e.range ?? ''} ${e.url}`).join('\n'))
     const origin = after.filter(e => !isPlanktos(e.url)).reduce((s, e) => s + e.bytes, 0)
     const overhead = after.filter(e => isPlanktos(e.url)).reduce((s, e) => s + e.bytes, 0)
     return { peers, origin, overhead, share: peers + origin === 0 ? 0 : peers / (peers + origin) }
