@@ -5,6 +5,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser } from 'playwright-core'
 import { BROWSERS, firstVisit, imagesLoaded, launch, until } from './helpers/browsers.ts'
+import { reported } from './helpers/hooks.ts'
 import { buildSite, startOrigin, type TestSite } from './helpers/site.ts'
 
 // A page written as a file beside the home page, as Astro's `build.format: 'file'` writes them: its relative
@@ -23,10 +24,10 @@ let site: TestSite | undefined
 
 for (const name of BROWSERS) {
   const test = suite<{ browser: Browser }>(`${name}: routes`)
-  test.before(async (ctx) => {
+  test.before(reported(async (ctx) => {
     site ??= await buildSite({ cleanUrls: true }, { 'contact.html': CONTACT })
     ctx.browser = await launch(name)
-  })
+  }))
   test.after(async (ctx) => { await ctx.browser?.close() })
 
   test('serves /contact from contact.html and redirects /about to /about/, online and with the origin down', async ({ browser }) => {

@@ -11,6 +11,7 @@ import { startTracker } from '../integrations/cli/tracker.ts'
 import { check, describe, ENOUGH, type CheckResult } from '../scripts/demo-check.ts'
 import { buildExampleSite, pagesOf, root, SITES } from '../scripts/demo-sites.ts'
 import { BROWSERS, within } from './helpers/browsers.ts'
+import { reported } from './helpers/hooks.ts'
 
 /** What a rendered page shows: enough to tell a page that works from one that lost its files. */
 interface Shown {
@@ -47,7 +48,7 @@ for (const site of SITES) {
   interface Context { url: string, log: RequestLogEntry[], pages: string[], titles: Map<string, string>, results: Map<string, CheckResult>, stop: () => Promise<void> }
   const test = suite<Context>(`sites/${site.name} in browsers`)
 
-  test.before(async (ctx) => {
+  test.before(reported(async (ctx) => {
     await mkdir(join(root, 'test-results'), { recursive: true })
     const out = await mkdtemp(join(root, 'test-results', `${site.name}-site-`))
     const tracker = await startTracker({ port: 0 })
@@ -68,7 +69,7 @@ for (const site of SITES) {
       await tracker.close()
       await rm(out, { recursive: true, force: true })
     }
-  })
+  }))
   test.after(async (ctx) => { await ctx.stop?.() })
 
   test('the site has several pages', ({ pages }) => {

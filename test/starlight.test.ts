@@ -11,6 +11,7 @@ import { build } from 'astro'
 import starlight from '@astrojs/starlight'
 import planktos from '../integrations/astro.ts'
 import { BROWSERS, firstVisit, launch, pageFetch, within, type BrowserName } from './helpers/browsers.ts'
+import { reported } from './helpers/hooks.ts'
 import { captured, readManifest } from './helpers/packed.ts'
 import { startOrigin, TEST_OPTIONS, type Origin } from './helpers/site.ts'
 
@@ -59,10 +60,10 @@ function storedLater (page: Page, url: string): Promise<void> {
 
 for (const name of BROWSERS) {
   const test = suite<{ browser: Browser, origin: Origin }>(`${name}: Starlight search under the worker`)
-  test.before(async (ctx) => {
+  test.before(reported(async (ctx) => {
     ctx.browser = await launch(name as BrowserName)
     ctx.origin = await startOrigin({ dir: await builtSite(), base: BASE })
-  })
+  }))
   test.after(async (ctx) => {
     await ctx.origin?.close()
     await ctx.browser?.close()
