@@ -15,7 +15,6 @@ export default function planktos (options: Options = {}): AstroIntegration {
   // Checked here, so a bad option stops `astro build` and `astro dev` alike, with its name in the message.
   const own = normalizeOptions(options, { adapter: 'astro' })
   let normalized = own
-  let routeWarning: string | null = null
 
   // Astro runs a hook in the order of `integrations`, and Starlight (Pagefind), sitemap and adapters write
   // or move files in their own astro:build:done. So the build runs from a second integration, appended
@@ -27,7 +26,7 @@ export default function planktos (options: Options = {}): AstroIntegration {
     hooks: {
       'astro:build:done': async ({ dir, logger }) => {
         const result = await build(fileURLToPath(dir), {}, { normalized })
-        for (const warning of [routeWarning, ...result.warnings]) if (warning) logger.warn(warning)
+        for (const warning of result.warnings) logger.warn(warning)
         logger.info(summaryLine(result))
       }
     }
@@ -38,26 +37,22 @@ export default function planktos (options: Options = {}): AstroIntegration {
     hooks: {
       'astro:config:done': ({ config }) => {
         normalized = fromAstroConfig(own, config)
-        routeWarning = unservedRoutes(config)
         if (!config.integrations.includes(packer)) config.integrations.push(packer)
       }
     }
   }
 }
 
-/** The builder's options for this project: the user's, with `base` from Astro and `site` from Astro unless given. */
-export function fromAstroConfig (own: NormalizedOptions, config: Pick<AstroConfig, 'base' | 'site'>): NormalizedOptions {
+/**
+ * The builder's options for this project: the user's, with `base` from Astro, `site` from Astro unless given, and
+ * clean URLs when Astro writes pages as `about.html` (`build.format` "file" or "preserve"), which it links as `/about`.
+ * (`trailingSlash: 'never'` with folder pages needs nothing: the worker redirects `/about` to `/about/`, as hosts do.)
+ */
+export function fromAstroConfig (own: NormalizedOptions, config: Pick<AstroConfig, 'base' | 'site'> & { build: Pick<AstroConfig['build'], 'format'> }): NormalizedOptions {
   return {
     ...own,
     base: normalizeOptions({ base: config.base }).base,
-    site: own.site ?? (config.site ? normalizeOptions({ site: config.site }).site : null)
+    site: own.site ?? (config.site ? normalizeOptions({ site: config.site }).site : null),
+    cleanUrls: own.cleanUrls || config.build.format !== 'directory'
   }
-}
-
-/** Why some page URLs will go to the origin rather than to peers under this config; null when none will. */
-export function unservedRoutes (config: { build: Pick<AstroConfig['build'], 'format'>, trailingSlash: AstroConfig['trailingSlash'] }): string | null {
-  const why = 'which planktos leaves to the origin: its manifest maps only folder URLs (about/ to about/index.html) for now.'
-  if (config.build.format !== 'directory') return `build.format "${config.build.format}" writes pages such as about.html that browsers ask for as /about, ${why}`
-  if (config.trailingSlash === 'never') return `trailingSlash "never" makes browsers ask for pages as /about, ${why}`
-  return null
 }

@@ -24,6 +24,8 @@ export interface Options {
   p2p?: 'auto' | 'opt-in'
   /** Query parameters that do not change which file is meant (`*` at the end matches a prefix). */
   ignoreSearchParams?: string[]
+  /** Serve `/about` from `about.html`, as most static hosts do (Astro's `build.format: 'file'` turns it on). */
+  cleanUrls?: boolean
   /** Build a worker that removes planktos from visitors. */
   killSwitch?: boolean
   /** Adapters only: also run during watch/serve builds. */
@@ -43,6 +45,7 @@ export interface NormalizedOptions extends RuntimeSettings {
   include: string[]
   exclude: string[]
   shardSize: number
+  cleanUrls: boolean
   killSwitch: boolean
   dev: boolean
   inject: boolean
@@ -69,6 +72,7 @@ export const defaults: Readonly<NormalizedOptions> = Object.freeze({
   update: 'auto',
   p2p: 'auto',
   ignoreSearchParams: ['utm_*', 'fbclid', 'gclid'],
+  cleanUrls: false,
   killSwitch: false,
   dev: false,
   inject: true,
@@ -156,7 +160,7 @@ export function normalizeOptions (input: Options = {}, context: NormalizeContext
       case 'update': out.update = oneOf(key, value, ['auto', 'prompt'] as const, fail); break
       case 'p2p': out.p2p = oneOf(key, value, ['auto', 'opt-in'] as const, fail); break
       case 'ignoreSearchParams': out.ignoreSearchParams = stringArray(key, value, fail); break
-      case 'killSwitch': case 'dev': case 'inject': case 'debug': case 'persist':
+      case 'cleanUrls': case 'killSwitch': case 'dev': case 'inject': case 'debug': case 'persist':
         if (key === 'dev' && !context.adapter) fail(key, 'only applies to the Astro and Eleventy adapters; remove it.')
         if (typeof value !== 'boolean') fail(key, `must be true or false; got ${JSON.stringify(value)}.`)
         out[key] = value as boolean

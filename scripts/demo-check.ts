@@ -1,34 +1,55 @@
 // The demo's headless check: visitor A browses every page, then visitor B (another browser process) does the
 // same; of the site-file bytes B got after its first page, how many came from peers and how many from the origin.
-import type { Page } from 'playwright-core'
+import type { Page, Response } from 'playwright-core'
 import type { RequestLogEntry } from '../integrations/cli/serve.ts'
-import { controlled, installed, launch, stats, visitor, within } from '../test/helpers/browsers.ts'
+import { controlled, installed, launch, startDownloader, stats, visitor, within, type BrowserName } from '../test/helpers/browsers.ts'
 
-const start = (page: Page): Promise<void> =>
-  within(page.evaluate(() => (window as unknown as { planktos: { start (): Promise<void> } }).planktos.start()), 'the downloader to start')
+/** The share of B's bytes (after its first page) that must come from peers. */
+export const ENOUGH = 0.5
+
+export interface CheckOptions {
+  /** The browsers of visitors A and B; two processes, so they share nothing. Default: two Chromiums. */
+  browsers?: [BrowserName, BrowserName]
+  /** Called after each page a visitor loads, with the navigation's response (tests assert on it). */
+  onPage?: (page: Page, path: string, visitor: 'A' | 'B', response: Response | null) => Promise<void>
+}
+
+export interface CheckResult {
+  /** Bytes B's downloaders got from peers after its first page, counted at the wire. */
+  peers: number
+  /** Bytes of site files the origin sent B after its first page (whole files, ranges and web-seed pieces). */
+  origin: number
+  /** Bytes of planktos' own files (manifest, parts, torrents, runtime) the origin sent B meanwhile. */
+  overhead: number
+  /** peers / (peers + origin). */
+  share: number
+}
 
 async function withPeers (page: Page): Promise<void> {
   await installed(page)
-  await start(page)
+  await startDownloader(page)
   await within((async () => {
     while (((await stats(page)).downloader?.peers ?? 0) === 0) await page.waitForTimeout(100)
   })(), 'a peer connection')
 }
 
-/** Returns whether at least half of B's bytes after its first page came from peers. */
-export async function check (name: string, url: string, pages: string[], log: RequestLogEntry[]): Promise<boolean> {
-  const [browserA, browserB] = [await launch('chromium'), await launch('chromium')]
+/** Has A and then B browse `pages` of the site at `url`; `log` is the origin's request log. */
+export async function check (url: string, pages: string[], log: RequestLogEntry[], options: CheckOptions = {}): Promise<CheckResult> {
+  const [nameA, nameB] = options.browsers ?? ['chromium', 'chromium']
+  const onPage = options.onPage ?? (async () => {})
+  const [browserA, browserB] = [await launch(nameA), await launch(nameB)]
   try {
     const A = await (await visitor(browserA)).newPage()
-    await A.goto(url)
+    await onPage(A, pages[0]!, 'A', await A.goto(url + pages[0]))
     await controlled(A)
-    for (const path of pages) await A.goto(url + path, { waitUntil: 'load' })
-    // A stays on its first page with the downloader running: it is the peer B finds.
-    await A.goto(url)
-    await withPeersOrAlone(A)
+    for (const path of pages.slice(1)) await onPage(A, path, 'A', await A.goto(url + path, { waitUntil: 'load' }))
+    // A stays on its first page with the downloader running: it is the peer B finds (it has none until B comes).
+    await A.goto(url + pages[0])
+    await installed(A)
+    await startDownloader(A)
 
     const B = await (await visitor(browserB)).newPage()
-    await B.goto(url)
+    await onPage(B, pages[0]!, 'B', await B.goto(url + pages[0]))
     await controlled(B)
     await withPeers(B)
     // Bytes from peers are counted at the wire by B's downloaders and summed by B's worker; bytes from the
@@ -36,28 +57,26 @@ export async function check (name: string, url: string, pages: string[], log: Re
     const peersBefore = (await stats(B)).worker?.downloaders.fromPeers ?? 0
     const mark = log.length
     for (const path of pages.slice(1)) {
-      await B.goto(url + path, { waitUntil: 'load' })
+      await onPage(B, path, 'B', await B.goto(url + path, { waitUntil: 'load' }))
+      // Each page has its own downloader, which must find A again before the next navigation can use it.
       await withPeers(B)
     }
     const peers = ((await stats(B)).worker?.downloaders.fromPeers ?? 0) - peersBefore
-    // Site files only: planktos' own files (manifest, torrents, runtime) are the fixed overhead, reported apart.
     const after = log.slice(mark)
+    if (process.env.PLANKTOS_DEMO_DEBUG) console.log(log.map((e, i) => `${i < mark ? 'A' : 'B'} ${e.status} ${e.bytes} ${e.range ?? ''} ${e.url}`).join('\n'))
     const origin = after.filter(e => !isPlanktos(e.url)).reduce((s, e) => s + e.bytes, 0)
     const overhead = after.filter(e => isPlanktos(e.url)).reduce((s, e) => s + e.bytes, 0)
-    const share = peers + origin === 0 ? 0 : peers / (peers + origin)
-    if (process.env.PLANKTOS_DEMO_DEBUG) console.log(after.map(e => `${e.status} ${e.bytes} ${e.range ?? ''} ${e.url}`).join('\n'))
-    console.log(`demo check (${name}): after its first page, visitor B got ${peers} bytes from peers and ${origin} bytes of site files from the origin: ${(100 * share).toFixed(1)}% from peers (planktos files from the origin: ${overhead} bytes)`)
-    return share >= 0.5
+    return { peers, origin, overhead, share: peers + origin === 0 ? 0 : peers / (peers + origin) }
   } finally {
     await browserA.close()
     await browserB.close()
   }
 }
 
-/** A waits for the downloader to start; it has no peer until B arrives. */
-async function withPeersOrAlone (page: Page): Promise<void> {
-  await installed(page)
-  await start(page)
+/** The line the demo prints for one site. */
+export function describe (name: string, r: CheckResult): string {
+  return `demo check (${name}): after its first page, visitor B got ${r.peers} bytes from peers and ${r.origin} bytes of ` +
+    `site files from the origin: ${(100 * r.share).toFixed(1)}% from peers (planktos files from the origin: ${r.overhead} bytes)`
 }
 
 function isPlanktos (url: string): boolean {

@@ -2,51 +2,37 @@
 // and runs until Ctrl-C. `npm run demo -- --check` has two headless browsers visit each site instead, prints
 // where the second visitor's bytes came from after its first page, and fails unless peers gave at least half.
 import { spawnSync } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { serve, type RequestLogEntry, type ServeHandle } from '../integrations/cli/serve.ts'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import type { Manifest, ShardPart } from '../runtime/shared/manifest.ts'
+import { buildExampleSite, pagesOf, root, SITES } from './demo-sites.ts'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
 const { values } = parseArgs({ options: { check: { type: 'boolean' } } })
-
-interface Site { name: string, dir: string, build: { command: string, args: string[], cwd: string } }
-const SITES: Site[] = [
-  { name: 'astro', dir: 'sites/astro/dist', build: { command: 'astro', args: ['build', '--root', 'sites/astro'], cwd: root } },
-  { name: 'eleventy', dir: 'sites/eleventy/_site', build: { command: 'eleventy', args: [], cwd: join(root, 'sites/eleventy') } }
-]
 
 const tracker = await startTracker({ port: 0 })
 const servers: ServeHandle[] = []
-const logs = new Map<string, RequestLogEntry[]>()
-const stop = async (): Promise<void> => {
-  await Promise.all(servers.map(s => s.close()))
-  await tracker.close()
-}
+const logs: RequestLogEntry[][] = []
 
 try {
-  run(process.execPath, ['scripts/build.ts'], root)
+  const runtime = spawnSync(process.execPath, ['scripts/build.ts'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
+  if (runtime.status !== 0) throw new Error(`demo: building planktos failed (exit ${runtime.status})`)
   for (const site of SITES) {
     console.log(`demo: building the ${site.name} example site with planktos…`)
-    // The sites read their tracker and ICE servers from the environment (see their config files): the
-    // tracker's port is only known now, so the sites are built on every run.
-    run(join(root, 'node_modules/.bin', site.build.command), site.build.args, site.build.cwd, {
-      PLANKTOS_ANNOUNCE: tracker.url, PLANKTOS_ICE: 'none', ASTRO_TELEMETRY_DISABLED: '1'
-    })
+    // The tracker's port is only known now, so the sites are built on every run.
+    buildExampleSite(site, tracker.url)
   }
   for (const site of SITES) {
     const log: RequestLogEntry[] = []
-    logs.set(site.name, log)
-    servers.push(await serve({ dir: join(root, site.dir), port: 0, onRequest: e => log.push(e) }))
+    logs.push(log)
+    servers.push(await serve({ dir: site.dir, port: 0, onRequest: e => log.push(e) }))
   }
   if (values.check) {
-    const { check } = await import('./demo-check.ts')
+    const { check, describe, ENOUGH } = await import('./demo-check.ts')
     let ok = true
     for (const [i, site] of SITES.entries()) {
-      ok = await check(site.name, servers[i]!.url, await pagesOf(join(root, site.dir)), logs.get(site.name)!) && ok
+      const result = await check(servers[i]!.url, await pagesOf(site.dir), logs[i]!)
+      console.log(describe(site.name, result))
+      ok &&= result.share >= ENOUGH
     }
     process.exitCode = ok ? 0 : 1
   } else {
@@ -59,23 +45,6 @@ Ctrl-C stops the servers and the tracker.`)
     await new Promise(resolve => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve) })
   }
 } finally {
-  await stop()
-}
-
-function run (command: string, args: string[], cwd: string, env: Record<string, string> = {}): void {
-  const result = spawnSync(command, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } })
-  if (result.status !== 0) throw new Error(`demo: "${command} ${args.join(' ')}" failed (exit ${result.status})`)
-}
-
-/** The site's pages as URL paths relative to the base (about/index.html -> about/), without the 404 page. */
-async function pagesOf (dir: string): Promise<string[]> {
-  const manifest: Manifest = JSON.parse(await readFile(join(dir, 'planktos/manifest.json'), 'utf8'))
-  const pages: string[] = []
-  for (const shard of manifest.shards) {
-    const part: ShardPart = JSON.parse(await readFile(join(dir, shard.part), 'utf8'))
-    for (const file of part.files) {
-      if (file.path.endsWith('index.html')) pages.push(file.path.slice(0, -'index.html'.length))
-    }
-  }
-  return pages.sort((a, b) => a.length - b.length || (a < b ? -1 : 1))
+  await Promise.all(servers.map(s => s.close()))
+  await tracker.close()
 }

@@ -8,6 +8,7 @@ import { build, dev, type AstroInlineConfig, type AstroIntegration } from 'astro
 import starlight from '@astrojs/starlight'
 import planktos, { fromAstroConfig } from '../integrations/astro.ts'
 import { normalizeOptions, OptionError } from '../integrations/options.ts'
+import { siteRoutes } from '../runtime/shared/urls.ts'
 import { assertPacked, captured, outputFiles, readManifest } from './helpers/packed.ts'
 
 // Astro would otherwise phone home (telemetry, update check); the tests use no network.
@@ -80,25 +81,39 @@ builds('takes the base from Astro\'s base, and the web-seed origin from Astro\'s
   assert.equal(warnings(log), [])
 })
 
-builds('with build.format "file", lists about.html and warns that /about is left to the origin', async () => {
+builds('with build.format "file", lists about.html and has the worker serve /about from it', async () => {
   const root = await project('basic')
   const { out, log } = await astroBuild(root, { build: { format: 'file' }, integrations: [planktos({ announce: [TRACKER] })] })
   const { manifest, files } = await assertPacked(out, '/')
   assert.ok(files.has('about.html'))
   assert.ok(files.has('blog/first-post.html'))
   assert.not.ok(files.has('about/index.html'))
-  assert.equal(manifest.routes, { directoryIndex: 'index.html' })
-  const lines = warnings(log)
-  assert.is(lines.length, 1, log)
-  assert.match(lines[0]!, 'build.format "file"')
+  assert.equal(manifest.routes, { directoryIndex: 'index.html', extension: '.html' })
+  assert.equal(warnings(log), [])
+  // The rule the worker applies to this manifest, for the URL Astro links the page as.
+  const rules = { origin: 'https://example.com', base: '/', ignoreSearchParams: [], ...manifest.routes }
+  const route = siteRoutes('https://example.com/blog/first-post', 'GET', rules)?.find(r => files.has(r.path))
+  assert.equal(route, { path: 'blog/first-post.html' })
 })
 
-builds('with trailingSlash "never" under a base, keeps the base "/docs/" and warns that /docs/about is left to the origin', async () => {
+builds('with build.format "preserve", also serves /about from about.html', async () => {
+  const root = await project('basic')
+  const { out } = await astroBuild(root, { build: { format: 'preserve' }, integrations: [planktos({ announce: [TRACKER] })] })
+  const { manifest, files } = await assertPacked(out, '/')
+  assert.ok(files.has('about.html'))
+  assert.equal(manifest.routes, { directoryIndex: 'index.html', extension: '.html' })
+})
+
+builds('with trailingSlash "never" under a base, keeps folder pages, which the worker reaches by redirecting /docs/about', async () => {
   const root = await project('basic')
   const { out, log } = await astroBuild(root, { base: '/docs/', trailingSlash: 'never', integrations: [planktos({ announce: [TRACKER] })] })
-  const { files } = await assertPacked(out, '/docs/')
+  const { manifest, files } = await assertPacked(out, '/docs/')
   assert.ok(files.has('about/index.html'))
-  assert.match(warnings(log).join('\n'), 'trailingSlash "never"')
+  assert.equal(manifest.routes, { directoryIndex: 'index.html' })
+  assert.equal(warnings(log), [])
+  const rules = { origin: 'https://example.com', base: '/docs/', ignoreSearchParams: [], ...manifest.routes }
+  const route = siteRoutes('https://example.com/docs/about', 'GET', rules)?.find(r => files.has(r.path))
+  assert.equal(route, { path: 'about/index.html', redirect: 'https://example.com/docs/about/' })
 })
 
 builds('packs files that integrations listed after it write in astro:build:done', async () => {
@@ -166,10 +181,16 @@ options('a bad value, or a base of its own, is refused with the option named', (
 
 options('uses the site given to planktos over Astro\'s, and Astro\'s base over nothing', () => {
   const own = normalizeOptions({ site: 'https://cdn.example.org' }, { adapter: 'astro' })
-  const options = fromAstroConfig(own, { base: '/docs', site: 'https://example.com/docs/' })
+  const options = fromAstroConfig(own, { base: '/docs', site: 'https://example.com/docs/', build: { format: 'directory' } })
   assert.is(options.site, 'https://cdn.example.org')
   assert.is(options.base, '/docs/')
-  assert.is(fromAstroConfig(normalizeOptions({}, { adapter: 'astro' }), { base: '/', site: undefined }).site, null)
+  assert.is(fromAstroConfig(normalizeOptions({}, { adapter: 'astro' }), { base: '/', site: undefined, build: { format: 'directory' } }).site, null)
+})
+
+options('turns clean URLs on for file pages, and keeps them on when the user asked for them', () => {
+  const astro = (format: 'directory' | 'file' | 'preserve', cleanUrls?: boolean): boolean =>
+    fromAstroConfig(normalizeOptions({ cleanUrls }, { adapter: 'astro' }), { base: '/', site: undefined, build: { format } }).cleanUrls
+  assert.equal([astro('directory'), astro('file'), astro('preserve'), astro('directory', true)], [false, true, true, true])
 })
 
 const devServer = suite('astro dev')

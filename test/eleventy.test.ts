@@ -83,6 +83,13 @@ builds('packs every file Eleventy wrote, passthrough copies included, tags every
   assert.match(lines[0]!, /4 of 4 pages tagged/)
 })
 
+builds('maps only folder URLs by default, and /about to about.html with cleanUrls: true', async () => {
+  const plain = await assertPacked((await eleventy({ plugin: { announce: [TRACKER] } })).out, '/')
+  assert.equal(plain.manifest.routes, { directoryIndex: 'index.html' })
+  const clean = await assertPacked((await eleventy({ plugin: { announce: [TRACKER], cleanUrls: true } })).out, '/')
+  assert.equal(clean.manifest.routes, { directoryIndex: 'index.html', extension: '.html' })
+})
+
 builds('takes the base from pathPrefix, paths staying relative to it', async () => {
   const { out } = await eleventy({ plugin: { announce: [TRACKER] }, pathPrefix: '/docs/' })
   const { files } = await assertPacked(out, '/docs/')

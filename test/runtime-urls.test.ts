@@ -1,7 +1,7 @@
 // Which requests the worker treats as site files, and how a site path becomes a URL again.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { fileUrl, sitePath, type UrlRules } from '../runtime/shared/urls.ts'
+import { fileUrl, sitePath, siteRoutes, type Route, type UrlRules } from '../runtime/shared/urls.ts'
 
 const rules: UrlRules = {
   origin: 'https://example.com',
@@ -116,6 +116,70 @@ unsafe('empty segments and malformed escapes', () => {
 })
 
 unsafe.run()
+
+const routes = suite('siteRoutes: which files may answer a URL, best first')
+const clean: UrlRules = { ...rules, extension: '.html' }
+const routesAt = (path: string, r = rules): Route[] | null => siteRoutes(`https://example.com${path}`, 'GET', r)
+
+routes('a folder URL has one route, its index page', () => {
+  assert.equal(routesAt('/docs/'), [{ path: 'index.html' }])
+  assert.equal(routesAt('/docs/guide/'), [{ path: 'guide/index.html' }])
+})
+
+routes('a URL without a slash is the file itself, else a redirect to the folder URL when the folder has an index', () => {
+  assert.equal(routesAt('/docs/guide'), [
+    { path: 'guide' },
+    { path: 'guide/index.html', redirect: 'https://example.com/docs/guide/' }
+  ])
+})
+
+routes('the redirect keeps the query string and drops the fragment', () => {
+  assert.equal(routesAt('/docs/guide?utm_source=x#part')?.[1], { path: 'guide/index.html', redirect: 'https://example.com/docs/guide/?utm_source=x' })
+})
+
+routes('the redirect keeps the URL\'s own percent-encoding', () => {
+  assert.equal(routesAt('/docs/caf%C3%A9')?.[1], { path: 'café/index.html', redirect: 'https://example.com/docs/caf%C3%A9/' })
+})
+
+routes('with an extension, /about is about, then about.html, then the about/ redirect', () => {
+  assert.equal(routesAt('/docs/about', clean), [
+    { path: 'about' },
+    { path: 'about.html' },
+    { path: 'about/index.html', redirect: 'https://example.com/docs/about/' }
+  ])
+  assert.equal(routesAt('/docs/blog/first-post', clean)?.[1], { path: 'blog/first-post.html' })
+})
+
+routes('with an extension, a name that already ends with it, or a folder URL, gets no second one', () => {
+  assert.equal(routesAt('/docs/about.html', clean)?.map(r => r.path), ['about.html', 'about.html/index.html'])
+  assert.equal(routesAt('/docs/about/', clean), [{ path: 'about/index.html' }])
+})
+
+routes('without an extension (or with null), /about never becomes about.html', () => {
+  assert.not.ok(routesAt('/docs/about')?.some(r => r.path === 'about.html'))
+  assert.not.ok(routesAt('/docs/about', { ...rules, extension: null })?.some(r => r.path === 'about.html'))
+})
+
+routes('planktos\' own files are never a route, with or without an extension', () => {
+  assert.is(routesAt('/docs/planktos', clean)?.some(r => r.path.startsWith('planktos/')), false)
+  assert.is(routesAt('/docs/planktos-sw.js', clean), null)
+  assert.is(routesAt('/docs/planktos/manifest', clean), null)
+})
+
+routes('requests left to the network have no routes', () => {
+  assert.is(siteRoutes('https://example.com/docs/about', 'POST', clean), null)
+  assert.is(routesAt('/docs/about?page=2', clean), null)
+  assert.is(routesAt('/docs/a//b', clean), null)
+  assert.is(routesAt('/elsewhere/about', clean), null)
+})
+
+routes('sitePath is the first route\'s path', () => {
+  for (const path of ['/docs/', '/docs/about', '/docs/guide/intro/', '/docs/img/a.png']) {
+    assert.is(sitePath(`https://example.com${path}`, 'GET', clean), routesAt(path, clean)![0]!.path, path)
+  }
+})
+
+routes.run()
 
 const encode = suite('fileUrl')
 

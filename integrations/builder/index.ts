@@ -144,6 +144,7 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
         settings: runtimeSettings(withCacheBusters(opts, files)),
         shards: shardBuilds,
         notFound: files.some(f => f.path === '404.html') ? '404.html' : null,
+        cleanUrls: opts.cleanUrls,
         write: stageFile
       })
       stageFile(INSTALL_FILE, runtime.install)

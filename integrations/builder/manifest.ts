@@ -1,6 +1,6 @@
 // Assembles the manifest: a small root index every visitor fetches, and one part per shard fetched on demand.
 import { createHash } from 'node:crypto'
-import { MANIFEST_VERSION, PLANKTOS_DIR, type FileEntry, type Manifest, type RuntimeSettings, type ShardPart, type ShardRef } from '../../runtime/shared/manifest.ts'
+import { MANIFEST_VERSION, PLANKTOS_DIR, type FileEntry, type Manifest, type Routes, type RuntimeSettings, type ShardPart, type ShardRef } from '../../runtime/shared/manifest.ts'
 
 export interface ShardBuild {
   infoHash: string
@@ -8,13 +8,14 @@ export interface ShardBuild {
   files: FileEntry[]
 }
 
-
 export interface ManifestInput {
   base: string
   site: string | null
   settings: RuntimeSettings
   shards: ShardBuild[]
   notFound: string | null
+  /** Serve `/about` from `about.html` (the `cleanUrls` option). */
+  cleanUrls: boolean
   /** Receives each file to write under the base (path relative to the base) as soon as it is made. */
   write: (path: string, json: string) => void
 }
@@ -37,10 +38,15 @@ export function assembleManifest (input: ManifestInput): Manifest {
       last: shard.files[shard.files.length - 1]!.path
     }
   })
-  const body = { base: input.base, site: input.site, settings: input.settings, routes: { directoryIndex: 'index.html' }, notFound: input.notFound, shards: refs }
+  const body = { base: input.base, site: input.site, settings: input.settings, routes: routes(input.cleanUrls), notFound: input.notFound, shards: refs }
   const manifest: Manifest = { version: MANIFEST_VERSION, buildId: sha256(JSON.stringify({ version: MANIFEST_VERSION, ...body })), ...body }
   input.write(`${PLANKTOS_DIR}manifest.json`, JSON.stringify(manifest))
   return manifest
+}
+
+/** Only what a site needs is written, so sites without clean URLs keep the manifest (and build id) they had. */
+function routes (cleanUrls: boolean): Routes {
+  return cleanUrls ? { directoryIndex: 'index.html', extension: '.html' } : { directoryIndex: 'index.html' }
 }
 
 function sha256 (text: string): string {

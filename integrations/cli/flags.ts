@@ -17,6 +17,7 @@ export const optionFlags = {
   update: { type: 'string' },
   p2p: { type: 'string' },
   'ignore-param': { type: 'string', multiple: true },
+  'clean-urls': { type: 'boolean' },
   'kill-switch': { type: 'boolean' },
   'no-inject': { type: 'boolean' },
   debug: { type: 'boolean' },
@@ -56,6 +57,7 @@ export function flagsToOptions (values: Values): Options {
   if (values.update !== undefined) options.update = values.update as Options['update']
   if (values.p2p !== undefined) options.p2p = values.p2p as Options['p2p']
   if (values['ignore-param']) options.ignoreSearchParams = values['ignore-param']
+  if (values['clean-urls']) options.cleanUrls = true
   if (values['kill-switch']) options.killSwitch = true
   if (values['no-inject']) options.inject = false
   if (values.debug) options.debug = true

@@ -47,6 +47,7 @@ Options (see the README for defaults):
   --update <mode>          auto | prompt: how a new deploy takes over
   --p2p <mode>             auto | opt-in: opt-in waits for planktos.enableP2P()
   --ignore-param <name>    query parameter that does not change the file (repeatable; utm_* style prefixes)
+  --clean-urls             serve /about from about.html when there is no file "about"
   --kill-switch            build a worker that removes planktos from visitors
   --no-inject              do not add the install tag to pages (register it yourself)
   --debug                  show the stats overlay on every page
@@ -72,7 +73,7 @@ Lists the shards of the site built in <dir>: infohash, files and bytes.`
 
 const FLAG_NAMES: Record<string, string> = {
   rtcConfig: '--rtc-config', shardSize: '--shard-size', peerTimeout: '--peer-timeout', prefetchBudget: '--prefetch-budget',
-  maxStorage: '--max-storage', ignoreSearchParams: '--ignore-param', killSwitch: '--kill-switch', inject: '--no-inject'
+  maxStorage: '--max-storage', ignoreSearchParams: '--ignore-param', cleanUrls: '--clean-urls', killSwitch: '--kill-switch', inject: '--no-inject'
 }
 
 class UsageError extends Error {}

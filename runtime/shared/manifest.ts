@@ -37,11 +37,19 @@ export interface Manifest {
   /** Absolute origin given at build time (`site` option), if any. */
   site: string | null
   settings: RuntimeSettings
-  /** How a URL path ending in `/` maps to a file: `about/` -> `about/index.html`. */
-  routes: { directoryIndex: string }
+  /** How URL paths map to files (see `siteRoutes` in urls.ts). */
+  routes: Routes
   /** The site's 404 page (a path relative to base), served for unknown in-scope URLs when the origin is down. */
   notFound: string | null
   shards: ShardRef[]
+}
+
+/** How URL paths map to files; a URL naming a folder without its slash is redirected to it, as static hosts do. */
+export interface Routes {
+  /** The file a URL ending in `/` means: `about/` -> `about/index.html`. */
+  directoryIndex: string
+  /** Set for sites built with `cleanUrls`: `/about` is served from `about.html` when the site has no file `about`. */
+  extension?: string
 }
 
 export interface ShardRef {

@@ -11,10 +11,21 @@ export interface UrlRules {
   ignoreSearchParams: readonly string[]
   /** File a URL ending in `/` means, such as `index.html`. */
   directoryIndex: string
+  /** Tried when a URL names no file of the site: `.html` serves `/about` from `about.html`. Absent or null: none. */
+  extension?: string | null
 }
 
-/** The site path a GET of `url` asks for, or null when the request must go to the network untouched. */
-export function sitePath (url: string | URL, method: string, rules: UrlRules): string | null {
+/** One way the site can answer a URL: with the file at `path`, or, when `redirect` is set, by redirecting there. */
+export interface Route {
+  path: string
+  /** The URL to redirect to (the request's with a trailing slash) when this route's file exists. */
+  redirect?: string
+}
+
+interface Parsed { url: URL, segments: string[], directory: boolean }
+
+/** The URL's decoded path segments below the base, or null when the request must go to the network untouched. */
+function parse (url: string | URL, method: string, rules: UrlRules): Parsed | null {
   if (method !== 'GET') return null
   let u: URL
   try { u = new URL(url) } catch { return null }
@@ -23,22 +34,53 @@ export function sitePath (url: string | URL, method: string, rules: UrlRules): s
   for (const name of new URLSearchParams(u.search).keys()) {
     if (!ignored(name, rules.ignoreSearchParams)) return null
   }
-  const segments = u.pathname.slice(rules.base.length).split('/')
-  const decoded: string[] = []
-  for (let i = 0; i < segments.length; i++) {
-    const raw = segments[i]!
-    // A trailing empty segment is a directory URL; an empty one elsewhere (`a//b`) names no file.
-    if (raw === '' && i === segments.length - 1) break
-    const segment = decodeSegment(raw)
+  const raw = u.pathname.slice(rules.base.length).split('/')
+  // A trailing empty segment is a directory URL; an empty one elsewhere (`a//b`) names no file.
+  const directory = raw[raw.length - 1] === ''
+  if (directory) raw.pop()
+  const segments: string[] = []
+  for (const r of raw) {
+    const segment = decodeSegment(r)
     if (segment === null) return null
-    decoded.push(segment)
+    segments.push(segment)
   }
-  const last = segments[segments.length - 1]
-  if (last === '') decoded.push(...rules.directoryIndex.split('/'))
-  const path = decoded.join('/')
-  // planktos' own files are fetched fresh from the origin, never through the site's file path.
-  if (path.startsWith(PLANKTOS_DIR) || path === WORKER_FILE) return null
-  return path
+  return { url: u, segments, directory }
+}
+
+/** planktos' own files are fetched fresh from the origin, never through the site's file path. */
+function isSiteFile (path: string): boolean {
+  return !path.startsWith(PLANKTOS_DIR) && path !== WORKER_FILE
+}
+
+/** The site path a GET of `url` asks for, or null when the request must go to the network untouched. */
+export function sitePath (url: string | URL, method: string, rules: UrlRules): string | null {
+  return siteRoutes(url, method, rules)?.[0]?.path ?? null
+}
+
+/**
+ * The ways the site may answer a GET of `url`, best first: the first route whose file the manifest lists wins.
+ * Null when the request must go to the network untouched. As static hosts do, `/about` is the file `about`, else
+ * `about.html` when the site asks for an extension, else a redirect to `/about/` when `about/index.html` exists.
+ */
+export function siteRoutes (url: string | URL, method: string, rules: UrlRules): Route[] | null {
+  const parsed = parse(url, method, rules)
+  if (!parsed) return null
+  const { url: u, segments, directory } = parsed
+  const index = rules.directoryIndex.split('/')
+  if (directory) {
+    const path = [...segments, ...index].join('/')
+    return isSiteFile(path) ? [{ path }] : null
+  }
+  const path = segments.join('/')
+  if (!isSiteFile(path)) return null
+  const routes: Route[] = [{ path }]
+  const ext = rules.extension
+  if (ext && !path.endsWith(ext) && isSiteFile(path + ext)) routes.push({ path: path + ext })
+  // A folder's index asked for without its slash: relative links in it only resolve from the URL with the slash,
+  // so the page is never served here; the redirect is what static hosts answer, and it works offline too.
+  const folderIndex = [...segments, ...index].join('/')
+  if (isSiteFile(folderIndex)) routes.push({ path: folderIndex, redirect: `${u.origin}${u.pathname}/${u.search}` })
+  return routes
 }
 
 function ignored (name: string, patterns: readonly string[]): boolean {

@@ -2,7 +2,7 @@
 // everything else is left to the browser (no respondWith), exactly as without planktos.
 import type { Manifest } from '../shared/manifest.ts'
 import { findShard } from '../shared/manifest.ts'
-import { BYPASS_HEADER, sitePath } from '../shared/urls.ts'
+import { BYPASS_HEADER, siteRoutes, type Route } from '../shared/urls.ts'
 import { config, scope, type FetchEvent } from './scope.ts'
 import { answerRuntime, runtimeKey } from './runtime-files.ts'
 import { loadManifestFor, manifestFor } from './builds.ts'
@@ -11,10 +11,10 @@ import { lookup, urlRules } from './site.ts'
 import { answerFile } from './sources.ts'
 import { count } from './stats.ts'
 
-/** The path the worker answers for `request`, or null to leave it to the network. */
-function ours (request: Request, manifest: Manifest): string | null {
-  const path = sitePath(request.url, request.method, urlRules(manifest))
-  return path !== null && findShard(manifest, path) ? path : null
+/** The routes the worker tries for `request`, or null to leave it to the network. */
+function ours (request: Request, manifest: Manifest): Route[] | null {
+  const routes = siteRoutes(request.url, request.method, urlRules(manifest))
+  return routes?.some(r => findShard(manifest, r.path)) ? routes : null
 }
 
 export function onFetch (event: FetchEvent): void {
@@ -28,29 +28,32 @@ export function onFetch (event: FetchEvent): void {
   // Each page is answered from the build it loaded with; navigations get the newest.
   const manifest = manifestFor(event)
   if (manifest) {
-    const path = ours(request, manifest)
-    if (path === null) {
+    const routes = ours(request, manifest)
+    if (routes === null) {
       if (wantsNotFound(event, manifest)) return event.respondWith(orNotFound(event, manifest))
       count('passed')
       return
     }
-    event.respondWith(answer(path, event, manifest))
+    event.respondWith(answer(routes, event, manifest))
     return
   }
   // The browser restarted the worker and the manifest is not in memory yet: decide once it is loaded. What
   // turns out not to be ours is fetched as the page asked for it.
   event.respondWith(loadManifestFor(event).then(m => {
-    const path = m ? ours(request, m) : null
-    if (path !== null) return answer(path, event, m!)
+    const routes = m ? ours(request, m) : null
+    if (routes !== null) return answer(routes, event, m!)
     if (m && wantsNotFound(event, m)) return orNotFound(event, m)
     count('passed')
     return fetch(request)
   }, () => fetch(request)))
 }
 
-async function answer (path: string, event: FetchEvent, manifest: Manifest): Promise<Response> {
-  const found = await lookup(path, manifest).catch(() => undefined)
-  // The shard's range holds the path but its file list does not, or the list is unreachable: the origin decides.
-  if (!found) return wantsNotFound(event, manifest) ? orNotFound(event, manifest) : fetch(event.request)
-  return answerFile(found, event)
+async function answer (routes: Route[], event: FetchEvent, manifest: Manifest): Promise<Response> {
+  for (const route of routes) {
+    const found = await lookup(route.path, manifest).catch(() => undefined)
+    if (!found) continue
+    return route.redirect ? Response.redirect(route.redirect, 301) : answerFile(found, event)
+  }
+  // A shard's range holds the path but its file list does not, or the list is unreachable: the origin decides.
+  return wantsNotFound(event, manifest) ? orNotFound(event, manifest) : fetch(event.request)
 }

@@ -39,7 +39,8 @@ export function urlRules (manifest: Manifest): UrlRules {
     origin: scope.location.origin,
     base: config.base,
     ignoreSearchParams: manifest.settings.ignoreSearchParams,
-    directoryIndex: manifest.routes.directoryIndex
+    directoryIndex: manifest.routes.directoryIndex,
+    extension: manifest.routes.extension
   }
 }
 
