@@ -166,20 +166,27 @@ for (const name of BROWSERS) {
     })
   }
 
-  test('with an origin that honours Range, the web seed asks for ranges and never warns', async ({ browser, site, script }) => {
+  test('with an origin that honours Range (and answers a range of a whole file with 200), the web seed asks for ranges and never warns', async ({ browser, site, script }) => {
     const origin = own(await startOrigin(site))
     const proxy: Proxy = own(await startProxy(origin))
-    proxy.handler = (req, res) => {
+    proxy.handler = async (req, res, fetchUpstream) => {
       if (req.url === '/__harness.html') res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>web seed</title><script src="/__harness.js"></script>')
       else if (req.url === '/__harness.js') res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(script)
-      else return false
+      else if (req.url === '/notes/a.txt') {
+        // RFC 9110 lets a server send the whole representation with 200 for any range.
+        const whole = await fetchUpstream(h => { delete h.range; delete h['if-none-match']; delete h['if-modified-since'] })
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end(whole.body)
+      } else return false
       return true
     }
-    const entry = (await siteFiles(site)).get('data/blob.bin')!
+    const files = await siteFiles(site)
+    const entry = files.get('data/blob.bin')!
+    const note = files.get('notes/a.txt')!
     const page = await (own(await visitor(browser))).newPage()
     const warnings: string[] = []
     page.on('console', m => { if (m.type() === 'warning') warnings.push(m.text()) })
     await page.goto(`http://127.0.0.1:${proxy.port}/__harness.html`)
+    assert.is(await rangeHash(page, { path: 'notes/a.txt', size: note.size, sha256: note.sha256 }, 0, note.size), note.sha256, 'a whole small file')
     const file = { path: 'data/blob.bin', size: entry.size, sha256: entry.sha256 }
     assert.is(await rangeHash(page, file, 100_000, 116_384), sha(BLOB.subarray(100_000, 116_384)))
     assert.is(await rangeHash(page, file, 200_000, 216_384), sha(BLOB.subarray(200_000, 216_384)))

@@ -94,8 +94,12 @@ async function fromOrigin (url: string, size: number, start: number, end: number
       return bytes
     }
     if (res.status !== 200 && res.status !== 206) throw new Error(`${what}: HTTP ${res.status}`)
-    wholeFiles = true
-    console.warn(`planktos: the origin ${encoded ? 'compresses ranged responses' : 'ignores Range requests'}; the web seed fetches whole files instead. Serve Range requests with uncompressed 206 answers to save traffic.`)
+    // A 200 for a range that is the whole file is a fair answer, not a sign of a server that ignores Range.
+    const whole = res.status === 200 && !spoiled && start === 0 && end === size
+    if (!whole) {
+      wholeFiles = true
+      console.warn(`planktos: the origin ${encoded ? 'compresses ranged responses' : 'ignores Range requests'}; the web seed fetches whole files instead. Serve Range requests with uncompressed 206 answers to save traffic.`)
+    }
     if (res.status === 206) {
       await res.body?.cancel().catch(() => {})
       res = undefined
