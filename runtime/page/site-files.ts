@@ -40,14 +40,13 @@ export async function loadPart (base: string, shard: ShardRef, store: Store): Pr
   return part?.infoHash === shard.infoHash && part.version === MANIFEST_VERSION && part.files.every(f => isSitePath(f.path)) ? part : undefined
 }
 
+/** The store key of a shard's .torrent file; the swarm keeps a copy there once its infohash proved right. */
+export const torrentKey = (infoHash: string): string => `torrent:${infoHash}`
+
 /** A shard's .torrent file (WebTorrent checks its infohash against the manifest's before use). */
 export async function loadTorrent (base: string, shard: ShardRef, store: Store): Promise<Uint8Array | undefined> {
-  const key = `torrent:${shard.infoHash}`
-  let bytes = await store.getMeta<Uint8Array>(key)
-  if (!bytes) {
-    const res = await fromOrigin(base + shard.torrent, 'default')
-    bytes = res && new Uint8Array(await res.arrayBuffer())
-    if (bytes) await store.setMeta(key, bytes).catch(() => {})
-  }
-  return bytes
+  const bytes = await store.getMeta<Uint8Array>(torrentKey(shard.infoHash))
+  if (bytes) return bytes
+  const res = await fromOrigin(base + shard.torrent, 'default')
+  return res && new Uint8Array(await res.arrayBuffer())
 }
