@@ -16,6 +16,17 @@ export class BuildError extends Error {
       ENOTDIR: 'a file stands where a folder was expected'
     }
     const why = (code && advice[code]) || (err instanceof Error ? err.message : String(err))
-    return new BuildError(`Could not ${action} "${path}": ${why}.`, { cause: err })
+    return new BuildError(`Could not ${action} ${quote(path)}: ${why}.`, { cause: err })
   }
+}
+
+// C0 and C1 controls (a newline, a terminal escape sequence) and the bidirectional overrides that reorder text.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+
+/**
+ * A file name as it appears in a message: in double quotes, with every character that could move the cursor,
+ * colour a terminal or reorder the line written as a \u escape, so a hostile name cannot forge or hide output.
+ */
+export function quote (name: string): string {
+  return `"${name.replace(/["\\]/g, c => '\\' + c).replace(UNPRINTABLE, c => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))}"`
 }

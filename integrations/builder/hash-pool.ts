@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { BuildError } from './errors.ts'
+import { BuildError, quote } from './errors.ts'
 import { hashShard, type HashJob, type HashResult } from './hash-shard.ts'
 
 export interface HashPoolOptions {
@@ -90,7 +90,7 @@ function toBuildError (err: NodeJS.ErrnoException & { path?: string }, root: str
   if (err instanceof BuildError) return err
   const where = err.path ? `${root}/${err.path}` : root
   if (err.code === 'ECHANGED') {
-    return new BuildError(`"${where}" changed while planktos was reading it; run the build again once the generator has finished writing.`)
+    return new BuildError(`${quote(where)} changed while planktos was reading it; run the build again once the generator has finished writing.`)
   }
   return BuildError.io(err, where, 'read')
 }

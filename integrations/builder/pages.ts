@@ -2,7 +2,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { analyzePage, findServiceWorkerRegistration } from './html.ts'
 import { findCssReferences, mayReferenceFiles } from './css.ts'
-import { BuildError } from './errors.ts'
+import { BuildError, quote } from './errors.ts'
 import type { Stage } from './stage.ts'
 import type { SiteFile } from './walk.ts'
 
@@ -82,7 +82,7 @@ export async function processPages (files: SiteFile[], ctx: PagesContext): Promi
   const warnings: string[] = []
   if (registersWorker.length) {
     registersWorker.sort()
-    warnings.push(`The site registers its own service worker (in ${registersWorker.slice(0, 3).map(p => `"${p}"`).join(', ')}${registersWorker.length > 3 ? ' and more' : ''}); a page is controlled by one worker only, so the two will conflict. Remove one of them.`)
+    warnings.push(`The site registers its own service worker (in ${registersWorker.slice(0, 3).map(quote).join(', ')}${registersWorker.length > 3 ? ' and more' : ''}); a page is controlled by one worker only, so the two will conflict. Remove one of them.`)
   }
   return { deps, injected, warnings }
 }

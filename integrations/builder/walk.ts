@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import picomatch from 'picomatch'
 import { comparePaths, PLANKTOS_DIR, WORKER_FILE } from '../../runtime/shared/manifest.ts'
-import { BuildError } from './errors.ts'
+import { BuildError, quote } from './errors.ts'
 
 export interface SiteFile {
   /** Path relative to the output folder, `/`-separated, exactly as named on disk. */
@@ -52,7 +52,7 @@ export async function walk (root: string, include: string[], exclude: string[]):
   // `real` is the folder's real path: a symlink back to a folder on the current descent is a loop.
   async function visit (dirAbs: string, dirRel: string, real: string, ancestors: Set<string>): Promise<void> {
     if (ancestors.has(real)) {
-      warnings.push(`Skipped "${dirRel}": the symlink leads back into a folder that contains it (a loop).`)
+      warnings.push(`Skipped ${quote(dirRel)}: the symlink leads back into a folder that contains it (a loop).`)
       return
     }
     const descent = new Set(ancestors).add(real)
@@ -67,6 +67,12 @@ export async function walk (root: string, include: string[], exclude: string[]):
       if (++seen % YIELD_EVERY === 0) await new Promise(resolve => setImmediate(resolve))
       const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name
       if (!dirRel && OWN.has(entry.name)) continue
+      // A backslash is a path separator on Windows and in URLs: in a torrent such a name could climb out of a
+      // BitTorrent client's download folder, and the runtime never answers for it. The origin still serves it.
+      if (entry.name.includes('\\')) {
+        warnings.push(`Skipped ${quote(rel)}: its name holds a backslash, which browsers and Windows read as a folder separator; the origin still serves it.`)
+        continue
+      }
       const abs = join(dirAbs, entry.name)
       const isLink = entry.isSymbolicLink()
       let info
@@ -75,7 +81,7 @@ export async function walk (root: string, include: string[], exclude: string[]):
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code
         if (isLink && (code === 'ENOENT' || code === 'ELOOP')) {
-          warnings.push(`Skipped "${rel}": it is a symlink to nothing (${code === 'ELOOP' ? 'a loop' : 'its target is missing'}).`)
+          warnings.push(`Skipped ${quote(rel)}: it is a symlink to nothing (${code === 'ELOOP' ? 'a loop' : 'its target is missing'}).`)
           continue
         }
         throw BuildError.io(err, abs, 'read')

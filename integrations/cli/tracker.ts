@@ -1,6 +1,7 @@
 // `planktos tracker`: bittorrent-tracker's WebSocket server, optionally limited to the infohashes of built sites.
 // Node only. The allow list is re-read on a timer, so a deploy needs no restart, and keeps departed infohashes for a
 // grace period, so visitors still on the previous build keep finding peers.
+import type { EventEmitter } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import type { Server as HttpServer } from 'node:http'
 import type { Socket } from 'node:net'
@@ -45,6 +46,8 @@ type FilterCallback = (err?: Error | null) => void
 /** The part of bittorrent-tracker's Server used here (server.js, v11). */
 interface TrackerServer {
   http: HttpServer
+  /** The WebSocket server (ws), created with the Server when `ws` is true. */
+  ws: EventEmitter
   /** Swarms by hex infohash; the Server never removes them itself. */
   torrents: Record<string, unknown>
   listen(port: number, host: string): void
@@ -82,6 +85,11 @@ export async function startTracker (options: TrackerOptions = {}): Promise<Track
       callback(null)
     }
   })
+
+  // Every message the Server fails to send to a peer that just left adds one more no-op error listener to its socket
+  // (server.js, _onWebSocketClose): harmless, as the socket goes with its listeners, but past ten Node prints a
+  // MaxListenersExceededWarning into the tracker's output whenever peers drop while offers are relayed to them.
+  server.ws.on('connection', (socket: EventEmitter) => { socket.setMaxListeners(0) })
 
   // The Server's WebSocket server does not close its connections (ws 8, clientTracking off): close() ends them here.
   const sockets = new Set<Socket>()

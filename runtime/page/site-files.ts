@@ -3,6 +3,7 @@
 // keep seeding while the origin is down. Torrents and parts are named by their content, so old copies are right.
 import { MANIFEST_FILE, MANIFEST_VERSION, type Manifest, type ShardPart, type ShardRef } from '../shared/manifest.ts'
 import type { Store } from '../shared/store.ts'
+import { isSitePath } from '../shared/urls.ts'
 
 async function fromOrigin (url: string, cache: RequestCache): Promise<Response | undefined> {
   try {
@@ -13,7 +14,8 @@ async function fromOrigin (url: string, cache: RequestCache): Promise<Response |
   }
 }
 
-const usable = (m: Manifest | undefined, base: string): m is Manifest => m?.version === MANIFEST_VERSION && m.base === base
+const usable = (m: Manifest | undefined, base: string): m is Manifest => m?.version === MANIFEST_VERSION && m.base === base &&
+  Array.isArray(m.shards) && m.shards.every(s => isSitePath(s.part) && isSitePath(s.torrent))
 
 /**
  * The site's manifest: the copy the worker keeps (it fetches a deploy's manifest when the deploy's worker installs),
@@ -35,17 +37,16 @@ export async function loadPart (base: string, shard: ShardRef, store: Store): Pr
     part = await (await fromOrigin(base + shard.part, 'default'))?.json().catch(() => undefined) as ShardPart | undefined
     if (part?.infoHash === shard.infoHash) await store.setMeta(key, part).catch(() => {})
   }
-  return part?.infoHash === shard.infoHash && part.version === MANIFEST_VERSION ? part : undefined
+  return part?.infoHash === shard.infoHash && part.version === MANIFEST_VERSION && part.files.every(f => isSitePath(f.path)) ? part : undefined
 }
+
+/** The store key of a shard's .torrent file; the swarm keeps a copy there once its infohash proved right. */
+export const torrentKey = (infoHash: string): string => `torrent:${infoHash}`
 
 /** A shard's .torrent file (WebTorrent checks its infohash against the manifest's before use). */
 export async function loadTorrent (base: string, shard: ShardRef, store: Store): Promise<Uint8Array | undefined> {
-  const key = `torrent:${shard.infoHash}`
-  let bytes = await store.getMeta<Uint8Array>(key)
-  if (!bytes) {
-    const res = await fromOrigin(base + shard.torrent, 'default')
-    bytes = res && new Uint8Array(await res.arrayBuffer())
-    if (bytes) await store.setMeta(key, bytes).catch(() => {})
-  }
-  return bytes
+  const bytes = await store.getMeta<Uint8Array>(torrentKey(shard.infoHash))
+  if (bytes) return bytes
+  const res = await fromOrigin(base + shard.torrent, 'default')
+  return res && new Uint8Array(await res.arrayBuffer())
 }

@@ -7,7 +7,7 @@ import type { Manifest, ShardPart, ShardRef } from '../shared/manifest.ts'
 import type { DownloaderStats, SwarmState } from '../shared/messages.ts'
 import type { Store } from '../shared/store.ts'
 import { chunkStoreFor } from './chunk-store.ts'
-import { loadPart, loadTorrent } from './site-files.ts'
+import { loadPart, loadTorrent, torrentKey } from './site-files.ts'
 import { addOriginSeed, type OriginSeed } from './web-seed.ts'
 
 export interface Joined {
@@ -157,6 +157,8 @@ export class Swarm {
       if (!torrent.destroyed) torrent.destroy()
       return undefined
     }
+    // Kept only now: a tampered copy stored before the check would be refused on every later page, for good.
+    void this.#store.setMeta(torrentKey(shard.infoHash), file).catch(() => {})
     torrent.discovery?.tracker?.on('update', (data: { complete?: number, incomplete?: number }) => {
       joined.alone = (data.complete ?? 0) + (data.incomplete ?? 0) <= 1
       this.#onChange()

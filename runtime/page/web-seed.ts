@@ -106,17 +106,54 @@ export async function fetchRange (part: ShardPart, base: string, start: number, 
     const file = part.files[span.file]!
     const held = await store.read(file.sha256, span.start, span.end).catch(() => undefined)
     if (held) return out.set(held, span.at)
-    const res = await fetch(fileUrl(base, file.path), {
-      headers: { Range: `bytes=${span.start}-${span.end - 1}`, [BYPASS_HEADER]: '1' },
-      credentials: 'same-origin',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT)
-    })
-    let bytes = new Uint8Array(await res.arrayBuffer())
-    stats.fromOrigin += bytes.length
-    // A server that ignores Range sends the whole file: still usable.
-    if (res.status === 200 && bytes.length === file.size) bytes = bytes.subarray(span.start, span.end)
-    else if (res.status !== 206 || bytes.length !== span.end - span.start) throw new Error(`${file.path}: HTTP ${res.status} for bytes ${span.start}-${span.end - 1}`)
-    out.set(bytes, span.at)
+    out.set(await fromOrigin(fileUrl(base, file.path), file.size, span.start, span.end, stats), span.at)
   }))
   return out
+}
+
+/** Set once the origin ignored a Range or compressed a ranged answer: from then on whole files, which the HTTP
+ * cache keeps, instead of ranges it would answer with the whole file (or with bytes nobody can decode) each time. */
+let wholeFiles = false
+
+const get = (url: string, headers: Record<string, string>): Promise<Response> =>
+  fetch(url, { headers: { ...headers, [BYPASS_HEADER]: '1' }, credentials: 'same-origin', signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
+
+/** Bytes [start, end) of the file at `url` (`size` bytes long) from the origin. */
+async function fromOrigin (url: string, size: number, start: number, end: number, stats: Pick<DownloaderStats, 'fromOrigin'>): Promise<Uint8Array> {
+  const what = `${url}: bytes ${start}-${end - 1}`
+  let res: Response | undefined
+  if (!wholeFiles) {
+    // Chromium fails the whole request when it cannot decode a compressed 206 (a slice of a gzip stream): a network
+    // error on a range is worth one plain request, which tells a dead origin from one that spoils ranges.
+    let spoiled = false
+    res = await get(url, { Range: `bytes=${start}-${end - 1}` }).catch((err: Error) => {
+      if (err.name !== 'TypeError') throw err
+      spoiled = true
+      return get(url, {})
+    })
+    // Firefox hands the compressed 206 over: it is a range of the compressed bytes, which nobody can decode.
+    const encoded = spoiled || (res.headers.get('Content-Encoding') ?? 'identity') !== 'identity'
+    if (res.status === 206 && !encoded) {
+      const bytes = new Uint8Array(await res.arrayBuffer())
+      stats.fromOrigin += bytes.length
+      if (bytes.length !== end - start) throw new Error(`${what}: ${bytes.length} bytes came back`)
+      return bytes
+    }
+    if (res.status !== 200 && res.status !== 206) throw new Error(`${what}: HTTP ${res.status}`)
+    // A 200 for a range that is the whole file is a fair answer, not a sign of a server that ignores Range.
+    const whole = res.status === 200 && !spoiled && start === 0 && end === size
+    if (!whole) {
+      wholeFiles = true
+      console.warn(`planktos: the origin ${encoded ? 'compresses ranged responses' : 'ignores Range requests'}; the web seed fetches whole files instead. Serve Range requests with uncompressed 206 answers to save traffic.`)
+    }
+    if (res.status === 206) {
+      await res.body?.cancel().catch(() => {})
+      res = undefined
+    }
+  }
+  res ??= await get(url, {})
+  const bytes = new Uint8Array(await res.arrayBuffer())
+  stats.fromOrigin += bytes.length
+  if (res.status !== 200 || bytes.length !== size) throw new Error(`${what}: HTTP ${res.status} with ${bytes.length} of ${size} bytes`)
+  return bytes.subarray(start, end)
 }

@@ -98,8 +98,19 @@ function decodeSegment (raw: string): string | null {
   return segment
 }
 
-/** The URL path the origin serves `path` (relative to base) at: each segment percent-encoded. */
+/**
+ * Whether `path` (as a manifest lists it: relative to base, decoded) names a file inside the site: no empty,
+ * `.` or `..` segment, no backslash (a separator for browsers and Windows) and no NUL. The manifest comes from the
+ * origin, but a path that could climb out of the base is refused anyway: nothing else bounds where it leads.
+ */
+export function isSitePath (path: string): boolean {
+  return typeof path === 'string' && path.split('/').every(s => s !== '' && s !== '.' && s !== '..' && !/[\\\0]/.test(s))
+}
+
+/** The URL path the origin serves `path` (relative to base) at: each segment percent-encoded. Throws for a path
+ * that could leave the base (encoding cannot help: the URL parser reads `%2e%2e` as `..`). */
 export function fileUrl (base: string, path: string): string {
+  if (!isSitePath(path)) throw new Error(`planktos: refusing a path that leaves the site: ${JSON.stringify(path)}`)
   return base + path.split('/').map(encodeURIComponent).join('/')
 }
 

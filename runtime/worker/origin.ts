@@ -28,7 +28,11 @@ export async function fromOrigin (found: Found, url = fileUrl(config.base, found
   // Errors are the origin's business: the page gets them as they are. A followed redirect is handed on as a
   // redirect, since a navigation refuses a response that was redirected behind its back.
   if (res.redirected) return { response: Response.redirect(res.url, 302), stored: Promise.resolve() }
-  if (res.status !== 200) return { response: res, stored: Promise.resolve() }
+  if (res.status !== 200) {
+    // A file the manifest lists and the origin no longer has: most likely a deploy removed it.
+    if (res.status === 404 || res.status === 410) void refreshManifest()
+    return { response: res, stored: Promise.resolve() }
+  }
   const bytes = new Uint8Array(await res.arrayBuffer())
   if (bytes.length === entry.size && await sha256(bytes) === entry.sha256) {
     return { response: fileResponse(entry, bytes, 'origin'), bytes, stored: keep(found, bytes) }

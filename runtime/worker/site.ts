@@ -5,7 +5,7 @@ import {
   MANIFEST_FILE, MANIFEST_VERSION, findShard,
   type FileEntry, type Manifest, type ShardPart, type ShardRef
 } from '../shared/manifest.ts'
-import type { UrlRules } from '../shared/urls.ts'
+import { isSitePath, type UrlRules } from '../shared/urls.ts'
 import { config, scope } from './scope.ts'
 import { store } from './storage.ts'
 
@@ -56,7 +56,8 @@ export function buildInMemory (id: string): Manifest | undefined {
 
 function isManifest (m: unknown): m is Manifest {
   const v = m as Manifest | undefined
-  return !!v && v.version === MANIFEST_VERSION && v.base === config.base && Array.isArray(v.shards)
+  return !!v && v.version === MANIFEST_VERSION && v.base === config.base && Array.isArray(v.shards) &&
+    v.shards.every(s => isSitePath(s.part) && isSitePath(s.torrent))
 }
 
 /** The origin's manifest now, or undefined when the origin does not give a usable one. */
@@ -177,11 +178,16 @@ export function loadPart (shard: ShardRef): Promise<ShardPart | undefined> {
       let p = await db?.getMeta<ShardPart>(key).catch(() => undefined)
       if (!p) {
         const res = await fetch(config.base + shard.part)
-        if (!res.ok) throw new Error(`${shard.part}: HTTP ${res.status}`)
+        if (!res.ok) {
+          // The manifest names a part the origin no longer has: a deploy happened since it was read.
+          if (res.status === 404) void refreshManifest()
+          throw new Error(`${shard.part}: HTTP ${res.status}`)
+        }
         p = await res.json() as ShardPart
         if (p.infoHash === shard.infoHash) await db?.setMeta(key, p).catch(() => {})
       }
-      return p.infoHash === shard.infoHash && p.version === MANIFEST_VERSION ? p : undefined
+      // A part listing a path that could leave the site is refused whole: its shard is left to the origin.
+      return p.infoHash === shard.infoHash && p.version === MANIFEST_VERSION && p.files.every(f => isSitePath(f.path)) ? p : undefined
     })().catch(() => undefined)
     parts.set(shard.part, part)
     // A failure is not remembered: the origin may be back on the next request.

@@ -1,0 +1,201 @@
+// What the worker trusts and what it touches, in real browsers, for a site under /docs/: requests that try to climb
+// out of the site or name something the manifest does not list go to the network untouched; the worker's scope is
+// exactly the base; a manifest, shard list or torrent that was tampered with is refused; a stored file altered
+// behind the worker's back is caught before it reaches a page.
+import { createHash } from 'node:crypto'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import bencode from 'bencode'
+import type { Browser, Page } from 'playwright-core'
+import { BROWSERS, firstVisit, installed, launch, pageFetch, startDownloader, stats, until, within, type BrowserName } from './helpers/browsers.ts'
+import { startProxy, type Proxy } from './helpers/proxy.ts'
+import { buildSite, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
+
+const BASE = '/docs/'
+
+/** Overwrites the first 16 bytes of a stored file in the visitor's store, behind the worker's back. */
+function tamper (page: Page, sha256: string): Promise<void> {
+  return within(page.evaluate(async ({ sha256, name }) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(name)
+      req.onsuccess = () => resolve(req.result)
+      req.onerror = () => reject(req.error)
+    })
+    const tx = db.transaction('segments', 'readwrite')
+    const segments = tx.objectStore('segments')
+    const keys = await new Promise<IDBValidKey[]>(resolve => { const r = segments.getAllKeys(IDBKeyRange.bound([sha256], [sha256, []])); r.onsuccess = () => resolve(r.result) })
+    if (keys.length === 0) throw new Error('the file is not stored')
+    const bytes = await new Promise<Uint8Array>(resolve => { const r = segments.get(keys[0]!); r.onsuccess = () => resolve(r.result as Uint8Array) })
+    bytes.set(new TextEncoder().encode('/* tampered! */ '.slice(0, Math.min(16, bytes.length))))
+    segments.put(bytes, keys[0]!)
+    await new Promise(resolve => { tx.oncomplete = resolve })
+    db.close()
+  }, { sha256, name: `planktos:${BASE}` }), 'the store to be altered')
+}
+
+for (const name of BROWSERS) {
+  const test = suite<{ browser: Browser, site: TestSite }>(`${name}: trust and scope under ${BASE}`)
+  const cleanup: Array<() => Promise<unknown>> = []
+  const own = <T extends { close (): Promise<unknown> }>(thing: T): T => {
+    cleanup.push(() => thing.close())
+    return thing
+  }
+  /** A fresh origin (a new port is a new origin: a new worker and store) and a visitor whose page it controls. */
+  const visit = async (browser: Browser, site: TestSite, edit?: (p: Proxy) => void): Promise<{ origin: Origin, proxy: Proxy, page: Page }> => {
+    const origin = own(await startOrigin(site))
+    const proxy = own(await startProxy(origin))
+    edit?.(proxy)
+    const page = await firstVisit(browser, proxy.url)
+    own(page.context())
+    return { origin, proxy, page }
+  }
+
+  test.before(async (ctx) => {
+    ctx.browser = await launch(name as BrowserName)
+    ctx.site = await buildSite({ base: BASE })
+  })
+  test.after.each(async () => {
+    for (const close of cleanup.splice(0).reverse()) await close().catch(() => {})
+  })
+  test.after(async (ctx) => {
+    await ctx.browser?.close()
+    await ctx.site?.remove()
+  })
+
+  test('encoded dot segments, backslashes and double encoding never reach a file: the origin answers them', async ({ browser, site }) => {
+    const { origin, proxy, page } = await visit(browser, site)
+    // Ways to write "../../" or a separator that some layer might decode; notes/a.txt is a real file of the site.
+    for (const path of [
+      'notes/%2e%2e/%2e%2e/secret.txt', 'notes/.%2E/a.txt', 'notes%2fa.txt', 'notes%5ca.txt', 'notes\\..\\..\\secret.txt',
+      'notes/%252e%252e/a.txt', 'notes%252fa.txt', 'notes%255ca.txt', 'notes/a.txt%00', 'notes//a.txt', '%2e%2e%2fsecret.txt'
+    ]) {
+      const mark = origin.log.length
+      const r = await pageFetch(page, proxy.url + path)
+      assert.is(r.source, null, `${path} was not answered by the worker`)
+      assert.ok(origin.log.slice(mark).length > 0, `${path} reached the origin`)
+      assert.not.equal(r.text, 'plain text a\n', `${path} is not notes/a.txt`)
+    }
+    // Control: the plain URL is the worker's.
+    assert.is((await pageFetch(page, proxy.url + 'notes/a.txt')).source, 'origin')
+    // Only the requests the test made itself left the base.
+    assert.ok(origin.log.every(e => e.url.startsWith(BASE) || e.url === '/secret.txt' || e.url === '/favicon.ico'), origin.log.map(e => e.url).join(' '))
+  })
+
+  test('pages not in the manifest, HEAD and PUT requests are left to the origin', async ({ browser, site }) => {
+    const { origin, proxy, page } = await visit(browser, site)
+    const url = proxy.url
+    const dynamic = await pageFetch(page, url + 'search/results?q=x')
+    assert.is(dynamic.source, null)
+    const rendered = await pageFetch(page, url + 'rendered/on-demand/')
+    assert.equal([rendered.status, rendered.source], [404, null])
+    assert.ok(origin.log.some(e => e.url === BASE + 'rendered/on-demand/'), 'the origin got the on-demand page')
+    for (const method of ['HEAD', 'PUT']) {
+      const r = await pageFetch(page, url + 'notes/a.txt', { method })
+      assert.is(r.source, null, method)
+      assert.ok(origin.log.some(e => e.method === method), `the origin got the ${method}`)
+    }
+  })
+
+  test(`the worker's scope is exactly ${BASE}: /docs-old/ and other apps on the origin are never touched`, async ({ browser, site }) => {
+    const { origin, proxy, page } = await visit(browser, site)
+    const root = `http://127.0.0.1:${proxy.port}`
+    const scope = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.scope)
+    assert.is(scope, `${root}${BASE}`)
+    for (const path of ['/docs-old/notes/a.txt', '/docs', '/docsnotes/a.txt', '/other-app/api?x=1', '/notes/a.txt']) {
+      const mark = origin.log.length
+      const r = await pageFetch(page, root + path)
+      assert.is(r.source, null, path)
+      assert.ok(origin.log.slice(mark).some(e => e.url === path), `${path} reached the origin as asked`)
+    }
+    const other = await page.context().newPage()
+    await other.goto(root + '/docs-old/')
+    assert.is(await other.evaluate(() => navigator.serviceWorker.controller), null, 'a page of /docs-old/ is not controlled')
+    const registrations = await other.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).map(r => r.scope))
+    assert.equal(registrations, [`${root}${BASE}`], 'the only registration is the base\'s')
+  })
+
+  test('a manifest whose shard list points outside the base is refused: every file comes from the origin as without planktos', async ({ browser, site }) => {
+    const { origin, proxy, page } = await visit(browser, site, proxy => {
+      proxy.handler = async (req, res, fetchUpstream) => {
+        if (req.url !== BASE + 'planktos/manifest.json') return false
+        const up = await fetchUpstream(h => { delete h['if-none-match']; delete h['if-modified-since'] })
+        const manifest = JSON.parse(up.body.toString())
+        for (const shard of manifest.shards) shard.part = '../../outside/' + shard.part
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(manifest))
+        return true
+      }
+    })
+    const r = await pageFetch(page, proxy.url + 'notes/a.txt')
+    assert.equal([r.status, r.source, r.text], [200, null, 'plain text a\n'])
+    await startDownloader(page).catch(() => {})
+    await page.waitForTimeout(500)
+    assert.ok(origin.log.every(e => e.url.startsWith(BASE) || e.url === '/favicon.ico'), `nothing outside the base: ${origin.log.map(e => e.url).filter(u => !u.startsWith(BASE)).join(', ')}`)
+  })
+
+  test('a shard list with an entry that climbs out of the site is refused whole: its files come from the origin', async ({ browser, site }) => {
+    const { origin, proxy, page } = await visit(browser, site, proxy => {
+      proxy.handler = async (req, res, fetchUpstream) => {
+        if (!req.url?.startsWith(BASE + 'planktos/p/')) return false
+        const up = await fetchUpstream(h => { delete h['if-none-match']; delete h['if-modified-since'] })
+        const part = JSON.parse(up.body.toString())
+        part.files[0].path = '../../outside.txt'
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(part))
+        return true
+      }
+    })
+    for (const path of ['notes/a.txt', 'style.css']) {
+      const r = await pageFetch(page, proxy.url + path)
+      assert.equal([r.status, r.source], [200, null], `${path} is left to the origin`)
+    }
+    await startDownloader(page).catch(() => {})
+    await page.waitForTimeout(500)
+    assert.is((await stats(page)).downloader?.torrents ?? 0, 0, 'the downloader joined no shard')
+    assert.ok(origin.log.every(e => e.url.startsWith(BASE) || e.url === '/favicon.ico'), 'nothing outside the base')
+  })
+
+  test("a torrent file whose infohash is not the manifest's is refused: the downloader joins nothing, pages still work", async ({ browser, site }) => {
+    let served = 0
+    let tampering = true
+    const { proxy, page } = await visit(browser, site, proxy => {
+      proxy.handler = async (req, res, fetchUpstream) => {
+        if (!tampering || !req.url?.startsWith(BASE + 'planktos/t/')) return false
+        const up = await fetchUpstream(h => { delete h['if-none-match']; delete h['if-modified-since'] })
+        const torrent = bencode.decode(up.body) as { info: { name: Uint8Array } }
+        torrent.info.name = new TextEncoder().encode('not the site')
+        served++
+        res.writeHead(200, { 'Content-Type': 'application/x-bittorrent' }).end(bencode.encode(torrent))
+        return true
+      }
+    })
+    // The first page's files are stored, so the downloader wants to seed their shard.
+    await until(page, 'the first page to be stored', s => (s.worker?.stored ?? 0) >= 3)
+    await startDownloader(page)
+    await within((async () => { while (served === 0) await page.waitForTimeout(50) })(), 'the downloader to fetch the torrent')
+    await page.waitForTimeout(1000)
+    assert.is((await stats(page)).downloader!.torrents, 0, 'the tampered torrent was not joined')
+    const r = await pageFetch(page, proxy.url + 'about/')
+    assert.is(r.status, 200)
+    // The refused copy was not kept: once the origin serves the right torrent, the next page's downloader joins.
+    tampering = false
+    await page.reload()
+    await installed(page)
+    await startDownloader(page)
+    await until(page, 'the right torrent to be joined', s => s.downloader?.torrents === 1)
+  })
+
+  test('a stored file altered behind the worker is caught before it reaches a page, and fetched again', async ({ browser, site }) => {
+    const { page, proxy } = await visit(browser, site)
+    const files = await siteFiles(site)
+    const css = files.get('style.css')!
+    await until(page, 'style.css to be stored', s => (s.worker?.stored ?? 0) >= 3)
+    assert.is((await pageFetch(page, proxy.url + 'style.css')).source, 'store')
+    await tamper(page, css.sha256)
+    const failures = (await stats(page)).worker!.verifyFailures
+    const r = await pageFetch(page, proxy.url + 'style.css')
+    assert.is(r.source, 'origin', 'not from the altered store')
+    assert.is(createHash('sha256').update(r.text).digest('hex'), css.sha256, 'the right bytes')
+    assert.is((await stats(page)).worker!.verifyFailures, failures + 1)
+  })
+
+  test.run()
+}
