@@ -15,7 +15,7 @@ function panel (p: Panel, x0: number, yMax: number): string {
   const px = (k: number): number => x0 + PAD.left + (k - 1) / Math.max(1, n - 1) * (W - PAD.left - PAD.right)
   const py = (v: number): number => PAD.top + (1 - v / yMax) * (H - PAD.top - PAD.bottom)
   const out: string[] = [`<text x="${x0 + W / 2}" y="16" text-anchor="middle" font-weight="bold">${esc(p.title)}</text>`]
-  const step = yMax > 10 ? 2 : 1
+  const step = yMax > 20 ? 5 : yMax > 10 ? 2 : 1
   for (let v = 0; v <= yMax; v += step) {
     out.push(`<line x1="${px(1)}" x2="${px(n)}" y1="${py(v)}" y2="${py(v)}" stroke="#ddd"/>`)
     out.push(`<text x="${x0 + PAD.left - 6}" y="${py(v) + 4}" text-anchor="end">${v}</text>`)
@@ -30,13 +30,13 @@ function panel (p: Panel, x0: number, yMax: number): string {
   return out.join('\n')
 }
 
-/** Panels side by side with one legend; y is origin site-file bytes ÷ one plain visit's. */
+/** Panels side by side with one legend, each with its own y scale; y is origin site-file bytes ÷ one plain visit's. */
 export function offloadChart (panels: Panel[], caption: string): string {
-  const yMax = Math.ceil(Math.max(1, ...panels.flatMap(p => p.series.flatMap(s => s.points))))
+  const top = (p: Panel): number => Math.ceil(Math.max(1, ...p.series.flatMap(s => s.points)))
   const legend = panels[0]?.series ?? []
   const width = W * panels.length
   const height = H + 26 + 18 * legend.length
-  const body = panels.map((p, i) => panel(p, i * W, yMax)).join('\n')
+  const body = panels.map((p, i) => panel(p, i * W, top(p))).join('\n')
   const keys = legend.map((s, i) => {
     const y = H + 18 + 18 * i
     return `<line x1="${PAD.left}" x2="${PAD.left + 26}" y1="${y}" y2="${y}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/><text x="${PAD.left + 32}" y="${y + 4}">${esc(s.label)}</text>`

@@ -27,6 +27,7 @@ const N = Number(process.env.PLANKTOS_BENCH_N ?? 8)
 const RUNS = Number(process.env.PLANKTOS_BENCH_RUNS ?? 3)
 const results = join(root, 'bench/results')
 const log = (line: string): void => console.log(line)
+const began = Date.now()
 
 const built = process.env.PLANKTOS_SKIP_BUILD ? { status: 0 } : spawnSync(process.execPath, ['scripts/build.ts'], { cwd: root, stdio: 'inherit' })
 if (built.status !== 0) process.exit(built.status ?? 1)
@@ -141,6 +142,8 @@ if (want('build')) {
   console.log('written: bench/results/build.json')
 }
 
-if (tables.length > 1) {
-  await writeFile(join(results, `tables${asked.length ? '-' + asked.join('-') : ''}.md`), tables.join('\n\n') + '\n')
-}
+const minutes = ((Date.now() - began) / 60_000).toFixed(1)
+console.log(`bench: done in ${minutes} min (abs.)`)
+tables.push(`Whole run: ${minutes} min (abs.).`)
+// The tables of the last run, as pasted into the README's Benchmark section.
+if (tables.length > 1) await writeFile(join(results, 'tables.md'), tables.join('\n\n') + '\n')
