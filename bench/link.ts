@@ -1,0 +1,83 @@
+// "Origin far away": a slow link in front of the origin, while visitors, the tracker and peers stay on loopback.
+// The issue asks for `ip netns` + veth + `tc netem`; `netemAvailable()` tries exactly that and returns the error when
+// the kernel refuses. The link used is a TCP relay in user space that models one shared link per direction: bytes
+// queue behind each other at `mbit`, then travel `rttMs / 2`; a new connection costs one extra round trip (the TCP
+// handshake). It does not model TCP's slow start or losses, so it flatters a cold connection slightly.
+import { spawnSync } from 'node:child_process'
+import { createServer, connect, type Socket } from 'node:net'
+
+export interface LinkSpec { rttMs: number, mbit: number }
+export const FAR: LinkSpec = { rttMs: 80, mbit: 20 }
+
+export interface Link { port: number, close (): Promise<void> }
+
+/** One direction of the link: a FIFO at `mbit`, then the one-way delay. */
+class Direction {
+  private free = 0
+  private readonly spec: LinkSpec
+  constructor (spec: LinkSpec) { this.spec = spec }
+  /** When bytes handed over now reach the far end (ms, on performance.now()'s clock). */
+  arrival (bytes: number, now: number, extraMs = 0): number {
+    const start = Math.max(now, this.free)
+    this.free = start + bytes * 8 / (this.spec.mbit * 1000)
+    return this.free + this.spec.rttMs / 2 + extraMs
+  }
+}
+
+/** Relays 127.0.0.1:<returned port> to 127.0.0.1:`target` through the emulated link. */
+export async function startLink (target: number, spec: LinkSpec = FAR): Promise<Link> {
+  const up = new Direction(spec)
+  const down = new Direction(spec)
+  const sockets = new Set<Socket>()
+  const server = createServer(client => {
+    const origin = connect(target, '127.0.0.1')
+    sockets.add(client).add(origin)
+    let first = true
+    pipe(client, origin, up, () => { const extra = first ? spec.rttMs : 0; first = false; return extra })
+    pipe(origin, client, down, () => 0)
+    const done = (): void => { client.destroy(); origin.destroy(); sockets.delete(client); sockets.delete(origin) }
+    client.on('error', done).on('close', done)
+    origin.on('error', done).on('close', done)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () => new Promise<void>(resolve => {
+      for (const s of sockets) s.destroy()
+      server.close(() => resolve())
+    })
+  }
+}
+
+/** Forwards `from` to `to`, each chunk released when the link would deliver it, in order. */
+function pipe (from: Socket, to: Socket, link: Direction, extra: () => number): void {
+  let last = 0
+  from.on('data', (chunk: Buffer) => {
+    const at = Math.max(last, link.arrival(chunk.length, performance.now(), extra()))
+    last = at
+    setTimeout(() => { if (!to.destroyed) to.write(chunk) }, Math.max(0, at - performance.now()))
+  })
+  from.on('end', () => {
+    setTimeout(() => to.end(), Math.max(0, last - performance.now()))
+  })
+}
+
+export interface NetemCheck { ok: boolean, steps: Array<{ command: string, status: number | null, stderr: string }> }
+
+/** Tries a network namespace, a veth pair and a netem qdisc (80 ms, 20 Mbit/s), then removes them. */
+export function netemAvailable (): NetemCheck {
+  const steps: NetemCheck['steps'] = []
+  const run = (args: string[], record = true): boolean => {
+    const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' })
+    const stderr = (r.error?.message ?? r.stderr ?? '').trim()
+    if (record) steps.push({ command: args.join(' '), status: r.status, stderr })
+    return r.status === 0
+  }
+  const ns = `pbench${process.pid}`
+  const ok = run(['ip', 'netns', 'add', ns]) &&
+    run(['ip', 'link', 'add', `${ns}a`, 'type', 'veth', 'peer', 'name', `${ns}b`, 'netns', ns]) &&
+    run(['tc', 'qdisc', 'add', 'dev', `${ns}a`, 'root', 'netem', 'delay', `${FAR.rttMs / 2}ms`, 'rate', `${FAR.mbit}mbit`])
+  run(['ip', 'link', 'del', `${ns}a`], false)
+  run(['ip', 'netns', 'del', ns], false)
+  return { ok, steps }
+}
