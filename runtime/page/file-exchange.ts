@@ -131,11 +131,12 @@ export interface Fetch {
 }
 
 /**
- * The whole file from a connected peer of `torrent`, verified against its SHA-256, or undefined when no peer
- * has it complete (or the file is too large, or its pieces are all offered by peers anyway). Peers are asked one
- * after the other, those holding some of its pieces first.
+ * The whole file from a connected peer of `torrent`, verified against its SHA-256; null when every peer that
+ * speaks the extension said it lacks the file; undefined when it cannot be had otherwise (the file is too large,
+ * its pieces are all offered by peers anyway, or peers were silent or sent bad bytes). Peers are asked one after
+ * the other, those holding some of its pieces first.
  */
-export async function wholeFile (torrent: Torrent, entry: FileEntry, f: Fetch): Promise<Uint8Array | undefined> {
+export async function wholeFile (torrent: Torrent, entry: FileEntry, f: Fetch): Promise<Uint8Array | null | undefined> {
   const range = piecesOf(entry, torrent.pieceLength)
   if (!range || entry.size > WHOLE_MAX) return undefined
   const offered = (w: Wire, i: number): boolean => w.type !== 'webSeed' && w.peerPieces.get(i)
@@ -151,11 +152,12 @@ export async function wholeFile (torrent: Torrent, entry: FileEntry, f: Fetch): 
   return fetching
 }
 
-const inflight = new Map<string, Promise<Uint8Array | undefined>>()
+const inflight = new Map<string, Promise<Uint8Array | null | undefined>>()
 
-async function fromPeers (torrent: Torrent, entry: FileEntry, range: [number, number], f: Fetch): Promise<Uint8Array | undefined> {
+async function fromPeers (torrent: Torrent, entry: FileEntry, range: [number, number], f: Fetch): Promise<Uint8Array | null | undefined> {
   const offered = (w: Wire, i: number): boolean => w.peerPieces.get(i)
   const tried = new Set<Wire>()
+  let lacking = 0
   const deadline = Date.now() + f.wait
   while (!f.signal.aborted && !torrent.destroyed) {
     const wires = (torrent.wires as ExtWire[]).filter(w => w.type !== 'webSeed' && !w.destroyed && !tried.has(w))
@@ -163,20 +165,22 @@ async function fromPeers (torrent: Torrent, entry: FileEntry, range: [number, nu
       .sort((a, b) => Number(offered(b, range[0]) || offered(b, range[1])) - Number(offered(a, range[0]) || offered(a, range[1])))[0]
     if (!next) {
       // Peers whose extended handshake has not come yet may still speak it.
-      if (!wires.length || Date.now() >= deadline) return undefined
+      if (!wires.length) return lacking > 0 && lacking === tried.size ? null : undefined
+      if (Date.now() >= deadline) return undefined
       await new Promise(resolve => setTimeout(resolve, 50))
       continue
     }
     tried.add(next)
     const bytes = await fromWire(next[NAME]!, entry, f)
-    if (bytes && await sha256(bytes) === entry.sha256) return bytes
-    if (bytes) f.ban(next)
+    if (bytes === null) lacking++
+    else if (bytes && await sha256(bytes) === entry.sha256) return bytes
+    else if (bytes) f.ban(next)
   }
   return undefined
 }
 
-/** The file's bytes as one peer sends them, unverified; undefined on NONE, silence, a cancel or a bad message. */
-function fromWire (ext: FileExchange, entry: FileEntry, f: Fetch): Promise<Uint8Array | undefined> {
+/** The file's bytes as one peer sends them, unverified; null on NONE, undefined on silence or a cancel. */
+function fromWire (ext: FileExchange, entry: FileEntry, f: Fetch): Promise<Uint8Array | null | undefined> {
   const { size, sha256: sha } = entry
   const out = new Uint8Array(size)
   const asked = new Set<number>()
@@ -184,7 +188,7 @@ function fromWire (ext: FileExchange, entry: FileEntry, f: Fetch): Promise<Uint8
   let got = 0
   return new Promise(resolve => {
     let timer: ReturnType<typeof setTimeout>
-    const finish = (bytes: Uint8Array | undefined): void => {
+    const finish = (bytes: Uint8Array | null | undefined): void => {
       clearTimeout(timer)
       ext.waiting.delete(sha)
       f.signal.removeEventListener('abort', abort)
@@ -203,8 +207,8 @@ function fromWire (ext: FileExchange, entry: FileEntry, f: Fetch): Promise<Uint8
       }
     }
     ext.waiting.set(sha, (kind, offset, bytes) => {
-      if (kind !== DATA) return finish(undefined)
-      // Only the chunks asked for, each exactly as long as asked: anything else is a bad peer, like bad bytes.
+      if (kind !== DATA) return finish(null)
+      // Only the chunks asked for, each exactly as long as asked: anything else fails the hash, so bans the peer.
       if (!asked.delete(offset) || bytes.length !== Math.min(CHUNK, size - offset)) return finish(out)
       out.set(bytes, offset)
       got += bytes.length
@@ -222,16 +226,17 @@ function fromWire (ext: FileExchange, entry: FileEntry, f: Fetch): Promise<Uint8
 
 /**
  * Gets a small file whole from peers when its pieces are not all offered, then stores it and seeds the pieces it
- * completes; whether the store now holds it complete. Waits for a peer that speaks the extension for `peerTimeout`.
+ * completes: 'stored', or 'absent' when the peers said they lack it, or 'failed'. Waits `peerTimeout` for a peer
+ * that speaks the extension, and `peerTimeout` for each chunk.
  */
-export async function storeWhole (swarm: Swarm, joined: Joined, entry: FileEntry, ctx: Pick<Fetch, 'stats' | 'alive' | 'signal'> & { store: Store }): Promise<boolean> {
+export async function storeWhole (swarm: Swarm, joined: Joined, entry: FileEntry, ctx: Pick<Fetch, 'stats' | 'alive' | 'signal'> & { store: Store }): Promise<'stored' | 'absent' | 'failed'> {
   const { manifest } = swarm
   const bytes = await wholeFile(joined.torrent, entry, { ...ctx, wait: manifest.settings.peerTimeout, ban: w => swarm.ban(w) })
-  if (!bytes) return false
+  if (!bytes) return bytes === null ? 'absent' : 'failed'
   await ctx.store.putFile(entry.sha256, bytes)
   await swarm.stored([{ sha256: entry.sha256, infoHash: joined.shard.infoHash }])
   // Peers' bytes count against the storage budget like the origin's: make room, oldest first.
   const evicted = await ctx.store.evict(manifest.settings.maxStorage, new Set([entry.sha256])).catch(() => [])
   if (evicted.length) swarm.evicted(evicted)
-  return true
+  return 'stored'
 }
