@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import type { ShardPart } from '../runtime/shared/manifest.ts'
-import { firstVisit, imagesLoaded, installed, launch, startDownloader, stats, until, type BrowserName } from './helpers/browsers.ts'
+import { fetchHash, firstVisit, imagesLoaded, installed, launch, startDownloader, stats, until, within, type BrowserName } from './helpers/browsers.ts'
 import { buildSite, gallery, pageFiles, siteFiles, startOrigin } from './helpers/site.ts'
 
 // Long enough that the origin hedge never starts while peers are connecting: this test is about the peer path.
@@ -81,6 +81,61 @@ for (const [a, b] of PAIRS) {
       assert.ok(fromPeers >= size, `bytes from peers at the wire: ${fromPeers} of the files' ${size}`)
       assert.is(s.worker?.verifyFailures, 0)
       assert.is(s.worker?.downloaders.verifyFailures, 0)
+    } finally {
+      await origin.close()
+      await tracker.close()
+      await site.remove()
+    }
+  })
+}
+
+for (const [a, b] of PAIRS) {
+  test(`${a} then ${b}: a whole file with altered bytes is rejected, its sender cut off, and the right file served`, async ({ browsers }) => {
+    const tracker = await startTracker({ port: 0 })
+    const site = await buildSite({ announce: [tracker.url], peerTimeout: PEER_TIMEOUT }, GALLERY.files)
+    const origin = await startOrigin(site)
+    try {
+      const files = await siteFiles(site)
+      const url = PAGES[0]!
+      const wanted = pageFiles(files, url).filter(p => p.startsWith('gallery/'))
+      const A = await firstVisit(browsers.get(a)!, origin.url)
+      await A.goto(origin.url + url, { waitUntil: 'load' })
+      await until(A, 'A to store the page\'s files', s => (s.worker?.stored ?? 0) >= wanted.length)
+      // Flip 100 bytes in the middle of A's stored copy of one image, which A's store still calls complete.
+      const altered = files.get(GALLERY.pages[0]!.images[0]!)!
+      await A.goto(origin.url)
+      await installed(A)
+      await within(A.evaluate(async ({ sha256, at }) => {
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const req = indexedDB.open('planktos:/')
+          req.onsuccess = () => resolve(req.result)
+          req.onerror = () => reject(req.error)
+        })
+        const tx = db.transaction('segments', 'readwrite')
+        const segments = tx.objectStore('segments')
+        const keys = await new Promise<IDBValidKey[]>(resolve => { const r = segments.getAllKeys(IDBKeyRange.bound([sha256], [sha256, []])); r.onsuccess = () => resolve(r.result) })
+        const key = keys.find(k => (k as number[])[1]! <= at && at < (k as number[])[2]!) as [string, number, number]
+        const bytes = await new Promise<Uint8Array>(resolve => { const r = segments.get(key); r.onsuccess = () => resolve(r.result as Uint8Array) })
+        for (let i = at - key[1]; i < at - key[1] + 100; i++) bytes[i] = bytes[i]! ^ 0xff
+        segments.put(bytes, key)
+        await new Promise(resolve => { tx.oncomplete = resolve })
+        db.close()
+      }, { sha256: altered.sha256, at: Math.floor(altered.size / 2) }), 'A\'s store to be altered')
+      await startDownloader(A)
+
+      const B = await firstVisit(browsers.get(b)!, origin.url)
+      await startDownloader(B)
+      await connected(B)
+      const mark = origin.log.length
+      // Fetched by B's page itself, so the downloader that bans A is the one whose counters are read here.
+      const got = await fetchHash(B, origin.url + altered.path)
+      assert.is(got.sha, altered.sha256, 'B gets the right bytes')
+      const s = await stats(B)
+      assert.ok((s.downloader?.verifyFailures ?? 0) >= 1, `B's downloader rejected ${s.downloader?.verifyFailures} files`)
+      assert.ok((s.downloader?.banned ?? 0) >= 1, `B's downloader cut off ${s.downloader?.banned} peers`)
+      assert.is(s.worker?.verifyFailures, 0, 'no file the worker checked was corrupt')
+      const fetched = origin.log.slice(mark).filter(e => e.url === '/' + altered.path)
+      assert.ok(fetched.length > 0, 'the origin supplied what A got wrong')
     } finally {
       await origin.close()
       await tracker.close()

@@ -67,7 +67,7 @@ function message (kind: number, sha: string, offset?: number, bytes?: Uint8Array
 
 class FileExchange {
   declare name: string
-  readonly #wire: ExtWire
+  readonly wire: ExtWire
   readonly #files: Map<string, FileEntry>
   readonly #store: Store
   readonly #stats: DownloaderStats
@@ -75,7 +75,7 @@ class FileExchange {
   readonly waiting = new Map<string, Reply>()
 
   constructor (wire: ExtWire, part: ShardPart, store: Store, stats: DownloaderStats) {
-    this.#wire = wire
+    this.wire = wire
     this.#files = new Map(part.files.filter(f => f.size <= WHOLE_MAX).map(f => [f.sha256, f]))
     this.#store = store
     this.#stats = stats
@@ -83,11 +83,11 @@ class FileExchange {
 
   /** Whether the remote peer speaks this extension (known after its extended handshake). */
   get supported (): boolean {
-    return !!this.#wire.peerExtendedMapping[NAME]
+    return !!this.wire.peerExtendedMapping[NAME]
   }
 
   send (kind: number, sha: string, offset?: number, bytes?: Uint8Array): void {
-    if (!this.#wire.destroyed) this.#wire.extended(NAME, message(kind, sha, offset, bytes))
+    if (!this.wire.destroyed) this.wire.extended(NAME, message(kind, sha, offset, bytes))
   }
 
   onMessage (buf: Uint8Array): void {
@@ -174,7 +174,10 @@ async function fromPeers (torrent: Torrent, entry: FileEntry, range: [number, nu
     const bytes = await fromWire(next[NAME]!, entry, f)
     if (bytes === null) lacking++
     else if (bytes && await sha256(bytes) === entry.sha256) return bytes
-    else if (bytes) f.ban(next)
+    else if (bytes) {
+      f.stats.verifyFailures++
+      f.ban(next)
+    }
   }
   return undefined
 }
@@ -192,6 +195,7 @@ function fromWire (ext: FileExchange, entry: FileEntry, f: Fetch): Promise<Uint8
       clearTimeout(timer)
       ext.waiting.delete(sha)
       f.signal.removeEventListener('abort', abort)
+      ext.wire.removeListener('close', abort)
       resolve(bytes)
     }
     const abort = (): void => finish(undefined)
@@ -219,6 +223,7 @@ function fromWire (ext: FileExchange, entry: FileEntry, f: Fetch): Promise<Uint8
       ask()
     })
     f.signal.addEventListener('abort', abort)
+    ext.wire.once('close', abort)
     quiet()
     ask()
   })
