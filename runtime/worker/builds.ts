@@ -53,18 +53,20 @@ export async function loadManifestFor (event: FetchEvent): Promise<Manifest | un
     return m
   }
   const id = pins.get(event.clientId)
-  const own = id === undefined ? undefined : await loadBuild(id)
+  // The newest build is loaded as well, even when the page's own build answers: a worker the browser restarted
+  // has it only in the store, and without it in memory an older page would not count as superseded (it got the
+  // origin's new bytes) and the newest build's settings (peerTimeout) would be missing.
+  const [own, m] = await Promise.all([id === undefined ? undefined : loadBuild(id), loadManifest()])
   if (own) return own
   // The page's build was pruned (a page restored from the back-forward cache after its build was dropped): the
   // newest is all there is.
-  const m = await loadManifest()
   if (m && event.clientId) extend(event, pin(event.clientId, m.buildId))
   return m
 }
 
-/** Whether `manifest` is an older build than the newest the worker knows. */
-export function superseded (manifest: Manifest): boolean {
-  const newest = currentManifest()
+/** Whether `manifest` is an older build than the newest the worker knows (from the store if not in memory). */
+export async function superseded (manifest: Manifest): Promise<boolean> {
+  const newest = currentManifest() ?? await loadManifest().catch(() => undefined)
   return !!newest && newest.buildId !== manifest.buildId
 }
 

@@ -41,7 +41,7 @@ export async function fromOrigin (found: Found, url = fileUrl(config.base, found
   // The origin serves another deploy than our manifest: learn about it, and do not store what we cannot check.
   void refreshManifest()
   // A page of an older build must not get a newer build's file.
-  if (superseded(found.manifest)) return { response: supersededResponse(), stored: Promise.resolve() }
+  if (await superseded(found.manifest)) return { response: supersededResponse(), stored: Promise.resolve() }
   // The body is decoded already: headers describing the encoded transfer no longer apply.
   const headers = new Headers(res.headers)
   headers.delete('Content-Encoding')

@@ -5,9 +5,9 @@ import { findShard } from '../shared/manifest.ts'
 import { BYPASS_HEADER, siteRoutes, type Route } from '../shared/urls.ts'
 import { config, scope, type FetchEvent } from './scope.ts'
 import { answerRuntime, runtimeKey } from './runtime-files.ts'
-import { loadManifestFor, manifestFor } from './builds.ts'
+import { loadManifestFor, manifestFor, superseded, supersededResponse } from './builds.ts'
 import { orNotFound, wantsNotFound } from './not-found.ts'
-import { lookup, urlRules } from './site.ts'
+import { loadManifest, lookup, urlRules } from './site.ts'
 import { answerFile } from './sources.ts'
 import { count } from './stats.ts'
 
@@ -55,5 +55,17 @@ async function answer (routes: Route[], event: FetchEvent, manifest: Manifest): 
     return route.redirect ? Response.redirect(route.redirect, 301) : answerFile(found, event)
   }
   // A shard's range holds the path but its file list does not, or the list is unreachable: the origin decides.
-  return wantsNotFound(event, manifest) ? orNotFound(event, manifest) : fetch(event.request)
+  if (wantsNotFound(event, manifest)) return orNotFound(event, manifest)
+  // Unless the page is of an older build whose file list is gone (neither stored nor on the origin after a
+  // deploy): the origin has only the newest deploy's file, which that page must not get if its shard changed.
+  return await superseded(manifest) && await shardChanged(routes, manifest) ? supersededResponse() : fetch(event.request)
+}
+
+/** Whether the newest build lists any of `routes` in another shard part than `manifest` does (their files may differ). */
+async function shardChanged (routes: Route[], manifest: Manifest): Promise<boolean> {
+  const newest = await loadManifest()
+  return routes.some(r => {
+    const own = findShard(manifest, r.path)
+    return !!own && own.part !== (newest && findShard(newest, r.path))?.part
+  })
 }
