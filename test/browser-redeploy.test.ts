@@ -114,6 +114,8 @@ for (const name of BROWSERS) {
     // The open page reads one file before the deploy (so it is stored) and another only after.
     assert.is((await pageFetch(open, origin.url + 'notes/b.txt')).text, 'b, first deploy\n')
     await until(open, 'the first files to be stored', s => (s.worker?.stored ?? 0) >= pageFiles(old, '').length + 1)
+    // The count may include other files stored first: wait for this one itself.
+    await storeUntil(open, 'notes/b.txt to be stored', shas => shas.has(sha('b, first deploy\n')))
     const returning = await open.context().newPage()
     await returning.goto(origin.url)
 
