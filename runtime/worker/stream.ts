@@ -7,10 +7,10 @@
 import type { Store } from '../shared/store.ts'
 import { fileUrl } from '../shared/urls.ts'
 import { completed, discard } from './keep.ts'
-import { broadcast, listens, listensSoon } from './pages.ts'
+import { broadcast, listens, listensSoon, pageForPeers } from './pages.ts'
 import { openPeers, type PeerFeed } from './peers.ts'
 import { fileResponse, type Part } from './respond.ts'
-import { config } from './scope.ts'
+import { config, scope } from './scope.ts'
 import { Sha256 } from './sha256.ts'
 import { currentManifest, refreshManifest, type Found } from './site.ts'
 import { served } from './stats.ts'
@@ -140,44 +140,58 @@ class Download {
   /**
    * The rest of the file, a chunk at a time from the origin while pages are asked again in the background: a page
    * that connects to peers meanwhile (often the requesting page, a moment after its media asked) supplies the rest.
-   * Before the second chunk the worker waits for that request a while (at most `peerTimeout` in all), so a file
+   * Before the second chunk the worker waits for that request, asking again, a while (twice `peerTimeout` in all), so a file
    * peers can supply after a short delay mostly comes from peers, and a file they cannot still plays on.
    */
   async #fromOriginAndPeers (url: string, requester: string, peerTimeout: number): Promise<void> {
-    const size = this.found.entry.size
+    const { entry } = this.found
     const abort = new AbortController()
     let hedge: { from: number, feed: Promise<PeerFeed | undefined> } | undefined
-    let patience = peerTimeout
+    let patience = 2 * peerTimeout
     let first = true
+    const ask = (from: number): void => {
+      hedge = { from, feed: openPeers(this.found, [], requester, peerTimeout, () => {}, abort.signal, from).catch(() => undefined) }
+    }
     try {
-      while (this.pos < size) {
+      while (this.pos < entry.size) {
         // Nobody waits for the rest any more: it is fetched when someone asks again, and the stored part is kept.
         if (this.readers === 0) return
-        if (hedge && !first) {
+        // No page could ask peers, nor will the requesting page soon: the rest in one request, as without planktos.
+        if (!hedge && !await this.#mayGetPeers(requester)) return void await this.#fromOrigin(url, true)
+        while (hedge && !first) {
           const started = Date.now()
           let timer: ReturnType<typeof setTimeout> | undefined
           const feed = await Promise.race([hedge.feed, new Promise<'later'>(resolve => { timer = setTimeout(resolve, patience, 'later') })])
           clearTimeout(timer)
+          if (feed === 'later') break
+          const from = hedge.from
+          hedge = undefined
+          if (feed && await this.#fromFeed(feed, from, peerTimeout)) break
+          // Nobody ready yet: while patience lasts, ask again (not more often than every peerTimeout / 4).
+          await new Promise(resolve => setTimeout(resolve, Math.max(0, Math.min(patience, peerTimeout / 4 - (Date.now() - started)))))
           patience = Math.max(0, patience - (Date.now() - started))
-          if (feed !== 'later') {
-            const from = hedge.from
-            hedge = undefined
-            if (feed && await this.#fromFeed(feed, from, peerTimeout)) continue
-          }
+          if (patience === 0 || this.pos >= entry.size) break
+          ask(this.pos)
         }
+        if (this.pos >= entry.size || this.readers === 0) continue
         first = false
-        // A fresh request whenever the last one ended (pages connect to peers over time), for what follows the
-        // chunk the origin is about to send.
-        const from = this.pos + CHUNK
-        if (!hedge && from < size) {
-          hedge = { from, feed: openPeers(this.found, [], requester, peerTimeout, () => {}, abort.signal, from).catch(() => undefined) }
-        }
-        if (!await this.#fromOrigin(url)) return
+        // A request for what follows the chunk the origin is about to send: pages connect to peers over time.
+        if (!hedge && this.pos + CHUNK < entry.size) ask(this.pos + CHUNK)
+        if (!await this.#fromOrigin(url, false)) return
       }
     } finally {
       abort.abort()
       void hedge?.feed.then(feed => feed?.close())
     }
+  }
+
+  /** Whether a page may supply the file from peers before long. */
+  async #mayGetPeers (requester: string): Promise<boolean> {
+    const settings = currentManifest()?.settings
+    if (!settings || settings.announce.length === 0) return false
+    if (await pageForPeers(requester, this.found.shard.infoHash)) return true
+    // A page whose scripts have not run yet (its media asked first) connects to peers in a moment.
+    return requester !== '' && !await listens(requester) && !!await scope.clients.get(requester)
   }
 
   /** What `feed` (which starts at byte `from`) sends beyond `pos`; false when it supplied nothing new. */
@@ -202,12 +216,13 @@ class Download {
    * The next chunk of the file from the origin, from `pos`, stored; false when the origin cannot supply it. A
    * server ignoring Range sends the whole file: then all the rest is taken from that response, a chunk at a time.
    */
-  async #fromOrigin (url: string): Promise<boolean> {
+  async #fromOrigin (url: string, rest: boolean): Promise<boolean> {
     const { entry } = this.found
     const from = this.pos
-    const to = Math.min(entry.size, from + CHUNK)
-    const res = await fetch(fileUrl(config.base, entry.path), {
-      headers: { Range: `bytes=${from}-${to - 1}` },
+    const to = rest ? entry.size : Math.min(entry.size, from + CHUNK)
+    // The whole file from the URL the page asked for, so the HTTP cache entry is the one the site has without planktos.
+    const res = await fetch(from === 0 && to === entry.size ? url : fileUrl(config.base, entry.path), {
+      headers: from === 0 && to === entry.size ? {} : { Range: `bytes=${from}-${rest ? '' : to - 1}` },
       credentials: 'same-origin'
     })
     const whole = res.status === 200
