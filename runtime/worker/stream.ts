@@ -154,10 +154,8 @@ class Download {
     }
     try {
       while (this.pos < entry.size) {
-        // Nobody waits for the rest any more: it is fetched when someone asks again, and the stored part is kept.
-        if (this.readers === 0) return
         // No page could ask peers, nor will the requesting page soon: the rest in one request, as without planktos.
-        if (!hedge && !await this.#mayGetPeers(requester)) return void await this.#fromOrigin(url, true)
+        if (!hedge && !await this.#mayGetPeers(requester)) return void (this.readers > 0 && await this.#fromOrigin(url, true))
         while (hedge && !first) {
           const started = Date.now()
           let timer: ReturnType<typeof setTimeout> | undefined
@@ -173,7 +171,9 @@ class Download {
           if (patience === 0 || this.pos >= entry.size) break
           ask(this.pos)
         }
-        if (this.pos >= entry.size || this.readers === 0) continue
+        if (this.pos >= entry.size) continue
+        // Nobody waits for the rest any more: the origin is asked when someone asks again (peers need not wait).
+        if (this.readers === 0) return
         first = false
         // A request for what follows the chunk the origin is about to send: pages connect to peers over time.
         if (!hedge && this.pos + CHUNK < entry.size) ask(this.pos + CHUNK)
@@ -199,7 +199,7 @@ class Download {
     const size = this.found.entry.size
     let at = from
     let got = false
-    for (let bytes = await feed.next(peerTimeout); bytes; bytes = this.pos < size && this.readers > 0 ? await feed.next(peerTimeout) : undefined) {
+    for (let bytes = await feed.next(peerTimeout); bytes; bytes = this.pos < size ? await feed.next(peerTimeout) : undefined) {
       if (at + bytes.length > size) break
       // Bytes the origin supplied while the page got ready are dropped.
       const skip = Math.min(bytes.length, Math.max(0, this.pos - at))
