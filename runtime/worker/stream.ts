@@ -7,10 +7,10 @@
 import type { Store } from '../shared/store.ts'
 import { fileUrl } from '../shared/urls.ts'
 import { completed, discard } from './keep.ts'
-import { broadcast, listens, listensSoon } from './pages.ts'
+import { broadcast, listens, listensSoon, pageForPeers } from './pages.ts'
 import { openPeers, type PeerFeed } from './peers.ts'
 import { fileResponse, type Part } from './respond.ts'
-import { config } from './scope.ts'
+import { config, scope } from './scope.ts'
 import { Sha256 } from './sha256.ts'
 import { currentManifest, refreshManifest, type Found } from './site.ts'
 import { served } from './stats.ts'
@@ -117,11 +117,7 @@ class Download {
       // The page supplying it left or stalled after some progress: another page may carry on before the origin.
       feed = got && this.pos < size ? await this.#peers('', peerTimeout) : undefined
     }
-    if (this.pos < size) {
-      // Nobody waits for the rest any more: it is fetched when someone asks again, and the stored part is kept.
-      if (this.readers === 0) return false
-      await this.#fromOrigin(url)
-    }
+    if (this.pos < size) await this.#fromOriginAndPeers(url, requester, peerTimeout)
     if (this.pos !== size) return false
     if (this.#hash.hex() !== entry.sha256) {
       await discard(entry.sha256)
@@ -141,22 +137,102 @@ class Download {
     return open()
   }
 
-  /** The rest of the file from the origin: one request from `pos` to the end, stored a chunk at a time. */
-  async #fromOrigin (url: string): Promise<void> {
+  /**
+   * The rest of the file, a chunk at a time from the origin while pages are asked again in the background: a page
+   * that connects to peers meanwhile (often the requesting page, a moment after its media asked) supplies the rest.
+   * Before the second chunk the worker waits for that request, asking again, a while (twice `peerTimeout` in all), so a file
+   * peers can supply after a short delay mostly comes from peers, and a file they cannot still plays on.
+   */
+  async #fromOriginAndPeers (url: string, requester: string, peerTimeout: number): Promise<void> {
+    const { entry } = this.found
+    const abort = new AbortController()
+    let hedge: { from: number, feed: Promise<PeerFeed | undefined> } | undefined
+    let patience = 2 * peerTimeout
+    let first = true
+    const ask = (from: number): void => {
+      hedge = { from, feed: openPeers(this.found, [], requester, peerTimeout, () => {}, abort.signal, from).catch(() => undefined) }
+    }
+    try {
+      while (this.pos < entry.size) {
+        // No page could ask peers, nor will the requesting page soon: the rest in one request, as without planktos.
+        if (!hedge && !await this.#mayGetPeers(requester)) return void (this.readers > 0 && await this.#fromOrigin(url, true))
+        while (hedge && !first) {
+          const started = Date.now()
+          let timer: ReturnType<typeof setTimeout> | undefined
+          const feed = await Promise.race([hedge.feed, new Promise<'later'>(resolve => { timer = setTimeout(resolve, patience, 'later') })])
+          clearTimeout(timer)
+          if (feed === 'later') break
+          const from = hedge.from
+          hedge = undefined
+          if (feed && await this.#fromFeed(feed, from, peerTimeout)) break
+          // Nobody ready yet: while patience lasts, ask again (not more often than every peerTimeout / 4).
+          await new Promise(resolve => setTimeout(resolve, Math.max(0, Math.min(patience, peerTimeout / 4 - (Date.now() - started)))))
+          patience = Math.max(0, patience - (Date.now() - started))
+          if (patience === 0 || this.pos >= entry.size) break
+          ask(this.pos)
+        }
+        if (this.pos >= entry.size) continue
+        // Nobody waits for the rest any more: the origin is asked when someone asks again (peers need not wait).
+        if (this.readers === 0) return
+        first = false
+        // A request for what follows the chunk the origin is about to send: pages connect to peers over time.
+        if (!hedge && this.pos + CHUNK < entry.size) ask(this.pos + CHUNK)
+        if (!await this.#fromOrigin(url, false)) return
+      }
+    } finally {
+      abort.abort()
+      void hedge?.feed.then(feed => feed?.close())
+    }
+  }
+
+  /** Whether a page may supply the file from peers before long. */
+  async #mayGetPeers (requester: string): Promise<boolean> {
+    const settings = currentManifest()?.settings
+    if (!settings || settings.announce.length === 0) return false
+    if (await pageForPeers(requester, this.found.shard.infoHash)) return true
+    // A page whose scripts have not run yet (its media asked first) connects to peers in a moment.
+    return requester !== '' && !await listens(requester) && !!await scope.clients.get(requester)
+  }
+
+  /** What `feed` (which starts at byte `from`) sends beyond `pos`; false when it supplied nothing new. */
+  async #fromFeed (feed: PeerFeed, from: number, peerTimeout: number): Promise<boolean> {
+    const size = this.found.entry.size
+    let at = from
+    let got = false
+    for (let bytes = await feed.next(peerTimeout); bytes; bytes = this.pos < size ? await feed.next(peerTimeout) : undefined) {
+      if (at + bytes.length > size) break
+      // Bytes the origin supplied while the page got ready are dropped.
+      const skip = Math.min(bytes.length, Math.max(0, this.pos - at))
+      at += bytes.length
+      if (skip === bytes.length) continue
+      this.#take(bytes.subarray(skip), 'peers')
+      got = true
+    }
+    feed.close()
+    return got
+  }
+
+  /**
+   * The next chunk of the file from the origin, from `pos`, stored; false when the origin cannot supply it. A
+   * server ignoring Range sends the whole file: then all the rest is taken from that response, a chunk at a time.
+   */
+  async #fromOrigin (url: string, rest: boolean): Promise<boolean> {
     const { entry } = this.found
     const from = this.pos
-    // From the start, the URL the page asked for, so the HTTP cache entry is the one the site has without planktos.
-    const res = await fetch(from === 0 ? url : fileUrl(config.base, entry.path), {
-      headers: from === 0 ? {} : { Range: `bytes=${from}-` },
+    const to = rest ? entry.size : Math.min(entry.size, from + CHUNK)
+    // The whole file from the URL the page asked for, so the HTTP cache entry is the one the site has without planktos.
+    const res = await fetch(from === 0 && to === entry.size ? url : fileUrl(config.base, entry.path), {
+      headers: from === 0 && to === entry.size ? {} : { Range: `bytes=${from}-${rest ? '' : to - 1}` },
       credentials: 'same-origin'
     })
     const whole = res.status === 200
-    if (!res.body || (!whole && (res.status !== 206 || res.headers.get('Content-Range') !== `bytes ${from}-${entry.size - 1}/${entry.size}`))) {
+    if (!res.body || (!whole && (res.status !== 206 || res.headers.get('Content-Range') !== `bytes ${from}-${to - 1}/${entry.size}`))) {
       // Another deploy's file, or none: learn about the deploy; this download ends unverified.
       void refreshManifest()
       await res.body?.cancel()
-      return
+      return false
     }
+    const end = whole ? entry.size : to
     const reader = res.body.getReader()
     // A server ignoring Range sends the file from its start: skip what we have.
     let skip = whole ? from : 0
@@ -179,10 +255,10 @@ class Download {
         v = v.subarray(n)
         skip -= n
       }
-      if (this.pos + held + v.length > entry.size) {
+      if (this.pos + held + v.length > end) {
         void reader.cancel()
         void refreshManifest()
-        return
+        return false
       }
       while (v.length > 0) {
         const n = Math.min(CHUNK - held, v.length)
@@ -193,6 +269,7 @@ class Download {
       }
     }
     await flush()
+    return this.pos === end
   }
 }
 

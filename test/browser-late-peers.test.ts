@@ -1,0 +1,95 @@
+// A large file asked for at once by a new page, before that page's downloader has connected to the peer that holds
+// it (a media element's first Range request does this): the worker starts from the origin, but asks peers again
+// between origin chunks, so once the page has connected the rest comes from the peer. In Chromium and Firefox.
+// The supplier holds back its WebRTC handshakes until the origin has been asked for the file, so the new page
+// provably connects after the worker turned to the origin.
+import { createHash } from 'node:crypto'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { Browser } from 'playwright-core'
+import { startTracker } from '../integrations/cli/tracker.ts'
+import { BROWSERS, controlled, firstVisit, installed, launch, pageFetch, startDownloader, until, visitor, within } from './helpers/browsers.ts'
+import { blob, buildSite, startOrigin } from './helpers/site.ts'
+
+const SIZE = 4 * 1024 * 1024
+const MEDIA = blob(SIZE, 23)
+const SHA = createHash('sha256').update(MEDIA).digest('hex')
+const FILE = 'data/media.bin'
+const PEER_TIMEOUT = 1500
+// The page asks for the file while it is parsed, as an <audio> or <video> element would.
+const PAGE = `<!doctype html><html><head><title>Listen</title></head><body><h1>Listen</h1><script>
+window.media = fetch('${FILE}', { headers: { Range: 'bytes=0-' } }).then(async res => {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await res.arrayBuffer()))
+  return { status: res.status, sha: [...digest].map(b => b.toString(16).padStart(2, '0')).join('') }
+})
+</script></body></html>`
+
+/** Wraps setRemoteDescription in the supplier's pages: while armed, WebRTC handshakes wait for release. */
+function gateScript (): void {
+  const set = RTCPeerConnection.prototype.setRemoteDescription
+  const gate = { armed: false, held: [] as Array<() => void>, release () {
+    gate.armed = false
+    for (const go of gate.held.splice(0)) go()
+  } }
+  ;(window as unknown as { gate: typeof gate }).gate = gate
+  RTCPeerConnection.prototype.setRemoteDescription = function (this: RTCPeerConnection, ...args: Parameters<typeof set>) {
+    if (!gate.armed) return set.apply(this, args)
+    return new Promise<void>((resolve, reject) => { gate.held.push(() => { set.apply(this, args).then(resolve, reject) }) })
+  } as typeof set
+}
+
+const test = suite<{ browsers: Map<string, Browser> }>('peers that connect late')
+
+test.before(async (ctx) => {
+  ctx.browsers = new Map()
+  for (const name of BROWSERS) ctx.browsers.set(name, await launch(name))
+})
+test.after(async (ctx) => {
+  for (const browser of ctx.browsers?.values() ?? []) await browser.close()
+})
+
+for (const name of BROWSERS) {
+  test(`${name}: a file asked for before the page connects mostly comes from the peer that connects a moment later`, async ({ browsers }) => {
+    const tracker = await startTracker({ port: 0 })
+    const site = await buildSite({ announce: [tracker.url], peerTimeout: PEER_TIMEOUT }, { [FILE]: MEDIA, 'listen.html': PAGE })
+    const origin = await startOrigin(site)
+    const browser = browsers.get(name)!
+    const contexts = [...browser.contexts()]
+    try {
+      const A = await (await visitor(browser)).newPage()
+      await A.context().addInitScript(gateScript)
+      await A.goto(origin.url)
+      await installed(A)
+      await controlled(A)
+      await pageFetch(A, origin.url + FILE)
+      await until(A, 'A to store the file', s => (s.worker?.stored ?? 0) >= 1)
+      await A.goto(origin.url)
+      await installed(A)
+      await startDownloader(A)
+
+      const B = await firstVisit(browser, origin.url)
+      await startDownloader(B)
+      await until(B, 'B to connect to A', s => (s.downloader?.peers ?? 0) > 0)
+      const mark = origin.log.length
+      await A.evaluate(() => { (window as unknown as { gate: { armed: boolean } }).gate.armed = true })
+      await B.goto(origin.url + 'listen.html', { waitUntil: 'commit' })
+      await within((async () => {
+        // The worker's request (the page's own web seed may ask for a piece at the file's end before).
+        while (!origin.log.slice(mark).some(e => e.url === '/' + FILE && (e.range ?? 'bytes=0-').startsWith('bytes=0-'))) await B.waitForTimeout(20)
+      })(), 'the worker to ask the origin')
+      await A.evaluate(() => { (window as unknown as { gate: { release (): void } }).gate.release() })
+      const got = await within(B.evaluate(() => (window as unknown as { media: Promise<{ status: number, sha: string }> }).media), 'the file')
+      assert.equal(got, { status: 206, sha: SHA })
+
+      const fromOrigin = origin.log.slice(mark).filter(e => e.url === '/' + FILE).reduce((n, e) => n + e.bytes, 0)
+      assert.ok(fromOrigin < SIZE / 2, `bytes of the file the origin sent: ${fromOrigin} of ${SIZE} (${JSON.stringify(origin.log.slice(mark).filter(e => e.url === '/' + FILE))})`)
+    } finally {
+      for (const c of browser.contexts()) if (!contexts.includes(c)) await c.close()
+      await origin.close()
+      await tracker.close()
+      await site.remove()
+    }
+  })
+}
+
+test.run()
