@@ -97,6 +97,7 @@ if (visitorParts.length > 0) {
       log('written: bench/results/offload.json, bench/results/offload.svg')
     }
 
+    if (want('visits') && plan.visits.length === 0) log('visits: the quick plan measures first and repeat visits behind the far link only (part "far"); "npm run bench full visits" runs them on loopback.')
     if (want('visits') && plan.visits.length > 0) {
       const out = []
       for (const p of plan.visits.map(visitPathOf)) {
