@@ -105,7 +105,9 @@ for (const name of BROWSERS) {
       await within((async () => {
         while (origin.requests('planktos/manifest.json').length === reads) await page.waitForTimeout(50)
       })(), 'the worker to re-read the manifest')
-      // Only the new manifest lists this file, so only a worker that took it up answers (and verifies) it.
+      // Only the new manifest lists this file, so only a worker that took it up answers (and verifies) it. An open
+      // page keeps the build it loaded with (no page mixes two deploys): the next navigation takes up the new one.
+      await page.goto(origin.url)
       await within((async () => {
         for (;;) {
           const added = await pageFetch(page, origin.url + 'notes/added.txt')

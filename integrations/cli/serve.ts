@@ -104,8 +104,9 @@ function sendFile (req: IncomingMessage, res: ServerResponse, root: string, segm
   // send decodes its path again, so the name goes back percent-encoded; dotfiles were refused by find(), bar .well-known.
   send(req, segments.map(encodeURIComponent).join('/'), { root, dotfiles: 'allow', index: false })
     .on('file', (_path: string, stats: Stats) => { if (!rangeApplies(req, stats)) delete req.headers.range })
-    .on('headers', (_res: ServerResponse, path: string) => {
+    .on('headers', (_res: ServerResponse, path: string, stats: Stats) => {
       res.setHeader('Content-Type', contentType(path)) // the type the manifest records
+      res.setHeader('ETag', strongEtag(stats)) // send keeps an ETag already set
       res.setHeader('Cache-Control', 'no-cache') // browsers revalidate every file, as on a fresh deploy
     })
     .on('stream', (file: ReadStream) => {
@@ -154,7 +155,17 @@ async function find (root: string, rel: string, base: string, search: string): P
 function rangeApplies (req: IncomingMessage, stats: Stats): boolean {
   const ifRange = req.headers['if-range']
   const backwards = [...(req.headers.range ?? '').matchAll(/(\d+)\s*-\s*(\d+)/g)].some(([, first, last]) => Number(last) < Number(first))
-  return req.method === 'GET' && stats.size > 0 && !backwards && (ifRange === undefined || ifRange === stats.mtime.toUTCString())
+  const current = ifRange === undefined || ifRange === stats.mtime.toUTCString() || ifRange === strongEtag(stats)
+  return req.method === 'GET' && stats.size > 0 && !backwards && current
+}
+
+/**
+ * A strong validator from size and modification time, as nginx makes them. send's own ETag is weak, and Chromium
+ * puts the cached ETag in If-Range as it is when it completes a partly cached file: a weak one can never match
+ * (RFC 9110 compares If-Range strongly), so every second range request of a web seed got the whole file.
+ */
+function strongEtag (stats: Stats): string {
+  return `"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`
 }
 
 /** The site's own 404.html with status 404, as static hosts do, or a line of text if it has none. */

@@ -10,6 +10,7 @@ import type { FileEntry } from '../shared/manifest.ts'
 import type { DownloaderStats, FileRef, Message, MessageOf } from '../shared/messages.ts'
 import { PortReader } from '../shared/port.ts'
 import type { Store } from '../shared/store.ts'
+import { storeWhole } from './file-exchange.ts'
 import type { Swarm } from './swarm.ts'
 
 /** Bytes per chunk handed to the worker at most: large enough to be fast, small enough to bound memory per pull. */
@@ -135,6 +136,8 @@ async function select (file: FileRef, ctx: Context, stall: number): Promise<Piec
   if ((await store.record(entry.sha256))?.complete || !range) return { verified: async (_, to) => to, release: () => {} }
   if (!hasPieces(torrent, range)) {
     if (!await hasPeers(torrent, () => joined.alone, swarm.manifest.settings.peerTimeout)) return undefined
+    // Pieces that also hold bytes of files peers never loaded are seldom offered: ask for the file itself first.
+    if (await storeWhole(swarm, joined, entry, ctx) === 'stored') return { verified: async (_, to) => to, release: () => {} }
     torrent._select(range[0], range[1], 1, undefined, true)
     torrent.critical(range[0], range[1])
   }
@@ -205,7 +208,10 @@ async function fileBytes (file: FileRef, ctx: Context, stall: number): Promise<U
     const range = piecesOf(entry, torrent.pieceLength)
     if (range && !hasPieces(torrent, range)) {
       if (!await hasPeers(torrent, () => joined.alone, swarm.manifest.settings.peerTimeout)) return undefined
-      if (!await download(torrent, range, ctx, stall)) return undefined
+      // A subresource the peers who loaded this page lack is likely one the browser skips (another srcset
+      // candidate): the web seed would fetch it from the origin for nothing. The page asks if it needs it.
+      const whole = await storeWhole(swarm, joined, entry, ctx)
+      if (whole === 'absent' || (whole === 'failed' && !await download(torrent, range, ctx, stall))) return undefined
     }
   }
   const bytes = await store.read(entry.sha256, 0, entry.size)

@@ -7,6 +7,7 @@ import type { Manifest, ShardPart, ShardRef } from '../shared/manifest.ts'
 import type { DownloaderStats, SwarmState } from '../shared/messages.ts'
 import type { Store } from '../shared/store.ts'
 import { chunkStoreFor } from './chunk-store.ts'
+import { fileExchange } from './file-exchange.ts'
 import { loadPart, loadTorrent, torrentKey } from './site-files.ts'
 import { addOriginSeed, type OriginSeed } from './web-seed.ts'
 
@@ -127,6 +128,7 @@ export class Swarm {
       if (!isPeer(wire)) return
       if (wire.peerId && this.#banned.has(wire.peerId)) return wire.destroy()
       untold.set(wire, Date.now())
+      wire.use(fileExchange(part, this.#store, this.#stats))
       const told = (): void => {
         untold.delete(wire)
         recheck()
@@ -177,12 +179,15 @@ export class Swarm {
     this.#stats.verifyFailures++
     // No peer sent a block of it: the origin did, and it has another deploy's bytes for this piece.
     if (!sources.get(index)?.size) joined.seed?.stale(index)
-    for (const wire of sources.get(index) ?? []) {
-      if (wire.peerId) this.#banned.add(wire.peerId)
-      this.#stats.banned++
-      wire.destroy()
-    }
+    for (const wire of sources.get(index) ?? []) this.ban(wire)
     sources.delete(index)
+  }
+
+  /** Cuts a peer that sent bad data off for good. */
+  ban (wire: Wire): void {
+    if (wire.peerId) this.#banned.add(wire.peerId)
+    this.#stats.banned++
+    wire.destroy()
   }
 
   /** Which pieces the store already holds, so WebTorrent spot-checks them instead of downloading them. */

@@ -30,6 +30,8 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     readonly peerPieces: { get (index: number): boolean }
     have (index: number): void
     destroy (): void
+    /** Adds a BEP 10 extension (a class whose prototype has a `name`); only before the handshake. */
+    use (extension: unknown): void
     /** BEP54 extension, which WebTorrent adds to every wire. */
     readonly lt_donthave?: { donthave (index: number): void }
   }
