@@ -78,7 +78,7 @@ export function formatBuildBench (b: BuildBench): string {
   return [
     `Build: synthetic site, ${b.site.files} files, ${(b.site.bytes / 2 ** 20).toFixed(0)} MiB, median of ${b.runs} runs (peak RSS: max)`,
     '',
-    '| tool | wall time | peak RSS |',
+    '| tool | wall time (abs.) | peak RSS (abs.) |',
     '|---|---|---|',
     row('planktos build (torrents + SHA-256 + pages + manifest)', b.ours),
     row('create-torrent CLI alone, 16 KiB pieces', b.createTorrent),

@@ -6,6 +6,7 @@ export interface Panel { title: string, series: Series[] }
 
 const W = 300
 const H = 240
+const MIN_WIDTH = 680
 const PAD = { left: 44, right: 12, top: 28, bottom: 36 }
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
@@ -34,7 +35,8 @@ function panel (p: Panel, x0: number, yMax: number): string {
 export function offloadChart (panels: Panel[], caption: string): string {
   const top = (p: Panel): number => Math.ceil(Math.max(1, ...p.series.flatMap(s => s.points)))
   const legend = panels[0]?.series ?? []
-  const width = W * panels.length
+  // Wide enough for the caption and the legend's longest label even with a single panel (the quick plan's).
+  const width = Math.max(W * panels.length, MIN_WIDTH)
   const height = H + 26 + 18 * legend.length
   const body = panels.map((p, i) => panel(p, i * W, top(p))).join('\n')
   const keys = legend.map((s, i) => {

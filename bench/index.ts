@@ -1,41 +1,63 @@
-// npm run bench [-- part...]: performance measured side by side in one run; results to bench/results/.
-// Parts: offload, visits (first and repeat visits), far, build, sizes, anchor; none named runs them all.
+// npm run bench [full] [-- part...]: performance measured side by side in one run; results to bench/results/.
+// Without `full` (or PLANKTOS_BENCH_FULL=1) it runs the quick plan, minutes on a small machine; `full` runs every site
+// and path (over an hour here). See bench/plan.ts for what each plan covers.
+// Parts: tracker, sizes, offload, visits (first and repeat visits), far, anchor, build; none named runs them all.
 // Not part of npm test: nothing here asserts on time. PLANKTOS_BENCH_N (visitors, default 8) and
 // PLANKTOS_BENCH_RUNS (runs per variant for first/repeat visits, default 3) trade time for precision.
 import { spawnSync } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
-import { availableParallelism, cpus, totalmem, tmpdir } from 'node:os'
+import { availableParallelism, cpus, loadavg, totalmem, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import { benchBuild, formatBuildBench, writeJson } from './build.ts'
 import { FAR, netemAvailable } from './link.ts'
 import { anchor2017, install2017, PACKAGE } from './planktos-2017.ts'
+import { planOf, sitesOf, type PathChoice } from './plan.ts'
 import { anchorTable, chartOf, offloadTable, sizesTable, visitTable } from './report.ts'
 import { runtimeSizes, sizes2017 } from './sizes.ts'
 import { prepareSites, AUDIO_PAGE, type BenchSite } from './sites.ts'
-import { offloadSite, pathsOf, visitSite, type PathResult } from './visitors-bench.ts'
+import { benchTrackerRate, formatTrackerRate } from './tracker-rate.ts'
+import { offloadSite, visitSite, type PathResult } from './visitors-bench.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const PARTS = ['offload', 'visits', 'far', 'build', 'sizes', 'anchor']
+const PARTS = ['tracker', 'sizes', 'offload', 'visits', 'far', 'anchor', 'build']
 const ALIASES: Record<string, string> = { first: 'visits', repeat: 'visits', first_visit: 'visits', size: 'sizes' }
-const asked = process.argv.slice(2).filter(a => !a.startsWith('-')).map(a => ALIASES[a] ?? a)
-for (const a of asked) if (!PARTS.includes(a)) { console.error(`bench: unknown part "${a}"; the parts are ${PARTS.join(', ')}.`); process.exit(2) }
-const want = (name: string): boolean => asked.length === 0 || asked.includes(name)
+const args = process.argv.slice(2).filter(a => !a.startsWith('-'))
+const full = args.includes('full') || process.env.PLANKTOS_BENCH_FULL === '1'
+const asked = args.filter(a => a !== 'full' && a !== 'quick').map(a => ALIASES[a] ?? a)
+for (const a of asked) if (!PARTS.includes(a)) { console.error(`bench: unknown part "${a}"; the parts are ${PARTS.join(', ')} (and "full" for every site and path).`); process.exit(2) }
+let plan
+try { plan = planOf(full ? 'full' : 'quick') } catch (e) { console.error((e as Error).message); process.exit(2) }
+// The build part hashes 500 MiB three times over: the full plan only, unless asked for by name.
+const want = (name: string): boolean => asked.length === 0 ? (name !== 'build' || plan.mode === 'full') : asked.includes(name)
 const work = process.env.PLANKTOS_BENCH_DIR ?? join(tmpdir(), 'planktos-bench')
-const N = Number(process.env.PLANKTOS_BENCH_N ?? 8)
-const RUNS = Number(process.env.PLANKTOS_BENCH_RUNS ?? 3)
+const N = plan.n
+const RUNS = plan.runs
 const results = join(root, 'bench/results')
 const log = (line: string): void => console.log(line)
 const began = Date.now()
+const load = (): string => loadavg().map(l => l.toFixed(1)).join(' / ')
+const loadAtStart = load()
 
 const built = process.env.PLANKTOS_SKIP_BUILD ? { status: 0 } : spawnSync(process.execPath, ['scripts/build.ts'], { cwd: root, stdio: 'inherit' })
 if (built.status !== 0) process.exit(built.status ?? 1)
 
-const machine = { date: new Date().toISOString().slice(0, 10), cpus: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, browser: 'Debian Chromium (/usr/bin/chromium) via playwright-core' }
+const machine = { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', plan: plan.mode, loadAverageAtStart: loadAtStart, cpus: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, browser: 'Debian Chromium (/usr/bin/chromium) via playwright-core' }
 const machineLine = `${machine.date}, ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}`
-console.log(`planktos bench on ${machineLine}\n`)
-const tables: string[] = [`Measured ${machineLine}, Chromium; N = ${N} visitors, ${RUNS} runs per variant.`]
+console.log(`planktos bench, ${plan.mode} plan, on ${machineLine}; load average (1 / 5 / 15 min) ${loadAtStart}\n`)
+const tables: string[] = [`Measured ${machineLine}, Chromium; ${plan.mode} plan; N = ${N} visitors, ${RUNS} runs per variant; load average (1 / 5 / 15 min) at the start: ${loadAtStart}.`]
+
+// First: the tracker's peak RSS is this process's own, before sites and browsers add to it.
+if (want('tracker')) {
+  log(`tracker: ${plan.tracker.connections} connections × ${plan.tracker.perConnection} announces, refused then accepted…`)
+  const rate = await benchTrackerRate(plan.tracker.connections, plan.tracker.perConnection)
+  const table = formatTrackerRate(rate)
+  console.log(table + '\n')
+  tables.push('### Tracker announce rate\n\n' + table)
+  await writeJson(join(results, 'tracker-rate.json'), { machine, loadAverageAfter: load(), ...rate })
+  log('written: bench/results/tracker-rate.json')
+}
 
 if (want('sizes')) {
   const ours = await runtimeSizes()
@@ -50,20 +72,20 @@ const visitorParts = ['offload', 'visits', 'far', 'anchor'].filter(want)
 if (visitorParts.length > 0) {
   const tracker = await startTracker({ port: 0 })
   try {
-    const sites = await prepareSites(join(work, 'sites'), tracker.url, log)
+    const sites = await prepareSites(join(work, 'sites'), tracker.url, log, sitesOf(plan, want))
     const byName = (name: string): BenchSite => sites.find(s => s.name === name)!
-    // What the offload part measures: every path of every site would take too long on a small machine; these
-    // cover both adapters, the audio page and the larger site.
-    const offloadPaths = [
-      { site: byName('eleventy'), ...pathsOf(byName('eleventy'))[0]! },
-      { site: byName('eleventy'), ...pathsOf(byName('eleventy'))[1]! },
-      { site: byName('astro'), ...pathsOf(byName('astro'))[1]! },
-      { site: byName('media'), ...pathsOf(byName('media'))[0]! }
-    ]
+    const pathOf = (c: PathChoice): { site: BenchSite, label: string, path: string[] } => {
+      const site = byName(c.site)
+      const audio = site.path.includes(AUDIO_PAGE)
+      if (c.pages === 'all' || !audio) return { site, label: site.name, path: site.path }
+      return { site, label: `${site.name} (no audio page)`, path: site.path.filter(p => p !== AUDIO_PAGE) }
+    }
+    // First and repeat visits leave out the audio page: its Range requests are the streaming tests' subject.
+    const visitPathOf = (name: string): { site: BenchSite, label: string, path: string[] } => pathOf({ site: name, pages: 'no-audio' })
 
     if (want('offload')) {
       const out: PathResult[] = []
-      for (const p of offloadPaths) {
+      for (const p of plan.offload.map(pathOf)) {
         log(`offload: ${p.label}, ${N} visitors…`)
         out.push(await offloadSite(p.site, p.label, p.path, N, undefined, log))
       }
@@ -75,12 +97,12 @@ if (visitorParts.length > 0) {
       log('written: bench/results/offload.json, bench/results/offload.svg')
     }
 
-    if (want('visits')) {
+    if (want('visits') && plan.visits.length === 0) log('visits: the quick plan measures first and repeat visits behind the far link only (part "far"); "npm run bench full visits" runs them on loopback.')
+    if (want('visits') && plan.visits.length > 0) {
       const out = []
-      for (const site of sites) {
-        const path = site.path.filter(p => p !== AUDIO_PAGE)
-        log(`visits: ${site.name}, ${RUNS} runs per variant…`)
-        out.push(await visitSite(site, site.path.includes(AUDIO_PAGE) ? `${site.name} (no audio page)` : site.name, path, RUNS, undefined, log))
+      for (const p of plan.visits.map(visitPathOf)) {
+        log(`visits: ${p.label}, ${RUNS} runs per variant…`)
+        out.push(await visitSite(p.site, p.label, p.path, RUNS, undefined, log))
       }
       const table = visitTable(out, 'First and repeat visit (loopback; times judged by nobody)')
       console.log('\n' + table + '\n')
@@ -93,24 +115,24 @@ if (visitorParts.length > 0) {
       const netem = netemAvailable()
       const how = netem.ok
         ? 'netns + veth + netem work here, but the harness uses its user-space link everywhere so results compare across machines'
-        : `ip netns/tc netem refused: ${netem.steps.filter(s => s.status !== 0).map(s => `"${s.command}" -> ${s.stderr}`).join('; ')}; the origin is put behind the harness's user-space link instead`
+        : `ip netns/tc netem refused: ${netem.steps.filter(s => s.status !== 0).map(s => `"${s.command}" -> ${s.stderr}`).join('; ')}; the origin is put behind the harness's user-space TCP relay (bench/link.ts) instead`
       log(`far: ${how}`)
       const link = FAR
-      const far = [byName('eleventy'), byName('media')]
       const offloads: PathResult[] = []
-      for (const site of far) {
-        const p = site.path.includes(AUDIO_PAGE) ? pathsOf(site)[1]! : pathsOf(site)[0]!
+      for (const p of plan.far.offload.map(pathOf)) {
         log(`far offload: ${p.label}, ${N} visitors, origin behind ${link.rttMs} ms RTT, ${link.mbit} Mbit/s…`)
-        offloads.push(await offloadSite(site, p.label, p.path, N, link, log))
+        offloads.push(await offloadSite(p.site, p.label, p.path, N, link, log))
       }
       const visits = []
-      for (const site of far) {
-        const path = site.path.filter(p => p !== AUDIO_PAGE)
-        log(`far visits: ${site.name}, ${RUNS} runs per variant…`)
-        visits.push(await visitSite(site, site.path.includes(AUDIO_PAGE) ? `${site.name} (no audio page)` : site.name, path, RUNS, link, log))
+      for (const p of plan.far.visits.map(visitPathOf)) {
+        log(`far visits: ${p.label}, ${RUNS} runs per variant, origin behind ${link.rttMs} ms RTT, ${link.mbit} Mbit/s…`)
+        visits.push(await visitSite(p.site, p.label, p.path, RUNS, link, log))
       }
-      const table = `Origin behind ${link.rttMs} ms RTT and ${link.mbit} Mbit/s (${netem.ok ? 'user-space link' : 'user-space link; netem unavailable'}); visitors, tracker and peers on loopback.\n\n` +
-        offloadTable(offloads) + '\n\n' + visitTable(visits, `First and repeat visit, origin far (goals: first ≤ 1.05×, repeat ≤ 0.7× the time)`)
+      const table = [
+        `Origin behind ${link.rttMs} ms RTT and ${link.mbit} Mbit/s (${netem.ok ? 'user-space TCP relay' : 'user-space TCP relay bench/link.ts; tc netem unavailable in this kernel'}); visitors, tracker and peers on loopback.`,
+        ...offloads.length > 0 ? [offloadTable(offloads)] : [],
+        visitTable(visits, 'First and repeat visit, origin far (goals: first ≤ 1.05×, repeat ≤ 0.7× the time)')
+      ].join('\n\n')
       console.log('\n' + table + '\n')
       tables.push('### Origin far away\n\n' + table)
       await writeJson(join(results, 'far.json'), { machine, link, netem, how, offload: offloads, visits })
@@ -118,16 +140,16 @@ if (visitorParts.length > 0) {
     }
 
     if (want('anchor')) {
-      const site = byName('eleventy')
-      const path = ['', 'about/', 'blog/']
-      log('anchor: the 2017 planktos on the eleventy site, 2 visitors staying online…')
-      // Our side of the comparison: the same three pages, the same two visitors.
-      const ours = await offloadSite(site, 'eleventy (3 pages)', path, 2, undefined, log)
-      const a = await anchor2017(site.plain, work, path, tracker.url, ours.plainVisitBytes, 2, log)
+      const { pages, visitors } = plan.anchor
+      const site = byName(plan.anchor.site)
+      log(`anchor: the 2017 planktos on the ${site.name} site, ${visitors} visitors staying online…`)
+      // Our side of the comparison: the same pages, the same number of visitors.
+      const ours = await offloadSite(site, `${site.name} (${pages.length} pages)`, pages, visitors, undefined, log)
+      const a = await anchor2017(site.plain, work, pages, tracker.url, ours.plainVisitBytes, visitors, log)
       const table = anchorTable(a, ours)
       console.log('\n' + table + '\n')
-      tables.push('### The 2017 planktos (npm planktos@0.3.0), same harness, eleventy site, 3 pages\n\n' + table)
-      await writeJson(join(results, 'anchor.json'), { machine, path, planktos2017: a, ours })
+      tables.push(`### The 2017 planktos (npm planktos@0.3.0), same harness, ${site.name} site, ${pages.length} pages\n\n` + table)
+      await writeJson(join(results, 'anchor.json'), { machine, path: pages, planktos2017: a, ours })
       log('written: bench/results/anchor.json')
     }
   } finally {
@@ -143,7 +165,7 @@ if (want('build')) {
 }
 
 const minutes = ((Date.now() - began) / 60_000).toFixed(1)
-console.log(`bench: done in ${minutes} min (abs.)`)
-tables.push(`Whole run: ${minutes} min (abs.).`)
+console.log(`bench: ${plan.mode} plan done in ${minutes} min (abs.); load average (1 / 5 / 15 min) at the end: ${load()}`)
+tables.push(`Whole run (${plan.mode} plan): ${minutes} min (abs.); load average (1 / 5 / 15 min) at the end: ${load()}.`)
 // The tables of the last run, as pasted into the README's Benchmark section.
 if (tables.length > 1) await writeFile(join(results, 'tables.md'), tables.join('\n\n') + '\n')

@@ -67,7 +67,7 @@ export async function offload (o: OffloadOptions): Promise<OffloadRun> {
       }
       visitors.push(result)
       cumulative.push(traffic(o.variant, o.log, start).siteBytes)
-      o.progress?.(`  ${o.variant}${o.churn ? ' churn' : ''} visitor ${k + 1}/${o.n}: origin ${result.all.siteBytes} B of site files, ${result.all.planktosBytes} B of planktos files; after its first page ${(100 * result.afterFirst.peerShare).toFixed(1)}% from peers`)
+      o.progress?.(`  ${o.variant}${o.churn ? ' churn' : ''} visitor ${k + 1}/${o.n} (abs.): origin ${result.all.siteBytes} B of site files, ${result.all.planktosBytes} B of planktos files; after its first page ${(100 * result.afterFirst.peerShare).toFixed(1)}% from peers`)
       // Without planktos nobody serves anybody: staying online would only cost the machine memory.
       if (o.variant === 'plain') await online.pop()!.close()
       else if (o.churn) while (online.length > 1) await online.shift()!.close()

@@ -95,7 +95,7 @@ export async function anchor2017 (plain: string, work: string, path: string[], t
       }
       const t = traffic('planktos-2017', requests, mark)
       visitors.push({ pages, originSiteBytes: t.siteBytes, originPlanktosBytes: t.planktosBytes })
-      log(`  2017 visitor ${k + 1}/${n}: ${pages.filter(p => p.loadMs !== null).length}/${path.length} pages loaded, origin ${t.siteBytes} B of site files, ${t.planktosBytes} B of planktos files`)
+      log(`  2017 visitor ${k + 1}/${n} (abs.): ${pages.filter(p => p.loadMs !== null).length}/${path.length} pages loaded, origin ${t.siteBytes} B of site files, ${t.planktosBytes} B of planktos files`)
     }
   } finally {
     for (const b of browsers) await b.close().catch(() => {})

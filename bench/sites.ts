@@ -27,26 +27,29 @@ const EXAMPLES = [
 /** The example sites' page with an <audio> (whose Range requests bypass peers in today's runtime). */
 export const AUDIO_PAGE = 'blog/harbour-tune/'
 
-/** Builds the example sites if absent, strips planktos from a copy, and packs copies of all sites for `tracker`. */
-export async function prepareSites (work: string, tracker: string, log: (line: string) => void): Promise<BenchSite[]> {
+/** Builds the example sites if absent, strips planktos from a copy, and packs copies of the sites `names` for `tracker`. */
+export async function prepareSites (work: string, tracker: string, log: (line: string) => void, names = ['astro', 'eleventy', 'media']): Promise<BenchSite[]> {
+  const examples = EXAMPLES.filter(e => names.includes(e.name))
   const missing = []
-  for (const site of EXAMPLES) if (!await exists(join(root, site.dir, 'index.html'))) missing.push(site.name)
+  for (const site of examples) if (!await exists(join(root, site.dir, 'index.html'))) missing.push(site.name)
   if (missing.length > 0) {
     log(`sites: building the example sites (${missing.join(', ')} missing): npm run build:sites…`)
     const built = spawnSync('npm', ['run', 'build:sites'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' } })
     if (built.status !== 0) throw new Error('bench: "npm run build:sites" failed; run it alone to see why.')
   }
   const sites: BenchSite[] = []
-  for (const example of EXAMPLES) {
+  for (const example of examples) {
     const plain = join(work, `${example.name}-plain`)
     await rm(plain, { recursive: true, force: true })
     await cp(join(root, example.dir), plain, { recursive: true })
     await stripPlanktos(plain)
     sites.push({ name: example.name, plain, planktos: '', path: await pagesOf(plain) })
   }
-  const media = join(work, 'media-plain')
-  await rm(media, { recursive: true, force: true })
-  sites.push({ name: 'media', plain: media, planktos: '', path: (await makeMediaSite(media)).slice(0, 8) })
+  if (names.includes('media')) {
+    const media = join(work, 'media-plain')
+    await rm(media, { recursive: true, force: true })
+    sites.push({ name: 'media', plain: media, planktos: '', path: (await makeMediaSite(media)).slice(0, 8) })
+  }
   for (const site of sites) {
     site.planktos = site.plain.replace(/-plain$/, '-planktos')
     await rm(site.planktos, { recursive: true, force: true })

@@ -73,11 +73,13 @@ export async function benchTrackerRate (connections = 20, perConnection = 2000):
 export function formatTrackerRate (r: TrackerRateResult): string {
   const rows = r.cases.map(c => `| ${c.case === 'refused' ? 'unknown infohashes (refused)' : "the site's infohash (accepted, offers relayed)"} | ${c.announces.toLocaleString('en')} | ${c.seconds.toFixed(1)} s | ${c.perSecond.toLocaleString('en')}/s | ${c.perCpuSecond.toLocaleString('en')}/CPU-s |`)
   return [
-    `tracker --allow, ${r.connections} WebSocket connections from a second process, ${r.perConnection} announces each (5 offers per announce)`,
-    '| announces for | count | wall | rate | per CPU second of the tracker |',
+    `tracker --allow, ${r.connections} WebSocket connections from a second process, ${r.perConnection} announces each (5 offers per announce); absolute figures of this machine, under its load at the time`,
+    '',
+    '| announces for | count | wall (abs.) | rate (abs.) | per CPU second of the tracker (abs.) |',
     '|---|---|---|---|---|',
     ...rows,
-    `tracker process peak RSS: ${r.peakRssMiB} MiB`
+    '',
+    `peak RSS of the tracker's process (abs.): ${r.peakRssMiB} MiB; from bench/index.ts that process also holds the harness`
   ].join('\n')
 }
 

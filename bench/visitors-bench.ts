@@ -114,7 +114,7 @@ export async function visitSite (site: BenchSite, label: string, path: string[],
         const r = await visitTwice(variant, origin.url, path, origin.log)
         raw[variant].first.push(r.first)
         raw[variant].repeat.push(r.repeat)
-        log(`  ${label} run ${i + 1}/${runs} ${variant}: first ${r.first.loadMs.toFixed(0)} ms, ${r.first.originBytes} B in ${r.first.originRequests} requests; repeat ${r.repeat.loadMs.toFixed(0)} ms, ${r.repeat.originBytes} B in ${r.repeat.originRequests} requests`)
+        log(`  ${label} run ${i + 1}/${runs} ${variant} (abs.): first ${r.first.loadMs.toFixed(0)} ms, ${r.first.originBytes} B in ${r.first.originRequests} requests; repeat ${r.repeat.loadMs.toFixed(0)} ms, ${r.repeat.originBytes} B in ${r.repeat.originRequests} requests`)
       } finally {
         await origin.close()
       }
