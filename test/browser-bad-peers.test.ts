@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import type { Browser, CDPSession, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import type { FileEntry } from '../runtime/shared/manifest.ts'
-import { firstVisit, installed, launch, rendered, stats, until, within, type BrowserName } from './helpers/browsers.ts'
+import { alterStored, firstVisit, installed, launch, rendered, stats, until, within, type BrowserName } from './helpers/browsers.ts'
 import { bmp, buildSite, gallery, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 
 const GALLERY = gallery(2)
@@ -80,22 +80,7 @@ for (const [a, b] of [['chromium', 'chromium'], ['firefox', 'chromium'], ['chrom
     // Alter 100 bytes in the middle of A's stored copy of the big photo, then reload A's page: its new downloader
     // spot-checks one piece per file, not this one, so it offers the altered piece to peers.
     const entry = files.get(BIG)!
-    await within(A.evaluate(async ({ sha256, at }) => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const req = indexedDB.open('planktos:/')
-        req.onsuccess = () => resolve(req.result)
-        req.onerror = () => reject(req.error)
-      })
-      const tx = db.transaction('segments', 'readwrite')
-      const segments = tx.objectStore('segments')
-      const keys = await new Promise<IDBValidKey[]>(resolve => { const r = segments.getAllKeys(IDBKeyRange.bound([sha256], [sha256, []])); r.onsuccess = () => resolve(r.result) })
-      const key = keys.find(k => (k as number[])[1]! <= at && at < (k as number[])[2]!) as [string, number, number]
-      const bytes = await new Promise<Uint8Array>(resolve => { const r = segments.get(key); r.onsuccess = () => resolve(r.result as Uint8Array) })
-      for (let i = at - key[1]; i < at - key[1] + 100; i++) bytes[i] = bytes[i]! ^ 0xff
-      segments.put(bytes, key)
-      await new Promise(resolve => { tx.oncomplete = resolve })
-      db.close()
-    }, { sha256: entry.sha256, at: Math.floor(entry.size / 2) }), 'A\'s store to be altered')
+    await within(alterStored(A, entry.sha256, Math.floor(entry.size / 2)), 'A\'s store to be altered')
     await A.reload()
     await installed(A)
 

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import type { ShardPart } from '../runtime/shared/manifest.ts'
-import { fetchHash, firstVisit, imagesLoaded, installed, launch, startDownloader, stats, until, within, type BrowserName } from './helpers/browsers.ts'
+import { alterStored, fetchHash, firstVisit, imagesLoaded, installed, launch, startDownloader, stats, until, within, type BrowserName } from './helpers/browsers.ts'
 import { buildSite, gallery, pageFiles, siteFiles, startOrigin } from './helpers/site.ts'
 
 // Long enough that the origin hedge never starts while peers are connecting: this test is about the peer path.
@@ -105,22 +105,7 @@ for (const [a, b] of PAIRS) {
       const altered = files.get(GALLERY.pages[0]!.images[0]!)!
       await A.goto(origin.url)
       await installed(A)
-      await within(A.evaluate(async ({ sha256, at }) => {
-        const db = await new Promise<IDBDatabase>((resolve, reject) => {
-          const req = indexedDB.open('planktos:/')
-          req.onsuccess = () => resolve(req.result)
-          req.onerror = () => reject(req.error)
-        })
-        const tx = db.transaction('segments', 'readwrite')
-        const segments = tx.objectStore('segments')
-        const keys = await new Promise<IDBValidKey[]>(resolve => { const r = segments.getAllKeys(IDBKeyRange.bound([sha256], [sha256, []])); r.onsuccess = () => resolve(r.result) })
-        const key = keys.find(k => (k as number[])[1]! <= at && at < (k as number[])[2]!) as [string, number, number]
-        const bytes = await new Promise<Uint8Array>(resolve => { const r = segments.get(key); r.onsuccess = () => resolve(r.result as Uint8Array) })
-        for (let i = at - key[1]; i < at - key[1] + 100; i++) bytes[i] = bytes[i]! ^ 0xff
-        segments.put(bytes, key)
-        await new Promise(resolve => { tx.oncomplete = resolve })
-        db.close()
-      }, { sha256: altered.sha256, at: Math.floor(altered.size / 2) }), 'A\'s store to be altered')
+      await within(alterStored(A, altered.sha256, Math.floor(altered.size / 2)), 'A\'s store to be altered')
       await startDownloader(A)
 
       const B = await firstVisit(browsers.get(b)!, origin.url)

@@ -149,3 +149,26 @@ export function pendingRequests (page: Page): () => string[] {
   page.on('requestfailed', r => open.delete(r))
   return () => [...open].map(r => r.url())
 }
+
+/**
+ * Flips 100 bytes at byte `at` of the file `sha256` in the page's planktos store (IndexedDB `planktos:/`), as a
+ * store altered after its bytes were verified would hold them.
+ */
+export function alterStored (page: Page, sha256: string, at: number): Promise<void> {
+  return page.evaluate(async ({ sha256, at }) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('planktos:/')
+      req.onsuccess = () => resolve(req.result)
+      req.onerror = () => reject(req.error)
+    })
+    const tx = db.transaction('segments', 'readwrite')
+    const segments = tx.objectStore('segments')
+    const keys = await new Promise<IDBValidKey[]>(resolve => { const r = segments.getAllKeys(IDBKeyRange.bound([sha256], [sha256, []])); r.onsuccess = () => resolve(r.result) })
+    const key = keys.find(k => (k as number[])[1]! <= at && at < (k as number[])[2]!) as [string, number, number]
+    const bytes = await new Promise<Uint8Array>(resolve => { const r = segments.get(key); r.onsuccess = () => resolve(r.result as Uint8Array) })
+    for (let i = at - key[1]; i < at - key[1] + 100; i++) bytes[i] = bytes[i]! ^ 0xff
+    segments.put(bytes, key)
+    await new Promise(resolve => { tx.oncomplete = resolve })
+    db.close()
+  }, { sha256, at })
+}
