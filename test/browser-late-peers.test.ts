@@ -2,13 +2,14 @@
 // it (a media element's first Range request does this): the worker starts from the origin, but asks peers again
 // between origin chunks, so once the page has connected the rest comes from the peer. In Chromium and Firefox.
 // The supplier holds back its WebRTC handshakes until the origin has been asked for the file, so the new page
-// provably connects after the worker turned to the origin.
+// provably connects after the worker turned to the origin. A page that reads only the start of the file (a media
+// element loading its metadata) and stops still gets the rest from that peer in the background, stored whole.
 import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { BROWSERS, controlled, firstVisit, installed, launch, pageFetch, startDownloader, until, visitor, within } from './helpers/browsers.ts'
+import { BROWSERS, controlled, fetchHash, firstVisit, installed, launch, pageFetch, startDownloader, stats, until, visitor, within } from './helpers/browsers.ts'
 import { blob, buildSite, startOrigin } from './helpers/site.ts'
 
 const SIZE = 4 * 1024 * 1024
@@ -21,6 +22,16 @@ const PAGE = `<!doctype html><html><head><title>Listen</title></head><body><h1>L
 window.media = fetch('${FILE}', { headers: { Range: 'bytes=0-' } }).then(async res => {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await res.arrayBuffer()))
   return { status: res.status, sha: [...digest].map(b => b.toString(16).padStart(2, '0')).join('') }
+})
+</script></body></html>`
+// The page reads the first bytes and stops, as a media element with preload="metadata" does.
+const PEEK = 'peek.html'
+const PEEK_PAGE = `<!doctype html><html><head><title>Peek</title></head><body><h1>Peek</h1><script>
+window.media = fetch('${FILE}', { headers: { Range: 'bytes=0-' } }).then(async res => {
+  const reader = res.body.getReader()
+  const { value } = await reader.read()
+  await reader.cancel()
+  return { status: res.status, read: value.length }
 })
 </script></body></html>`
 
@@ -48,47 +59,94 @@ test.after(async (ctx) => {
   for (const browser of ctx.browsers?.values() ?? []) await browser.close()
 })
 
+interface Visit {
+  origin: Awaited<ReturnType<typeof startOrigin>>
+  A: Page
+  B: Page
+}
+
+/**
+ * A stores the file and stays on its first page with its downloader running and its handshakes gated; B has
+ * visited the first page and is connected to A. `fn` runs then; everything is stopped afterwards.
+ */
+async function withSupplier (browser: Browser, fn: (v: Visit) => Promise<void>): Promise<void> {
+  const tracker = await startTracker({ port: 0 })
+  const site = await buildSite({ announce: [tracker.url], peerTimeout: PEER_TIMEOUT }, { [FILE]: MEDIA, 'listen.html': PAGE, [PEEK]: PEEK_PAGE })
+  const origin = await startOrigin(site)
+  const contexts = [...browser.contexts()]
+  try {
+    const A = await (await visitor(browser)).newPage()
+    await A.context().addInitScript(gateScript)
+    await A.goto(origin.url)
+    await installed(A)
+    await controlled(A)
+    await pageFetch(A, origin.url + FILE)
+    await until(A, 'A to store the file', s => (s.worker?.stored ?? 0) >= 1)
+    await A.goto(origin.url)
+    await installed(A)
+    await startDownloader(A)
+
+    const B = await firstVisit(browser, origin.url)
+    await startDownloader(B)
+    await until(B, 'B to connect to A', s => (s.downloader?.peers ?? 0) > 0)
+    await fn({ origin, A, B })
+  } finally {
+    for (const c of browser.contexts()) if (!contexts.includes(c)) await c.close()
+    await origin.close()
+    await tracker.close()
+    await site.remove()
+  }
+}
+
+const arm = (A: Page): Promise<void> => A.evaluate(() => { (window as unknown as { gate: { armed: boolean } }).gate.armed = true })
+const release = (A: Page): Promise<void> => A.evaluate(() => { (window as unknown as { gate: { release (): void } }).gate.release() })
+
+/** Waits until the worker (not the page's web seed, which may ask for a piece at the file's end) asks the origin. */
+function originAsked (B: Page, origin: Visit['origin'], mark: number): Promise<void> {
+  return within((async () => {
+    while (!origin.log.slice(mark).some(e => e.url === '/' + FILE && (e.range ?? 'bytes=0-').startsWith('bytes=0-'))) await B.waitForTimeout(20)
+  })(), 'the worker to ask the origin')
+}
+
+function fileRequests (origin: Visit['origin'], mark: number): { bytes: number, log: string } {
+  const mine = origin.log.slice(mark).filter(e => e.url === '/' + FILE)
+  return { bytes: mine.reduce((n, e) => n + e.bytes, 0), log: JSON.stringify(mine) }
+}
+
 for (const name of BROWSERS) {
   test(`${name}: a file asked for before the page connects mostly comes from the peer that connects a moment later`, async ({ browsers }) => {
-    const tracker = await startTracker({ port: 0 })
-    const site = await buildSite({ announce: [tracker.url], peerTimeout: PEER_TIMEOUT }, { [FILE]: MEDIA, 'listen.html': PAGE })
-    const origin = await startOrigin(site)
-    const browser = browsers.get(name)!
-    const contexts = [...browser.contexts()]
-    try {
-      const A = await (await visitor(browser)).newPage()
-      await A.context().addInitScript(gateScript)
-      await A.goto(origin.url)
-      await installed(A)
-      await controlled(A)
-      await pageFetch(A, origin.url + FILE)
-      await until(A, 'A to store the file', s => (s.worker?.stored ?? 0) >= 1)
-      await A.goto(origin.url)
-      await installed(A)
-      await startDownloader(A)
-
-      const B = await firstVisit(browser, origin.url)
-      await startDownloader(B)
-      await until(B, 'B to connect to A', s => (s.downloader?.peers ?? 0) > 0)
+    await withSupplier(browsers.get(name)!, async ({ origin, A, B }) => {
       const mark = origin.log.length
-      await A.evaluate(() => { (window as unknown as { gate: { armed: boolean } }).gate.armed = true })
+      await arm(A)
       await B.goto(origin.url + 'listen.html', { waitUntil: 'commit' })
-      await within((async () => {
-        // The worker's request (the page's own web seed may ask for a piece at the file's end before).
-        while (!origin.log.slice(mark).some(e => e.url === '/' + FILE && (e.range ?? 'bytes=0-').startsWith('bytes=0-'))) await B.waitForTimeout(20)
-      })(), 'the worker to ask the origin')
-      await A.evaluate(() => { (window as unknown as { gate: { release (): void } }).gate.release() })
+      await originAsked(B, origin, mark)
+      await release(A)
       const got = await within(B.evaluate(() => (window as unknown as { media: Promise<{ status: number, sha: string }> }).media), 'the file')
       assert.equal(got, { status: 206, sha: SHA })
+      const sent = fileRequests(origin, mark)
+      assert.ok(sent.bytes < SIZE / 2, `bytes of the file the origin sent: ${sent.bytes} of ${SIZE} (${sent.log})`)
+    })
+  })
 
-      const fromOrigin = origin.log.slice(mark).filter(e => e.url === '/' + FILE).reduce((n, e) => n + e.bytes, 0)
-      assert.ok(fromOrigin < SIZE / 2, `bytes of the file the origin sent: ${fromOrigin} of ${SIZE} (${JSON.stringify(origin.log.slice(mark).filter(e => e.url === '/' + FILE))})`)
-    } finally {
-      for (const c of browser.contexts()) if (!contexts.includes(c)) await c.close()
-      await origin.close()
-      await tracker.close()
-      await site.remove()
-    }
+  test(`${name}: a page that reads only the start of the file still gets the rest from a peer that connects after it stopped reading`, async ({ browsers }) => {
+    await withSupplier(browsers.get(name)!, async ({ origin, A, B }) => {
+      const storedBefore = (await stats(B)).worker?.stored ?? 0
+      const mark = origin.log.length
+      await arm(A)
+      await B.goto(origin.url + PEEK, { waitUntil: 'commit' })
+      await originAsked(B, origin, mark)
+      const got = await within(B.evaluate(() => (window as unknown as { media: Promise<{ status: number, read: number }> }).media), 'the first bytes')
+      assert.is(got.status, 206)
+      assert.ok(got.read > 0 && got.read < SIZE, `the page read ${got.read} bytes`)
+      // Nobody reads now. Peers connect only after the wait the worker grants responses that are reading.
+      await B.waitForTimeout(3 * PEER_TIMEOUT)
+      await release(A)
+      // The page itself (stored on arrival) and the file.
+      await until(B, 'B to store the file', s => (s.worker?.stored ?? 0) >= storedBefore + 2)
+      assert.equal(await fetchHash(B, origin.url + FILE), { sha: SHA, source: 'store' })
+      const sent = fileRequests(origin, mark)
+      assert.ok(sent.bytes < SIZE / 2, `bytes of the file the origin sent: ${sent.bytes} of ${SIZE} (${sent.log})`)
+    })
   })
 }
 

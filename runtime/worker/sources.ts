@@ -3,6 +3,7 @@
 // complete answer wins; large ones are streamed (stream.ts). Byte ranges (range.ts) are answered from either.
 import { sha256 } from '../shared/hash.ts'
 import type { FileRef } from '../shared/messages.ts'
+import { delay } from './delay.ts'
 import { completed, discard } from './keep.ts'
 import { fromOrigin, type OriginAnswer } from './origin.ts'
 import { listens, listensSoon } from './pages.ts'
@@ -166,11 +167,6 @@ async function missingDeps ({ entry, manifest }: Found): Promise<FileRef[]> {
     if (!(await db?.record(dep.entry.sha256).catch(() => undefined))?.complete) refs.push(fileRef(dep))
   }
   return refs
-}
-
-/** Resolves `false` after `ms`, so it never equals an answer or `undefined` (a finished miss). */
-function delay (ms: number): Promise<false> {
-  return new Promise(resolve => setTimeout(() => resolve(false), ms))
 }
 
 /** The first of two answers that is not undefined, or undefined when neither has one. */

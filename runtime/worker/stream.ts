@@ -6,9 +6,10 @@
 // reach a response only after that check passed (otherwise the response errors and the stored bytes go).
 import type { Store } from '../shared/store.ts'
 import { fileUrl } from '../shared/urls.ts'
+import { delay } from './delay.ts'
 import { completed, discard } from './keep.ts'
 import { broadcast, listens, listensSoon, pageForPeers } from './pages.ts'
-import { openPeers, type PeerFeed } from './peers.ts'
+import { openPeers, stallAfter, type PeerFeed } from './peers.ts'
 import { fileResponse, type Part } from './respond.ts'
 import { config, scope } from './scope.ts'
 import { Sha256 } from './sha256.ts'
@@ -19,6 +20,10 @@ import { served } from './stats.ts'
 export const STREAM_FROM = 1024 * 1024
 /** Bytes per store read and per store write of origin bytes. */
 const CHUNK = 1024 * 1024
+/** The origin's first chunk when peers may take over soon: enough for a media element's metadata. */
+const FIRST_FROM_ORIGIN = 256 * 1024
+/** How long the worker waits for peers at a time before it checks whether anybody still reads. */
+const WAIT_STEP = 250
 const DEFAULT_PEER_TIMEOUT = 2000
 
 type Source = 'store' | 'peers' | 'origin'
@@ -140,44 +145,67 @@ class Download {
   /**
    * The rest of the file, a chunk at a time from the origin while pages are asked again in the background: a page
    * that connects to peers meanwhile (often the requesting page, a moment after its media asked) supplies the rest.
-   * Before the second chunk the worker waits for that request, asking again, a while (twice `peerTimeout` in all), so a file
-   * peers can supply after a short delay mostly comes from peers, and a file they cannot still plays on.
+   * The first chunk is small: a media element often reads only the start (its metadata) before it pauses, and a
+   * page that connects a moment later should supply the rest. Before each later chunk the worker waits for peers,
+   * asking again, a while (twice `peerTimeout` in all), so a file peers can supply after a short delay mostly comes
+   * from peers, and a file they cannot still plays on. Once no response reads any more, the origin is not asked
+   * again, but peers get longer (`stallAfter`) to bring the rest: the file is then stored whole, so the visitor's
+   * next play or seek is local and the visitor seeds it.
    */
   async #fromOriginAndPeers (url: string, requester: string, peerTimeout: number): Promise<void> {
     const { entry } = this.found
     const abort = new AbortController()
-    let hedge: { from: number, feed: Promise<PeerFeed | undefined> } | undefined
+    let hedge: { from: number, at: number, feed: Promise<PeerFeed | undefined> } | undefined
+    // What is left of the wait for peers while responses read (then the origin sends a chunk) and while none does
+    // (then the download ends, kept in the store for later).
     let patience = 2 * peerTimeout
-    let first = true
-    const ask = (from: number): void => {
-      hedge = { from, feed: openPeers(this.found, [], requester, peerTimeout, () => {}, abort.signal, from).catch(() => undefined) }
+    let idle = stallAfter(peerTimeout)
+    const spend = (ms: number): void => {
+      if (this.readers > 0) patience -= ms
+      else idle -= ms
     }
+    const out = (): boolean => this.readers > 0 ? patience <= 0 : idle <= 0
+    const ask = (from: number): void => {
+      hedge = { from, at: Date.now(), feed: openPeers(this.found, [], requester, peerTimeout, () => {}, abort.signal, from).catch(() => undefined) }
+    }
+    let first = true
     try {
       while (this.pos < entry.size) {
         // No page could ask peers, nor will the requesting page soon: the rest in one request, as without planktos.
-        if (!hedge && !await this.#mayGetPeers(requester)) return void (this.readers > 0 && await this.#fromOrigin(url, true))
-        while (hedge && !first) {
+        if (!hedge && !await this.#mayGetPeers(requester)) return void (this.readers > 0 && await this.#fromOrigin(url, entry.size))
+        while (hedge && !first && this.pos < entry.size) {
           const started = Date.now()
-          let timer: ReturnType<typeof setTimeout> | undefined
-          const feed = await Promise.race([hedge.feed, new Promise<'later'>(resolve => { timer = setTimeout(resolve, patience, 'later') })])
-          clearTimeout(timer)
-          if (feed === 'later') break
-          const from = hedge.from
+          // Out of patience, a page that is ready by now still takes over; nobody else is waited for.
+          const feed = await Promise.race([hedge.feed, delay(out() ? 0 : Math.min(WAIT_STEP, Math.max(0, this.readers > 0 ? patience : idle)))])
+          spend(Date.now() - started)
+          if (feed === false) {
+            if (out()) break
+            continue
+          }
+          const { from, at } = hedge
           hedge = undefined
-          if (feed && await this.#fromFeed(feed, from, peerTimeout)) break
-          // Nobody ready yet: while patience lasts, ask again (not more often than every peerTimeout / 4).
-          await new Promise(resolve => setTimeout(resolve, Math.max(0, Math.min(patience, peerTimeout / 4 - (Date.now() - started)))))
-          patience = Math.max(0, patience - (Date.now() - started))
-          if (patience === 0 || this.pos >= entry.size) break
+          if (feed) await this.#fromFeed(feed, from, peerTimeout)
+          // Nobody ready yet, or the page stopped supplying before the end: ask again (not more often than every
+          // peerTimeout / 4) unless the wait is over.
+          const pause = Math.max(0, peerTimeout / 4 - (Date.now() - at))
+          await delay(pause)
+          spend(pause)
+          if (out() || this.pos >= entry.size) break
           ask(this.pos)
         }
         if (this.pos >= entry.size) continue
-        // Nobody waits for the rest any more: the origin is asked when someone asks again (peers need not wait).
-        if (this.readers === 0) return
+        // Nobody reads any more: peers may still bring the rest while `idle` lasts; the origin is asked only when
+        // someone asks again.
+        if (this.readers === 0) {
+          if (first || out()) return
+          if (!hedge) ask(this.pos)
+          continue
+        }
+        const length = first ? FIRST_FROM_ORIGIN : CHUNK
         first = false
         // A request for what follows the chunk the origin is about to send: pages connect to peers over time.
-        if (!hedge && this.pos + CHUNK < entry.size) ask(this.pos + CHUNK)
-        if (!await this.#fromOrigin(url, false)) return
+        if (!hedge && this.pos + length < entry.size) ask(this.pos + length)
+        if (!await this.#fromOrigin(url, Math.min(entry.size, this.pos + length))) return
       }
     } finally {
       abort.abort()
@@ -194,11 +222,10 @@ class Download {
     return requester !== '' && !await listens(requester) && !!await scope.clients.get(requester)
   }
 
-  /** What `feed` (which starts at byte `from`) sends beyond `pos`; false when it supplied nothing new. */
-  async #fromFeed (feed: PeerFeed, from: number, peerTimeout: number): Promise<boolean> {
+  /** Takes what `feed` (which starts at byte `from`) sends beyond `pos`. */
+  async #fromFeed (feed: PeerFeed, from: number, peerTimeout: number): Promise<void> {
     const size = this.found.entry.size
     let at = from
-    let got = false
     for (let bytes = await feed.next(peerTimeout); bytes; bytes = this.pos < size ? await feed.next(peerTimeout) : undefined) {
       if (at + bytes.length > size) break
       // Bytes the origin supplied while the page got ready are dropped.
@@ -206,20 +233,18 @@ class Download {
       at += bytes.length
       if (skip === bytes.length) continue
       this.#take(bytes.subarray(skip), 'peers')
-      got = true
     }
     feed.close()
-    return got
   }
 
   /**
-   * The next chunk of the file from the origin, from `pos`, stored; false when the origin cannot supply it. A
-   * server ignoring Range sends the whole file: then all the rest is taken from that response, a chunk at a time.
+   * Bytes [pos, to) of the file from the origin, stored; false when the origin cannot supply them. A server
+   * ignoring Range sends the whole file: then all the rest is taken from that response, a chunk at a time.
    */
-  async #fromOrigin (url: string, rest: boolean): Promise<boolean> {
+  async #fromOrigin (url: string, to: number): Promise<boolean> {
     const { entry } = this.found
     const from = this.pos
-    const to = rest ? entry.size : Math.min(entry.size, from + CHUNK)
+    const rest = to === entry.size
     // The whole file from the URL the page asked for, so the HTTP cache entry is the one the site has without planktos.
     const res = await fetch(from === 0 && to === entry.size ? url : fileUrl(config.base, entry.path), {
       headers: from === 0 && to === entry.size ? {} : { Range: `bytes=${from}-${rest ? '' : to - 1}` },
