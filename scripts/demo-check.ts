@@ -23,6 +23,8 @@ export interface CheckResult {
   overhead: number
   /** peers / (peers + origin). */
   share: number
+  /** B's requests for site files that reached the origin after its first page: status, bytes, range, URL. */
+  originRequests: string[]
 }
 
 async function withPeers (page: Page): Promise<void> {
@@ -66,17 +68,19 @@ export async function check (url: string, pages: string[], log: RequestLogEntry[
     if (process.env.PLANKTOS_DEMO_DEBUG) console.log(log.map((e, i) => `${i < mark ? 'A' : 'B'} ${e.status} ${e.bytes} ${e.range ?? ''} ${e.url}`).join('\n'))
     const origin = after.filter(e => !isPlanktos(e.url)).reduce((s, e) => s + e.bytes, 0)
     const overhead = after.filter(e => isPlanktos(e.url)).reduce((s, e) => s + e.bytes, 0)
-    return { peers, origin, overhead, share: peers + origin === 0 ? 0 : peers / (peers + origin) }
+    const originRequests = after.filter(e => !isPlanktos(e.url)).map(e => `${e.status} ${e.bytes} ${e.range ?? ''} ${e.url}`.replace('  ', ' '))
+    return { peers, origin, overhead, share: peers + origin === 0 ? 0 : peers / (peers + origin), originRequests }
   } finally {
     await browserA.close()
     await browserB.close()
   }
 }
 
-/** The line the demo prints for one site. */
+/** The line the demo prints for one site; below ENOUGH, followed by what B asked the origin for. */
 export function describe (name: string, r: CheckResult): string {
-  return `demo check (${name}): after its first page, visitor B got ${r.peers} bytes from peers and ${r.origin} bytes of ` +
+  const line = `demo check (${name}): after its first page, visitor B got ${r.peers} bytes from peers and ${r.origin} bytes of ` +
     `site files from the origin: ${(100 * r.share).toFixed(1)}% from peers (planktos files from the origin: ${r.overhead} bytes)`
+  return r.share >= ENOUGH ? line : [line, '  site files B got from the origin (status, bytes, range, URL):', ...r.originRequests.map(e => '    ' + e)].join('\n')
 }
 
 function isPlanktos (url: string): boolean {
