@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import { BROWSERS, controlled, firstVisit, installed, launch, pageFetch, startDownloader, until, visitor, within, type BrowserName } from './helpers/browsers.ts'
-import { browserState, redeploy, storeUntil } from './helpers/redeploy.ts'
+import { browserState, redeploy, storeUntil, upgradeRuntime } from './helpers/redeploy.ts'
 import { buildSite, isPlanktosFile, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 
 /** The worker looks for a new manifest at most this often on navigations (CHECK_INTERVAL in runtime/worker/site.ts). */
@@ -104,6 +104,24 @@ for (const name of BROWSERS) {
       await storeUntil(page, `deploy ${deploy}: the old page to be pruned`, shas => !shas.has(previous) && shas.has(changed) && kept.every(k => shas.has(k)))
       previous = changed
     }
+  })
+
+  test("a deploy of another planktos version reaches a returning visitor's pages within two navigations", async ({ browser }) => {
+    site = await buildSite()
+    origin = await startOrigin(site)
+    const page = await firstVisit(browser, origin.url)
+    await page.goto(origin.url + 'about/')
+    await installed(page)
+    const upgraded = (): Promise<boolean> => page.evaluate(() => (window as unknown as { planktosUpgraded?: boolean }).planktosUpgraded === true)
+    assert.is(await upgraded(), false)
+    await upgradeRuntime(site, '\n;window.planktosUpgraded = true\n')
+    let navigations = 0
+    while (navigations < 2 && !await upgraded()) {
+      await page.goto(origin.url + (navigations % 2 ? 'about/' : ''))
+      await installed(page)
+      navigations++
+    }
+    assert.ok(await upgraded(), `the new install.js ran after ${navigations} navigations`)
   })
 
   test('an open page keeps its own build after a deploy; the old files go once it closes', async ({ browser }) => {

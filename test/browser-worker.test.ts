@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser } from 'playwright-core'
-import { BROWSERS, fetchHash, firstVisit, imagesLoaded, launch, pageFetch, startDownloader, stats, until, within, type BrowserName } from './helpers/browsers.ts'
+import { BROWSERS, fetchHash, firstVisit, imagesLoaded, installed, launch, pageFetch, startDownloader, stats, until, within, type BrowserName } from './helpers/browsers.ts'
+import { storedKeys } from './helpers/redeploy.ts'
 import { blob, buildSite, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 
 const BLOB = blob(300_000)
@@ -73,6 +74,29 @@ for (const name of BROWSERS) {
     const worker = (await stats(page)).worker!
     assert.ok(worker.responses.store >= 3, `store responses: ${worker.responses.store}`)
     assert.is(worker.verifyFailures, 0)
+  })
+
+  test("planktos' own scripts come from the worker's copies, which match this deploy: pages load them without a round trip", async ({ browser }) => {
+    origin = await startOrigin(site)
+    const page = await firstVisit(browser, origin.url)
+    await startDownloader(page)
+    await within((async () => {
+      while ((await storedKeys(page, 'meta')).filter(k => k.startsWith('runtime:')).length < 2) await page.waitForTimeout(100)
+    })(), 'the worker to keep install.js and downloader.js')
+    const mark = origin.log.length
+    for (const path of ['about/', '']) {
+      const res = await page.goto(origin.url + path)
+      assert.ok(res?.headers()['x-planktos-source'], `${path || 'home'}: answered by the worker`)
+      await installed(page)
+      await startDownloader(page)
+    }
+    // downloader.js never goes to the origin again; install.js is looked at in the background only (a kill switch
+    // replaces it), so both reach the pages from the worker's copies.
+    const scripts = origin.log.slice(mark).map(e => e.url).filter(u => u === '/planktos/downloader.js')
+    assert.equal(scripts, [], 'downloader.js was not asked of the origin')
+    for (const file of ['install.js', 'downloader.js']) {
+      assert.is((await pageFetch(page, origin.url + 'planktos/' + file)).source, 'store', file)
+    }
   })
 
   test('a multi-piece binary file arrives intact from the origin, then from the store', async ({ browser }) => {

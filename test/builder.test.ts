@@ -170,6 +170,17 @@ determinism('changes the build id when any file changes, and not otherwise', asy
   assert.not.ok((await readFile(join(dir, 'index.html'), 'utf8')).includes(changed.manifest!.buildId), 'pages do not')
 })
 
+determinism("the worker names the SHA-256 of the install script and downloader it is deployed with", async () => {
+  const dir = await tempDir()
+  await writeTree(dir, SITE)
+  await build(dir, { announce: ['ws://127.0.0.1:1'] })
+  const worker = await readFile(join(dir, 'planktos-sw.js'), 'utf8')
+  const digest = async (path: string): Promise<string> => createHash('sha256').update(await readFile(join(dir, path))).digest('hex')
+  for (const path of ['planktos/install.js', 'planktos/downloader.js']) {
+    assert.ok(worker.includes(`"${path}":"${await digest(path)}"`), `the worker names ${path}'s digest`)
+  }
+})
+
 determinism.run()
 
 // A site of 4 MiB files at the default 16 MiB shard size gives several shards.

@@ -8,7 +8,7 @@ import { BuildError } from './errors.ts'
 import { hashAll } from './hash-pool.ts'
 import { assembleManifest, type ShardBuild } from './manifest.ts'
 import { processPages } from './pages.ts'
-import { readRuntime, workerSource } from './runtime-files.ts'
+import { readRuntime, runtimeDigests, workerSource } from './runtime-files.ts'
 import { pieceLengthFor, planShards } from './shard.ts'
 import { Stage } from './stage.ts'
 import { encodeTorrent, webSeedLayout } from './torrent.ts'
@@ -149,7 +149,8 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
       })
       stageFile(INSTALL_FILE, runtime.install)
       stageFile(DOWNLOADER_FILE, runtime.downloader)
-      stageFile(WORKER_FILE, workerSource(runtime.worker, { buildId: manifest.buildId, base: opts.base, killSwitch: false }))
+      const digests = runtimeDigests({ [INSTALL_FILE]: runtime.install, [DOWNLOADER_FILE]: runtime.downloader })
+      stageFile(WORKER_FILE, workerSource(runtime.worker, { buildId: manifest.buildId, base: opts.base, killSwitch: false, runtime: digests }))
     }
 
     signal?.throwIfAborted()

@@ -1,4 +1,5 @@
 // Finds the built browser runtime shipped in this package and prepares the copies a site gets.
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -43,7 +44,18 @@ export async function readRuntime (): Promise<RuntimeFiles> {
   }
 }
 
-export interface WorkerConfig { buildId: string, base: string, killSwitch: boolean }
+export interface WorkerConfig {
+  buildId: string
+  base: string
+  killSwitch: boolean
+  /** SHA-256 of the deploy's install.js and downloader.js by path: the worker answers them from its copies when they match. */
+  runtime?: Record<string, string>
+}
+
+/** What the worker config's `runtime` holds for these scripts (path under the base → SHA-256 hex). */
+export function runtimeDigests (scripts: Record<string, Uint8Array>): Record<string, string> {
+  return Object.fromEntries(Object.entries(scripts).map(([path, bytes]) => [path, createHash('sha256').update(bytes).digest('hex')]))
+}
 
 /** The worker a site serves: one config line, then the runtime. The line makes the bytes change with each deploy, which is how browsers notice an update. */
 export function workerSource (worker: Uint8Array, config: WorkerConfig): Uint8Array {

@@ -1,5 +1,8 @@
-// planktos' own scripts (install.js, downloader.js): from the network first, so a deploy's new code is used at
-// once, else from a copy kept in the store, so pages still start planktos (and seed) while the origin is down.
+// planktos' own scripts (install.js, downloader.js). The builder writes their SHA-256 into the worker's config, so
+// a copy kept in the store whose digest matches is this deploy's script: it is answered at once, without a round
+// trip to the origin on every page. Without a matching copy, the network answers and its bytes are kept; with the
+// origin down, any kept copy still starts planktos (and seeding).
+import { sha256 } from '../shared/hash.ts'
 import { DOWNLOADER_FILE, INSTALL_FILE } from '../shared/manifest.ts'
 import { SOURCE_HEADER } from './respond.ts'
 import { config, type FetchEvent } from './scope.ts'
@@ -8,8 +11,7 @@ import { store } from './storage.ts'
 interface Copy {
   body: Uint8Array
   type: string
-  /** The validator the origin sent, to skip rewriting an unchanged copy on every page load. */
-  tag: string
+  sha256: string
 }
 
 /** The store key of the runtime file at `pathname`, or null when it is not one. */
@@ -19,24 +21,34 @@ export function runtimeKey (pathname: string): string | null {
 }
 
 export async function answerRuntime (event: FetchEvent, key: string): Promise<Response> {
+  const file = key.slice('runtime:'.length)
+  const copy = await (await store())?.getMeta<Copy>(key).catch(() => undefined)
+  if (copy && copy.sha256 === config.runtime?.[file]) {
+    // A kill-switch deploy replaces install.js while the browser may keep this worker (its URL unchanged or
+    // unreachable): the origin's install.js is still looked at, off the page's way, and a changed one no longer
+    // matches, so the next page gets it from the network.
+    if (file === INSTALL_FILE) event.waitUntil(fetch(event.request).then(res => res.status === 200 ? keepCopy(key, res) : undefined).catch(() => {}))
+    return fromCopy(copy)
+  }
   try {
     const res = await fetch(event.request)
     if (res.status === 200) event.waitUntil(keepCopy(key, res.clone()).catch(() => {}))
     return res
   } catch {
-    const copy = await (await store())?.getMeta<Copy>(key).catch(() => undefined)
-    if (!copy) return Response.error()
-    return new Response(copy.body as Uint8Array<ArrayBuffer>, { headers: { 'Content-Type': copy.type, [SOURCE_HEADER]: 'store' } })
+    return copy ? fromCopy(copy) : Response.error()
   }
 }
 
-/** Keeps `res` (a 200 for a runtime file) in the store, unless the copy there has the same validator. */
+function fromCopy (copy: Copy): Response {
+  return new Response(copy.body as Uint8Array<ArrayBuffer>, { headers: { 'Content-Type': copy.type, [SOURCE_HEADER]: 'store' } })
+}
+
+/** Keeps `res` (a 200 for a runtime file) in the store, unless the copy there has the same bytes. */
 export async function keepCopy (key: string, res: Response): Promise<void> {
   const db = await store()
   if (!db) return
-  const tag = res.headers.get('ETag') ?? res.headers.get('Last-Modified') ?? ''
-  const old = await db.getMeta<Copy>(key)
-  if (old && tag && old.tag === tag) return
   const body = new Uint8Array(await res.arrayBuffer())
-  await db.setMeta(key, { body, type: res.headers.get('Content-Type') ?? 'text/javascript', tag } satisfies Copy)
+  const digest = await sha256(body)
+  if ((await db.getMeta<Copy>(key))?.sha256 === digest) return
+  await db.setMeta(key, { body, type: res.headers.get('Content-Type') ?? 'text/javascript', sha256: digest } satisfies Copy)
 }

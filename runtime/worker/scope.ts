@@ -53,6 +53,8 @@ export interface WorkerConfig {
   base: string
   /** This build only removes planktos from visitors. */
   killSwitch: boolean
+  /** SHA-256 of this deploy's install.js and downloader.js, by path under the base. */
+  runtime?: Record<string, string>
 }
 
 export const scope = globalThis as unknown as WorkerScope
