@@ -1,5 +1,8 @@
 // The demo's headless check: visitor A browses every page, then visitor B (another browser process) does the
 // same; of the site-file bytes B got after its first page, how many came from peers and how many from the origin.
+// Each visitor also listens to each page's audio and video to the end (the check reads the whole file through the
+// page, as playing it would): with only the metadata loaded, what a visitor has of a media file depends on how far
+// its browser happened to read, and the second visitor would be measured against bytes nobody ever had.
 import type { Page, Response } from 'playwright-core'
 import type { RequestLogEntry } from '../integrations/cli/serve.ts'
 import { controlled, installed, launch, startDownloader, stats, visitor, within, type BrowserName } from '../test/helpers/browsers.ts'
@@ -27,6 +30,16 @@ export interface CheckResult {
   originRequests: string[]
 }
 
+/** Reads each audio and video file of the page whole, through the page (so through the worker). */
+async function listen (page: Page): Promise<void> {
+  await within(page.evaluate(async () => {
+    for (const media of document.querySelectorAll<HTMLMediaElement>('audio, video')) {
+      const src = media.currentSrc || media.src
+      if (src) await (await fetch(src)).arrayBuffer()
+    }
+  }), 'the page\'s media to be read')
+}
+
 async function withPeers (page: Page): Promise<void> {
   await installed(page)
   await startDownloader(page)
@@ -44,7 +57,10 @@ export async function check (url: string, pages: string[], log: RequestLogEntry[
     const A = await (await visitor(browserA)).newPage()
     await onPage(A, pages[0]!, 'A', await A.goto(url + pages[0]))
     await controlled(A)
-    for (const path of pages.slice(1)) await onPage(A, path, 'A', await A.goto(url + path, { waitUntil: 'load' }))
+    for (const path of pages.slice(1)) {
+      await onPage(A, path, 'A', await A.goto(url + path, { waitUntil: 'load' }))
+      await listen(A)
+    }
     // A stays on its first page with the downloader running: it is the peer B finds (it has none until B comes).
     await A.goto(url + pages[0])
     await installed(A)
@@ -60,6 +76,7 @@ export async function check (url: string, pages: string[], log: RequestLogEntry[
     const mark = log.length
     for (const path of pages.slice(1)) {
       await onPage(B, path, 'B', await B.goto(url + path, { waitUntil: 'load' }))
+      await listen(B)
       // Each page has its own downloader, which must find A again before the next navigation can use it.
       await withPeers(B)
     }

@@ -180,6 +180,14 @@ for (const name of BROWSERS) {
           return { ok: false }
         }
       }, proxy.url + 'data/big.bin')
+      type Hashed = Awaited<ReturnType<typeof hash>>
+      const hashUntil = (ok: (r: Hashed) => boolean, what: string): Promise<Hashed> => within((async () => {
+        for (;;) {
+          const r = await hash()
+          if (ok(r)) return r
+          await page.waitForTimeout(200)
+        }
+      })(), what)
       const during = hash()
       await within((async () => { while (!started) await page.waitForTimeout(20) })(), 'the download to start')
       const cdp = await page.context().newCDPSession(page)
@@ -188,11 +196,14 @@ for (const name of BROWSERS) {
       const first = await within(during, 'the interrupted fetch to settle')
       // Either the fetch failed (as a dropped connection does) or it carries the whole, right file.
       if (first.ok) assert.is(first.sha, BIG_SHA, 'the interrupted fetch has the right bytes')
-      const again = await within(hash(), 'the file to be fetched again')
+      // Right after a forced stop, Chromium sometimes sends a page's request to the network without starting the
+      // worker (seen in about 1 run of 5; the answer is right but unstored): ask until the worker answers.
+      const again = await hashUntil(r => !r.ok || !!r.source, 'the worker to answer the file again')
       assert.equal([again.ok, again.sha], [true, BIG_SHA])
-      await until(page, 'the file to be stored', s => (s.worker?.stored ?? 0) >= 4)
-      const stored = await within(hash(), 'the stored file')
-      assert.equal([stored.sha, stored.source], [BIG_SHA, 'store'])
+      // The file ends up stored: answered from the store. (Not read from the `stored` counter: an increment the
+      // stopped worker had not saved yet is lost with it.)
+      const stored = await hashUntil(r => r.source === 'store', 'the file to be answered from the store')
+      assert.equal([stored.ok, stored.sha], [true, BIG_SHA])
       assert.is((await pageFetch(page, proxy.url + 'notes/a.txt')).text, 'plain text a\n', 'the restarted worker answers')
     })
   }

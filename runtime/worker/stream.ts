@@ -9,7 +9,7 @@ import { fileUrl } from '../shared/urls.ts'
 import { delay } from './delay.ts'
 import { completed, discard } from './keep.ts'
 import { broadcast, listens, listensSoon, pageForPeers } from './pages.ts'
-import { openPeers, stallAfter, type PeerFeed } from './peers.ts'
+import { openPeers, type PeerFeed } from './peers.ts'
 import { fileResponse, type Part } from './respond.ts'
 import { config, scope } from './scope.ts'
 import { Sha256 } from './sha256.ts'
@@ -22,8 +22,6 @@ export const STREAM_FROM = 1024 * 1024
 const CHUNK = 1024 * 1024
 /** The origin's first chunk when peers may take over soon: enough for a media element's metadata. */
 const FIRST_FROM_ORIGIN = 256 * 1024
-/** How long the worker waits for peers at a time before it checks whether anybody still reads. */
-const WAIT_STEP = 250
 const DEFAULT_PEER_TIMEOUT = 2000
 
 type Source = 'store' | 'peers' | 'origin'
@@ -145,62 +143,45 @@ class Download {
   /**
    * The rest of the file, a chunk at a time from the origin while pages are asked again in the background: a page
    * that connects to peers meanwhile (often the requesting page, a moment after its media asked) supplies the rest.
-   * The first chunk is small: a media element often reads only the start (its metadata) before it pauses, and a
-   * page that connects a moment later should supply the rest. Before each later chunk the worker waits for peers,
-   * asking again, a while (twice `peerTimeout` in all), so a file peers can supply after a short delay mostly comes
-   * from peers, and a file they cannot still plays on. Once no response reads any more, the origin is not asked
-   * again, but peers get longer (`stallAfter`) to bring the rest: the file is then stored whole, so the visitor's
-   * next play or seek is local and the visitor seeds it.
+   * The first chunk is small: a media element often reads only the start (its metadata) before it pauses. Before
+   * each later chunk the worker waits for peers, asking again, a while (twice `peerTimeout` in all), so a file peers
+   * can supply after a short delay mostly comes from peers, and a file they cannot still plays on. Once no response
+   * reads any more, the download stops: without planktos nobody would have fetched the rest either (and the
+   * requesting page's web seed would take from the origin what peers lack).
    */
   async #fromOriginAndPeers (url: string, requester: string, peerTimeout: number): Promise<void> {
     const { entry } = this.found
     const abort = new AbortController()
     let hedge: { from: number, at: number, feed: Promise<PeerFeed | undefined> } | undefined
-    // What is left of the wait for peers while responses read (then the origin sends a chunk) and while none does
-    // (then the download ends, kept in the store for later).
     let patience = 2 * peerTimeout
-    let idle = stallAfter(peerTimeout)
-    const spend = (ms: number): void => {
-      if (this.readers > 0) patience -= ms
-      else idle -= ms
-    }
-    const out = (): boolean => this.readers > 0 ? patience <= 0 : idle <= 0
+    let first = true
     const ask = (from: number): void => {
       hedge = { from, at: Date.now(), feed: openPeers(this.found, [], requester, peerTimeout, () => {}, abort.signal, from).catch(() => undefined) }
     }
-    let first = true
     try {
       while (this.pos < entry.size) {
         // No page could ask peers, nor will the requesting page soon: the rest in one request, as without planktos.
         if (!hedge && !await this.#mayGetPeers(requester)) return void (this.readers > 0 && await this.#fromOrigin(url, entry.size))
         while (hedge && !first && this.pos < entry.size) {
           const started = Date.now()
-          // Out of patience, a page that is ready by now still takes over; nobody else is waited for.
-          const feed = await Promise.race([hedge.feed, delay(out() ? 0 : Math.min(WAIT_STEP, Math.max(0, this.readers > 0 ? patience : idle)))])
-          spend(Date.now() - started)
-          if (feed === false) {
-            if (out()) break
-            continue
-          }
+          // Out of patience, a page that is ready by now still takes over; nobody is waited for.
+          const feed = await Promise.race([hedge.feed, delay(Math.max(0, patience))])
+          patience -= Date.now() - started
+          if (feed === false) break
           const { from, at } = hedge
           hedge = undefined
           if (feed) await this.#fromFeed(feed, from, peerTimeout)
-          // Nobody ready yet, or the page stopped supplying before the end: ask again (not more often than every
-          // peerTimeout / 4) unless the wait is over.
-          const pause = Math.max(0, peerTimeout / 4 - (Date.now() - at))
+          // Nobody ready yet, or the page stopped supplying before the end: while patience lasts, ask again (not
+          // more often than every peerTimeout / 4).
+          const pause = Math.max(0, Math.min(patience, peerTimeout / 4 - (Date.now() - at)))
           await delay(pause)
-          spend(pause)
-          if (out() || this.pos >= entry.size) break
+          patience -= pause
+          if (patience <= 0 || this.pos >= entry.size) break
           ask(this.pos)
         }
         if (this.pos >= entry.size) continue
-        // Nobody reads any more: peers may still bring the rest while `idle` lasts; the origin is asked only when
-        // someone asks again.
-        if (this.readers === 0) {
-          if (first || out()) return
-          if (!hedge) ask(this.pos)
-          continue
-        }
+        // Nobody waits for the rest any more: the origin is asked when someone asks again (peers need not wait).
+        if (this.readers === 0) return
         const length = first ? FIRST_FROM_ORIGIN : CHUNK
         first = false
         // A request for what follows the chunk the origin is about to send: pages connect to peers over time.
