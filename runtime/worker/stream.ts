@@ -171,12 +171,13 @@ class Download {
           const { from, at } = hedge
           hedge = undefined
           if (feed) await this.#fromFeed(feed, from, peerTimeout)
+          if (this.pos >= entry.size) break
           // Nobody ready yet, or the page stopped supplying before the end: while patience lasts, ask again (not
           // more often than every peerTimeout / 4).
           const pause = Math.max(0, Math.min(patience, peerTimeout / 4 - (Date.now() - at)))
           await delay(pause)
           patience -= pause
-          if (patience <= 0 || this.pos >= entry.size) break
+          if (patience <= 0) break
           ask(this.pos)
         }
         if (this.pos >= entry.size) continue
