@@ -57,15 +57,21 @@ async function answer (routes: Route[], event: FetchEvent, manifest: Manifest): 
   // A shard's range holds the path but its file list does not, or the list is unreachable: the origin decides.
   if (wantsNotFound(event, manifest)) return orNotFound(event, manifest)
   // Unless the page is of an older build whose file list is gone (neither stored nor on the origin after a
-  // deploy): the origin has only the newest deploy's file, which that page must not get if its shard changed.
-  return await superseded(manifest) && await shardChanged(routes, manifest) ? supersededResponse() : fetch(event.request)
+  // deploy): the origin has only the newest deploy's file, which that page must not get if it may differ.
+  return await superseded(manifest) && await changedInNewest(routes, manifest) ? supersededResponse() : fetch(event.request)
 }
 
-/** Whether the newest build lists any of `routes` in another shard part than `manifest` does (their files may differ). */
-async function shardChanged (routes: Route[], manifest: Manifest): Promise<boolean> {
+/**
+ * Whether the newest build lists one of `routes` in another shard part than `manifest` does (its file may differ).
+ * A file the newest build no longer lists is the origin's to answer: its 404, as without planktos.
+ */
+async function changedInNewest (routes: Route[], manifest: Manifest): Promise<boolean> {
   const newest = await loadManifest()
-  return routes.some(r => {
+  if (!newest) return false
+  for (const r of routes) {
     const own = findShard(manifest, r.path)
-    return !!own && own.part !== (newest && findShard(newest, r.path))?.part
-  })
+    if (!own || own.part === findShard(newest, r.path)?.part) continue
+    if (await lookup(r.path, newest).catch(() => undefined)) return true
+  }
+  return false
 }
