@@ -223,9 +223,7 @@ async function fileBytes (file: FileRef, ctx: Context, stall: number): Promise<U
   }
   if (!wasComplete) {
     await store.markComplete(entry.sha256)
-    // Peers' bytes count against the storage budget like the origin's: make room, oldest first.
-    const evicted = await store.evict(swarm.manifest.settings.maxStorage, new Set([entry.sha256])).catch(() => [])
-    if (evicted.length) swarm.evicted(evicted)
+    await swarm.makeRoom(entry.sha256)
   }
   return bytes
 }

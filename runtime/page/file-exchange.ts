@@ -235,13 +235,10 @@ function fromWire (ext: FileExchange, entry: FileEntry, f: Fetch): Promise<Uint8
  * that speaks the extension, and `peerTimeout` for each chunk.
  */
 export async function storeWhole (swarm: Swarm, joined: Joined, entry: FileEntry, ctx: Pick<Fetch, 'stats' | 'alive' | 'signal'> & { store: Store }): Promise<'stored' | 'absent' | 'failed'> {
-  const { manifest } = swarm
-  const bytes = await wholeFile(joined.torrent, entry, { ...ctx, wait: manifest.settings.peerTimeout, ban: w => swarm.ban(w) })
+  const bytes = await wholeFile(joined.torrent, entry, { ...ctx, wait: swarm.manifest.settings.peerTimeout, ban: w => swarm.ban(w) })
   if (!bytes) return bytes === null ? 'absent' : 'failed'
   await ctx.store.putFile(entry.sha256, bytes)
   await swarm.stored([{ sha256: entry.sha256, infoHash: joined.shard.infoHash }])
-  // Peers' bytes count against the storage budget like the origin's: make room, oldest first.
-  const evicted = await ctx.store.evict(manifest.settings.maxStorage, new Set([entry.sha256])).catch(() => [])
-  if (evicted.length) swarm.evicted(evicted)
+  await swarm.makeRoom(entry.sha256)
   return 'stored'
 }

@@ -230,6 +230,12 @@ export class Swarm {
     }
   }
 
+  /** Peers' bytes count against the storage budget like the origin's: makes room, oldest first, keeping `sha256`. */
+  async makeRoom (sha256: string): Promise<void> {
+    const evicted = await this.#store.evict(this.manifest.settings.maxStorage, new Set([sha256])).catch(() => [])
+    if (evicted.length) this.evicted(evicted)
+  }
+
   /** These files left the store: stop claiming their pieces, and tell peers so they ask someone else. */
   evicted (sha256: string[]): void {
     const gone = new Set(sha256)
