@@ -5,7 +5,7 @@
 // its browser happened to read, and the second visitor would be measured against bytes nobody ever had.
 import type { Page, Response } from 'playwright-core'
 import type { RequestLogEntry } from '../integrations/cli/serve.ts'
-import { controlled, installed, launch, startDownloader, stats, visitor, within, type BrowserName } from '../test/helpers/browsers.ts'
+import { connected, controlled, installed, launch, startDownloader, stats, visitor, within, type BrowserName } from '../test/helpers/browsers.ts'
 
 /** The share of B's bytes (after its first page) that must come from peers. */
 export const ENOUGH = 0.5
@@ -43,9 +43,7 @@ async function listen (page: Page): Promise<void> {
 async function withPeers (page: Page): Promise<void> {
   await installed(page)
   await startDownloader(page)
-  await within((async () => {
-    while (((await stats(page)).downloader?.peers ?? 0) === 0) await page.waitForTimeout(100)
-  })(), 'a peer connection')
+  await connected(page, 'a peer connection')
 }
 
 /** Has A and then B browse `pages` of the site at `url`; `log` is the origin's request log. */

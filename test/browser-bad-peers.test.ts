@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import type { Browser, CDPSession, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import type { FileEntry } from '../runtime/shared/manifest.ts'
-import { alterStored, firstVisit, installed, launch, rendered, stats, until, within, type BrowserName } from './helpers/browsers.ts'
+import { alterStored, connected, firstVisit, installed, launch, rendered, stats, until, within, type BrowserName } from './helpers/browsers.ts'
 import { bmp, buildSite, gallery, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 
 const GALLERY = gallery(2)
@@ -19,7 +19,6 @@ const FILES = {
 }
 const PAGES = ['', 'about/', 'big/', ...GALLERY.pages.map(p => p.url)]
 
-const connected = (page: Page): Promise<unknown> => until(page, 'the downloader to connect to a peer', s => (s.downloader?.peers ?? 0) > 0)
 
 /** Every image on `page` decoded, with the manifest's bytes. */
 async function assertImages (page: Page, files: Map<string, FileEntry>, url: string): Promise<void> {

@@ -5,10 +5,10 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import type { ShardPart } from '../runtime/shared/manifest.ts'
-import { alterStored, fetchHash, firstVisit, imagesLoaded, installed, launch, startDownloader, stats, until, within, type BrowserName } from './helpers/browsers.ts'
+import { alterStored, connected, fetchHash, firstVisit, imagesLoaded, installed, launch, startDownloader, stats, until, within, type BrowserName } from './helpers/browsers.ts'
 import { buildSite, gallery, pageFiles, siteFiles, startOrigin } from './helpers/site.ts'
 
 // Long enough that the origin hedge never starts while peers are connecting: this test is about the peer path.
@@ -18,7 +18,6 @@ const GALLERY = gallery(6, 40)
 /** Pages both visitors load; the even ones, whose files lie between theirs, nobody loads. */
 const PAGES = GALLERY.pages.filter((_, i) => i % 2 === 0).map(p => p.url)
 
-const connected = (page: Page): Promise<unknown> => until(page, 'the page\'s downloader to connect to a peer', s => (s.downloader?.peers ?? 0) > 0)
 
 const PAIRS: Array<[BrowserName, BrowserName]> = [['chromium', 'chromium'], ['firefox', 'firefox']]
 const test = suite<{ browsers: Map<BrowserName, Browser> }>('whole files from peers')

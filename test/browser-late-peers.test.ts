@@ -9,7 +9,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { BROWSERS, controlled, firstVisit, installed, launch, pageFetch, startDownloader, until, visitor, within } from './helpers/browsers.ts'
+import { BROWSERS, connected, controlled, firstVisit, installed, launch, pageFetch, startDownloader, until, visitor, within } from './helpers/browsers.ts'
 import { blob, buildSite, startOrigin } from './helpers/site.ts'
 
 const SIZE = 4 * 1024 * 1024
@@ -90,7 +90,7 @@ async function withSupplier (browser: Browser, fn: (v: Visit) => Promise<void>):
 
     const B = await firstVisit(browser, origin.url)
     await startDownloader(B)
-    await until(B, 'B to connect to A', s => (s.downloader?.peers ?? 0) > 0)
+    await connected(B, 'B to connect to A')
     await fn({ origin, A, B })
   } finally {
     for (const c of browser.contexts()) if (!contexts.includes(c)) await c.close()

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 // @ts-ignore: bittorrent-tracker publishes no types; the part used here is declared below.
 import Server from 'bittorrent-tracker/server'
-import { BROWSERS, HANG, firstVisit, installed, launch, rendered, startDownloader, stats, until, within } from './helpers/browsers.ts'
+import { BROWSERS, connected, firstVisit, HANG, installed, launch, rendered, startDownloader, stats, until, within } from './helpers/browsers.ts'
 import { buildSite, gallery, siteFiles, startOrigin } from './helpers/site.ts'
 
 const GALLERY = gallery(2)
@@ -106,8 +106,8 @@ for (const name of BROWSERS) {
       assert.is((await stats(B)).downloader?.p2p, false, 'B has not agreed yet')
       assert.ok(!tracker.announces.some(a => a.peerId !== aPeer), 'B did not announce before agreeing')
       await enableP2P(B)
-      await until(B, 'B to connect to A', s => (s.downloader?.peers ?? 0) > 0)
-      await until(A, 'A to connect to B', s => (s.downloader?.peers ?? 0) > 0)
+      await connected(B, 'B to connect to A')
+      await connected(A, 'A to connect to B')
       assert.is(tracker.peers(infoHash).length, 2)
 
       // A's next page: no call, yet the downloader announces and connects.
@@ -115,7 +115,7 @@ for (const name of BROWSERS) {
       await A.goto(origin.url + 'about/')
       await installed(A)
       await startDownloader(A)
-      await until(A, 'A\'s new page to connect to B', s => (s.downloader?.peers ?? 0) > 0)
+      await connected(A, 'A\'s new page to connect to B')
       assert.is((await stats(A)).downloader?.p2p, true)
       assert.ok(tracker.announces.length > announced, 'A\'s new page announced')
 

@@ -5,7 +5,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { fetchHash, firstVisit, imagesLoaded, installed, launch, pageFetch, startDownloader, stats, until, type BrowserName } from './helpers/browsers.ts'
+import { connected, fetchHash, firstVisit, imagesLoaded, installed, launch, pageFetch, startDownloader, stats, until, type BrowserName } from './helpers/browsers.ts'
 import { blob, buildSite, startOrigin } from './helpers/site.ts'
 
 const BLOB = blob(300_000, 7)
@@ -41,7 +41,7 @@ for (const [a, b] of PAIRS) {
 
       const B = await firstVisit(browsers.get(b)!, origin.url)
       await startDownloader(B)
-      await until(B, 'B to connect to A', s => (s.downloader?.peers ?? 0) > 0)
+      await connected(B, 'B to connect to A')
       const mark = origin.log.length
 
       const about = await B.goto(origin.url + 'about/')
@@ -51,7 +51,7 @@ for (const [a, b] of PAIRS) {
       // The new page has its own downloader, which must find A again before it can ask.
       await installed(B)
       await startDownloader(B)
-      await until(B, 'B\'s new page to connect to A', s => (s.downloader?.peers ?? 0) > 0)
+      await connected(B, 'B\'s new page to connect to A')
       assert.equal(await fetchHash(B, origin.url + 'data/blob.bin'), { sha: BLOB_SHA, source: 'peers' })
 
       const served = origin.log.slice(mark).filter(e => !e.url.startsWith('/planktos'))

@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { BROWSERS, firstVisit, installed, launch, pageFetch, startDownloader, until, within } from './helpers/browsers.ts'
+import { BROWSERS, connected, firstVisit, installed, launch, pageFetch, startDownloader, until, within } from './helpers/browsers.ts'
 import { caseHeaders, RANGE_CASES, toneWav, TONE_SIZE } from './helpers/range-cases.ts'
 import { buildSite, siteFiles, startOrigin, type Origin } from './helpers/site.ts'
 
@@ -101,7 +101,7 @@ for (const name of BROWSERS.filter(b => !process.env.PLANKTOS_BROWSER || b === p
       await startDownloader(A)
       const B = await firstVisit(browser, origin.url)
       await startDownloader(B)
-      await until(B, 'B to connect to A', s => (s.downloader?.peers ?? 0) > 0)
+      await connected(B, 'B to connect to A')
       const before = origin.log.length
       checkTable(await fetchAll(B, url), 'peers', 'from a peer')
       assert.equal(toneRequests(origin, before), [], 'the origin was not asked for the file')

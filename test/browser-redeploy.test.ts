@@ -6,7 +6,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { BROWSERS, controlled, firstVisit, installed, launch, pageFetch, startDownloader, until, visitor, within, type BrowserName } from './helpers/browsers.ts'
+import { BROWSERS, connected, controlled, firstVisit, installed, launch, pageFetch, startDownloader, until, visitor, within, type BrowserName } from './helpers/browsers.ts'
 import { browserState, redeploy, storeUntil, upgradeRuntime } from './helpers/redeploy.ts'
 import { buildSite, isPlanktosFile, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 
@@ -177,7 +177,7 @@ for (const name of BROWSERS) {
       // A has a page of the first build open, whose downloader finds B.
       const open = await firstVisit(browser, origin.url)
       await startDownloader(open)
-      await until(open, 'A to connect to B', s => (s.downloader?.peers ?? 0) > 0)
+      await connected(open, 'A to connect to B')
 
       await redeploy(site, { 'notes/c.txt': 'c, second deploy\n' }, options)
       // A's other tab navigates, so A's worker knows the new deploy.

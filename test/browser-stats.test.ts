@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import type { StatsDetail } from '../runtime/shared/messages.ts'
-import { BROWSERS, firstVisit, installed, launch, pageFetch, stats, until, within } from './helpers/browsers.ts'
+import { BROWSERS, connected, firstVisit, installed, launch, pageFetch, stats, until, within } from './helpers/browsers.ts'
 import { buildSite, gallery, isPlanktosFile, pageFiles, siteFiles, startOrigin, type Origin } from './helpers/site.ts'
 
 // Large images (192 KiB each): a piece counted at the wire twice (received by a page that went away before keeping it,
@@ -16,7 +16,6 @@ const HOSTILE = '<img src=x onerror=alert(1)>.txt'
 const EXTRA = { ...GALLERY.files, [`notes/${HOSTILE}`]: 'a file whose name is markup\n' }
 const hostileUrl = (origin: Origin): string => origin.url + 'notes/' + encodeURIComponent(HOSTILE)
 
-const connected = (page: Page): Promise<unknown> => until(page, 'the downloader to connect to a peer', s => (s.downloader?.peers ?? 0) > 0)
 
 /** Site-file bytes the origin served from log entry `from` on. */
 function originSiteBytes (origin: Origin, base: string, from: number): number {

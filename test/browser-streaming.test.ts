@@ -8,7 +8,7 @@ import type { Browser, CDPSession, Page } from 'playwright-core'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { BROWSERS, controlled, HANG, installed, launch, startDownloader, stats, until, visitor, within, type BrowserName } from './helpers/browsers.ts'
+import { BROWSERS, connected, controlled, HANG, installed, launch, startDownloader, stats, until, visitor, within, type BrowserName } from './helpers/browsers.ts'
 import { blob, buildSite, startOrigin } from './helpers/site.ts'
 
 const SIZE = 40 * 1024 * 1024
@@ -210,7 +210,7 @@ for (const name of BROWSERS.filter(b => !process.env.PLANKTOS_BROWSER || b === p
       await installed(B)
       await controlled(B)
       await startDownloader(B)
-      await until(B, 'B to connect to A', s => (s.downloader?.peers ?? 0) > 0)
+      await connected(B, 'B to connect to A')
       const mark = origin.log.length
 
       await A.evaluate((limit) => { Object.assign((window as unknown as { gate: object }).gate, { armed: true, sent: 0, limit }) }, GATE)

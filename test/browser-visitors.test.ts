@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core'
 import { startTracker, type TrackerHandle } from '../integrations/cli/tracker.ts'
 import type { FileEntry } from '../runtime/shared/manifest.ts'
 import type { Traffic } from '../runtime/shared/messages.ts'
-import { firstVisit, installed, launch, rendered, stats, until, type BrowserName } from './helpers/browsers.ts'
+import { connected, firstVisit, installed, launch, rendered, stats, until, type BrowserName } from './helpers/browsers.ts'
 import { buildSite, gallery, isPlanktosFile, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 
 // Long enough that the origin hedge never starts while peers are connecting: this test is about the peer path.
@@ -28,7 +28,6 @@ const TITLES: Record<string, string> = {
  * has read a page for a moment. (A visitor who clicks on sooner gets the next page from the origin after peerTimeout:
  * Firefox cancels a page's fetches as soon as a navigation away from it starts, its downloader's among them.)
  */
-const connected = (page: Page): Promise<unknown> => until(page, 'the page\'s downloader to connect to a peer', s => (s.downloader?.peers ?? 0) > 0)
 
 interface Pair {
   tracker: TrackerHandle

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import type { FileEntry } from '../runtime/shared/manifest.ts'
-import { fetchHash, firstVisit, installed, launch, rendered, startDownloader, stats, until, within, type BrowserName } from './helpers/browsers.ts'
+import { connected, fetchHash, firstVisit, installed, launch, rendered, startDownloader, stats, until, within, type BrowserName } from './helpers/browsers.ts'
 import { blob, buildSite, gallery, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 
 const GALLERY = gallery(4)
@@ -69,7 +69,7 @@ for (const b of ['chromium', 'firefox'] as const) {
     const B = await firstVisit(browsers.get(b)!, origin.url)
     own(B.context())
     await startDownloader(B)
-    await until(B, 'B to connect to A', s => (s.downloader?.peers ?? 0) > 0)
+    await connected(B, 'B to connect to A')
     const cdp = await A.context().newCDPSession(A)
     try {
       const mark = origin.log.length
@@ -116,7 +116,7 @@ for (const name of ['chromium', 'firefox'] as const) {
       await installed(tab)
     }
     // Every tab starts a downloader when idle; each finds the peer.
-    for (const tab of tabs) await until(tab, 'the tab\'s downloader to connect', s => (s.downloader?.peers ?? 0) > 0)
+    for (const tab of tabs) await connected(tab, 'the tab\'s downloader to connect')
     const counted = await Promise.all(tabs.map(tab => stats(tab)))
     assert.ok(counted.every(s => s.downloader !== undefined), 'one downloader per tab')
     // One worker for all the tabs: the counters every tab reads are the same ones.

@@ -7,7 +7,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { BROWSERS, controlled, fetchHash, imagesLoaded, installed, launch, pageFetch, startDownloader, until, visitor, within, type BrowserName } from './helpers/browsers.ts'
+import { BROWSERS, connected, controlled, fetchHash, imagesLoaded, installed, launch, pageFetch, startDownloader, until, visitor, within, type BrowserName } from './helpers/browsers.ts'
 import { startProxy } from './helpers/proxy.ts'
 import { blob, buildSite, startOrigin } from './helpers/site.ts'
 
@@ -80,14 +80,14 @@ for (const name of BROWSERS) {
 
     const B = await visit(own(await newVisitor(browser)), proxy.url)
     await startDownloader(B)
-    await until(B, 'B to connect to A', s => (s.downloader?.peers ?? 0) > 0)
+    await connected(B, 'B to connect to A')
     const about = await B.goto(proxy.url + 'about/')
     assert.is(about?.headers()['x-planktos-source'], 'peers')
     assert.is(about?.headers()['content-security-policy'], undefined, "the worker's own response carries no policy of its own")
     assert.ok(await imagesLoaded(B))
     await installed(B)
     await startDownloader(B)
-    await until(B, "B's new page to connect to A", s => (s.downloader?.peers ?? 0) > 0)
+    await connected(B, "B's new page to connect to A")
     assert.equal(await fetchHash(B, proxy.url + 'data/blob.bin'), { sha: BLOB_SHA, source: 'peers' })
     assert.ok(proxy.seen.some(r => r.url === '/planktos-sw.js'), 'the worker script was served under the policy too')
     assert.equal(await violations(A), [], 'no violation on A')

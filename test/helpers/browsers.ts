@@ -104,6 +104,11 @@ export function until (page: Page, what: string, ok: (s: PageStats) => boolean, 
   })(), what, ms)
 }
 
+/** Polls until the page's downloader has a connected peer. */
+export function connected (page: Page, what = 'the page\'s downloader to connect to a peer'): Promise<PageStats> {
+  return until(page, what, s => (s.downloader?.peers ?? 0) > 0)
+}
+
 /** Starts the page's downloader now (it would start when the page is idle). */
 export function startDownloader (page: Page): Promise<void> {
   return within(page.evaluate(() => (window as unknown as { planktos: { start (): Promise<void> } }).planktos.start()), 'the downloader to start')
