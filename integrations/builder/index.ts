@@ -13,6 +13,7 @@ import { pieceLengthFor, planShards } from './shard.ts'
 import { Stage } from './stage.ts'
 import { encodeTorrent, webSeedLayout } from './torrent.ts'
 import { assertFolder, walk } from './walk.ts'
+import { assertNoForeignFiles } from './own-files.ts'
 
 export { BuildError } from './errors.ts'
 
@@ -69,6 +70,7 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
   onProgress({ phase: 'scan', done: 0, total: 0 })
   await assertFolder(root)
   const runtime = await readRuntime()
+  assertNoForeignFiles(root)
   // Recovery comes first: a killed run may have moved some of the site's files aside.
   const stage = new Stage(root)
   const { recovered } = await stage.open()

@@ -34,6 +34,8 @@ export async function processPages (files: SiteFile[], ctx: PagesContext): Promi
   const direct = new Map<string, string[]>()
   const cssRefs = new Map<string, string[]>()
   const registersWorker: string[] = []
+  const untouched: string[] = []
+  const unreadable: string[] = []
   let injected = 0
 
   // A few files at a time: each file system call waits on the disk (or the thread pool), and overlapping them
@@ -55,11 +57,22 @@ export async function processPages (files: SiteFile[], ctx: PagesContext): Promi
       return
     }
     if (!isHtml) return
-    const page = analyzePage((await read(file, ctx.root)).toString('utf8'), file.path, ctx.base, ctx.installSrc)
+    const text = decodePage(await read(file, ctx.root))
+    if (!text) {
+      if (ctx.installSrc !== null) unreadable.push(file.path)
+      return
+    }
+    const page = analyzePage(text.html, file.path, ctx.base, ctx.installSrc)
     if (page.registersWorker) registersWorker.push(file.path)
     direct.set(file.path, page.subresources.filter(p => known.has(p) && p !== file.path))
     if (!page.changed) return
-    const abs = await ctx.stage.write(file.path, page.html)
+    // Writing to a page reached through a symlink would write to its target (maybe outside the site), or replace
+    // the link with the target's bytes: such a page keeps its bytes, and is shared without the tag.
+    if (file.linked) {
+      untouched.push(file.path)
+      return
+    }
+    const abs = await ctx.stage.write(file.path, Buffer.from(page.html, text.encoding))
     const info = await stat(abs)
     Object.assign(file, { abs, size: info.size, mtimeMs: info.mtimeMs })
     injected++
@@ -80,11 +93,40 @@ export async function processPages (files: SiteFile[], ctx: PagesContext): Promi
   }
 
   const warnings: string[] = []
+  if (untouched.length) {
+    warnings.push(`Left ${list(untouched)} without the install tag: reached through a symlink, which planktos never writes through. Copy the file into the folder to have it tagged.`)
+  }
+  if (unreadable.length) {
+    warnings.push(`Left ${list(unreadable)} without the install tag: encoded as UTF-16 or UTF-32, which planktos does not edit. Save it as UTF-8 to have it tagged.`)
+  }
   if (registersWorker.length) {
-    registersWorker.sort()
-    warnings.push(`The site registers its own service worker (in ${registersWorker.slice(0, 3).map(quote).join(', ')}${registersWorker.length > 3 ? ' and more' : ''}); a page is controlled by one worker only, so the two will conflict. Remove one of them.`)
+    warnings.push(`The site registers its own service worker (in ${list(registersWorker)}); a page is controlled by one worker only, so the two will conflict. Remove one of them.`)
   }
   return { deps, injected, warnings }
+}
+
+/** A few names, for a warning about many files. */
+function list (paths: string[]): string {
+  paths.sort()
+  return `${paths.slice(0, 3).map(quote).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/**
+ * The page as text, and the encoding that turns the edited text back into bytes changing nothing but the edit:
+ * UTF-8 when the bytes are valid UTF-8, else latin1 (one character per byte, so a windows-1252 or Shift_JIS page
+ * keeps every byte; the markup planktos reads is ASCII in all of them). Null for UTF-16 and UTF-32, where a tag
+ * written as ASCII would corrupt the page.
+ */
+function decodePage (bytes: Buffer): { html: string, encoding: 'utf8' | 'latin1' } | null {
+  const head = bytes.subarray(0, 512)
+  if ((head[0] === 0xfe && head[1] === 0xff) || (head[0] === 0xff && head[1] === 0xfe) || head.includes(0)) return null
+  try {
+    return { html: UTF8.decode(bytes), encoding: 'utf8' }
+  } catch {
+    return { html: bytes.toString('latin1'), encoding: 'latin1' }
+  }
 }
 
 async function read (file: SiteFile, root: string): Promise<Buffer> {

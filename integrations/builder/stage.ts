@@ -4,11 +4,14 @@
 // A replaced file is staged flat, as `new/<n>`, and its original is moved aside flat, as `old/<n>`: making a
 // folder per page under the staging folder was the slowest part of staging a 1,000-page site. Files inside a
 // folder replaced as a whole (planktos/) are staged under `new/tree/`, keeping their layout.
-import { mkdirSync, renameSync } from 'node:fs'
+import { lstatSync, mkdirSync, realpathSync, renameSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, writeFile, access } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { PLANKTOS_DIR, WORKER_FILE } from '../../runtime/shared/manifest.ts'
+import { isSitePath } from '../../runtime/shared/urls.ts'
 import { STAGING_DIR } from './walk.ts'
-import { BuildError } from './errors.ts'
+import { BuildError, quote } from './errors.ts'
+import { foreignFiles } from './own-files.ts'
 
 const JOURNAL = 'journal.json'
 
@@ -106,11 +109,31 @@ export class Stage {
   }
 
   async #recover (): Promise<boolean> {
+    const path = join(this.dir, JOURNAL)
+    const refuse = (what: string): BuildError => new BuildError(`${quote(path)} ${what}, which no planktos build writes; delete the ${STAGING_DIR} folder if you trust the output folder's files, and build again.`)
+    // Anyone who can add a file to the output (a public/ folder in a pull request) can plant a journal: it is
+    // followed only where it names what a build writes, inside the folder, never through a symlink.
+    const dir = lstatOrNull(this.dir)
+    if (!dir) return false
+    if (!dir.isDirectory()) throw refuse('is reached through a symlink or is not a folder')
+    const file = lstatOrNull(path)
+    if (!file) return false
+    if (!file.isFile()) throw refuse('is not a plain file')
     let journal: Journal
     try {
-      journal = JSON.parse(await readFile(join(this.dir, JOURNAL), 'utf8'))
+      journal = JSON.parse(await readFile(path, 'utf8'))
     } catch {
+      // A journal cut short was never acted on: the commit starts after it is written.
       return false
+    }
+    if (!Array.isArray(journal?.swaps)) throw refuse('is not a journal')
+    const rootReal = realpathSync(this.root)
+    for (const swap of journal.swaps) {
+      const problem = checkSwap(swap, rootReal)
+      if (problem) throw refuse(problem)
+      // A page the commit replaced always has its original aside: without one, the rollback would delete the page.
+      const created = !(await exists(join(this.dir, swap.old))) && !(await exists(join(this.dir, swap.staged))) && await exists(join(this.root, swap.rel))
+      if (created && (!CREATED.has(swap.rel) || foreignFiles(this.root).includes(swap.rel))) throw refuse(`would delete ${quote(swap.rel)}`)
     }
     await this.#rollback(journal.swaps)
     return true
@@ -126,10 +149,40 @@ export class Stage {
         if (await exists(target) && !(await exists(staged))) await rename(target, staged)
         await rename(old, target)
       } else if (!(await exists(staged)) && await exists(target)) {
-        // Nothing stood here before: the path was created by the commit.
+        // Nothing stood here before: the path was created by the commit (#recover checked it is planktos' own).
         await rm(target, { recursive: true, force: true })
       }
     }
+  }
+}
+
+/** The only paths a commit creates rather than replaces. */
+const CREATED = new Set([WORKER_FILE, PLANKTOS_DIR.slice(0, -1)])
+const PAGE = /\.html?$/i
+
+/** Why a journal's swap is not one a build writes (undefined when it is): a page, the worker or planktos/, staged and moved aside under the staging folder, in a real folder of the site. */
+function checkSwap (swap: Swap, rootReal: string): string | undefined {
+  const { rel, staged, old } = swap ?? {}
+  if (typeof rel !== 'string' || !isSitePath(rel) || !(CREATED.has(rel) || PAGE.test(rel))) return `lists ${quote(String(rel))}`
+  if (typeof old !== 'string' || !/^old\/\d+$/.test(old)) return `lists ${quote(String(old))}`
+  if (typeof staged !== 'string' || !(/^new\/\d+$/.test(staged) || staged === `new/tree/${rel}`)) return `lists ${quote(String(staged))}`
+  // The page's folder must be where it seems: a symlinked folder on the way would lead the rename elsewhere.
+  const parent = dirname(rel)
+  if (parent === '.') return undefined
+  let real
+  try {
+    real = realpathSync(join(rootReal, parent))
+  } catch {
+    return undefined
+  }
+  return real === join(rootReal, parent) ? undefined : `lists ${quote(rel)} in a folder that is a symlink`
+}
+
+function lstatOrNull (path: string): ReturnType<typeof lstatSync> | null {
+  try {
+    return lstatSync(path)
+  } catch {
+    return null
   }
 }
 

@@ -1,7 +1,7 @@
 // Lists the files of an output folder that planktos shares, in the one order every later step relies on.
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs'
 import { stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, relative, sep } from 'node:path'
 import picomatch from 'picomatch'
 import { comparePaths, PLANKTOS_DIR, WORKER_FILE } from '../../runtime/shared/manifest.ts'
 import { BuildError, quote } from './errors.ts'
@@ -13,6 +13,8 @@ export interface SiteFile {
   abs: string
   size: number
   mtimeMs: number
+  /** Reached through a symlink (the file's or a folder's): its bytes are shared, but planktos never writes to it. */
+  linked?: boolean
 }
 
 export interface WalkResult { files: SiteFile[], warnings: string[] }
@@ -38,7 +40,17 @@ export async function assertFolder (root: string): Promise<void> {
   }
 }
 
-/** Walks `root` (following symlinks once, refusing loops), keeping files matched by include and not by exclude. */
+/** True if `real` (a real path) is `root` or inside it. */
+function isInside (root: string, real: string): boolean {
+  const rel = relative(root, real)
+  return rel === '' || (rel !== '..' && !rel.startsWith('..' + sep) && !rel.startsWith(sep))
+}
+
+/**
+ * Walks `root` (following symlinks once, refusing loops), keeping files matched by include and not by exclude.
+ * A symlink whose real path is outside `root` is skipped: following it put files from elsewhere on the disk (a CI
+ * secret in /proc/self/environ, a sibling folder) into the public manifest, and let the build write outside the site.
+ */
 export async function walk (root: string, include: string[], exclude: string[]): Promise<WalkResult> {
   // dotAll ('s'): without it `*` and `**` never match a name holding a newline, and such files silently went missing.
   const isIncluded = picomatch(include, { dot: true, flags: 's' })
@@ -50,7 +62,7 @@ export async function walk (root: string, include: string[], exclude: string[]):
   // Synchronous calls: an async stat is a round trip through libuv's thread pool (one at a time made the walk the
   // slowest step of a build), and thousands in flight held a 100,000-file site's pending stats in memory.
   // `real` is the folder's real path: a symlink back to a folder on the current descent is a loop.
-  async function visit (dirAbs: string, dirRel: string, real: string, ancestors: Set<string>): Promise<void> {
+  async function visit (dirAbs: string, dirRel: string, real: string, ancestors: Set<string>, linked: boolean): Promise<void> {
     if (ancestors.has(real)) {
       warnings.push(`Skipped ${quote(dirRel)}: the symlink leads back into a folder that contains it (a loop).`)
       return
@@ -76,27 +88,43 @@ export async function walk (root: string, include: string[], exclude: string[]):
       const abs = join(dirAbs, entry.name)
       const isLink = entry.isSymbolicLink()
       let info
+      let target = join(real, entry.name)
       try {
-        info = isLink ? statSync(abs) : lstatSync(abs)
+        if (isLink) {
+          target = realpathSync(abs)
+          if (!isInside(rootReal, target)) {
+            warnings.push(`Skipped ${quote(rel)}: it is a symlink to ${quote(target)}, outside the output folder; planktos shares only what is inside it.`)
+            continue
+          }
+        }
+        info = isLink ? statSync(target) : lstatSync(abs)
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code
         if (isLink && (code === 'ENOENT' || code === 'ELOOP')) {
           warnings.push(`Skipped ${quote(rel)}: it is a symlink to nothing (${code === 'ELOOP' ? 'a loop' : 'its target is missing'}).`)
           continue
         }
+        // readdir decodes a name that is not UTF-8 with U+FFFD, a name no file has.
+        if (code === 'ENOENT' && entry.name.includes('\ufffd')) {
+          warnings.push(`Skipped ${quote(rel)}: its name is not valid UTF-8, so no URL names it; rename it to share it.`)
+          continue
+        }
         throw BuildError.io(err, abs, 'read')
       }
       if (info.isDirectory()) {
         // Only a symlink can lead somewhere else; a plain folder's real path follows from its parent's.
-        await visit(abs, rel, isLink ? realpathSync(abs) : join(real, entry.name), descent)
+        await visit(abs, rel, target, descent, linked || isLink)
       } else if (info.isFile() && isIncluded(rel) && !isExcluded(rel)) {
-        files.push({ path: rel, abs: isLink ? realpathSync(abs) : abs, size: info.size, mtimeMs: info.mtimeMs })
+        const file: SiteFile = { path: rel, abs: isLink ? target : abs, size: info.size, mtimeMs: info.mtimeMs }
+        if (linked || isLink) file.linked = true
+        files.push(file)
       }
       // Sockets, FIFOs and devices are not files a static host serves.
     }
   }
 
-  await visit(root, '', realpathSync(root), new Set())
+  const rootReal = realpathSync(root)
+  await visit(root, '', rootReal, new Set(), false)
   files.sort((a, b) => comparePaths(a.path, b.path))
   warnings.sort()
   return { files, warnings }
