@@ -1,6 +1,6 @@
 // `planktos serve`: ranges, headers, paths and byte counts as a client sees them, over real loopback HTTP.
 import { existsSync, readdirSync } from 'node:fs'
-import { rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { Agent, request, type IncomingHttpHeaders } from 'node:http'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -297,6 +297,43 @@ paths('hides dotfiles and refuses to leave the folder', async ({ server }) => {
     assert.is.not(res.body.toString(), 'SECRET=1', path)
   }
   assert.is((await get(server, '/.well-known/security.txt')).status, 200)
+})
+
+paths('never serves a file whose real path is outside the folder, however the symlink is written', async ({ server, dir }) => {
+  const outside = await tempDir('planktos-serve-outside-')
+  await writeTree(outside, { 'secret.txt': 'secret', 'sub/index.html': 'secret page' })
+  await symlink('/etc/passwd', join(dir, 'pw.txt'))
+  await symlink(join(outside, 'secret.txt'), join(dir, 'abs.txt'))
+  await symlink(join('..', outside.split('/').pop()!, 'secret.txt'), join(dir, 'rel.txt'))
+  await symlink(outside, join(dir, 'outdir'))
+  await symlink(join(outside, 'secret.txt'), join(dir, 'leak.html'))
+  await mkdir(join(dir, 'inner'))
+  await symlink('../a.txt', join(dir, 'inner/a-link.txt'))
+  try {
+    for (const path of ['/pw.txt', '/abs.txt', '/rel.txt', '/outdir/secret.txt', '/outdir/sub/', '/leak', '/leak.html']) {
+      const res = await get(server, path)
+      assert.is(res.status, 404, path)
+      assert.not.match(res.body.toString(), /secret|root:/, path)
+    }
+    // A symlink that stays inside the folder is served as before.
+    assert.is((await get(server, '/inner/a-link.txt')).body.toString(), TEXT)
+  } finally {
+    for (const name of ['pw.txt', 'abs.txt', 'rel.txt', 'outdir', 'leak.html', 'inner']) await rm(join(dir, name), { recursive: true, force: true })
+    await rm(outside, { recursive: true, force: true })
+  }
+})
+
+paths('never serves a 404 page that is a symlink out of the folder', async ({ server, dir }) => {
+  await rename(join(dir, '404.html'), join(dir, '404.saved'))
+  await symlink('/etc/passwd', join(dir, '404.html'))
+  try {
+    const res = await get(server, '/no-such-page')
+    assert.is(res.status, 404)
+    assert.not.match(res.body.toString(), 'root:')
+  } finally {
+    await rm(join(dir, '404.html'))
+    await rename(join(dir, '404.saved'), join(dir, '404.html'))
+  }
 })
 
 paths('never redirects to another host', async ({ server, dir }) => {

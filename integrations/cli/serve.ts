@@ -2,10 +2,11 @@
 // Node only. `send` (the file sender behind Express's serve-static) answers for one file: ranges, 304s, HEAD, streaming.
 // What a static host decides lives here: the base prefix, `/about` -> `/about/` redirects, index.html and `.html`
 // lookups, hidden dotfiles, the site's 404 page, and the few Range cases where send departs from RFC 9110.
+// It serves only files whose real path is inside the folder: a symlink out of it (`pw.txt -> /etc/passwd`) is a 404.
 import type { ReadStream, Stats } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, realpath, stat } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { join, resolve } from 'node:path'
+import { join, relative, resolve, sep } from 'node:path'
 import send from 'send'
 import { contentType } from '../builder/content-type.ts'
 import { normalizeOptions } from '../options.ts'
@@ -42,14 +43,16 @@ export interface ServeHandle {
 
 /** Serves `dir` over HTTP until `close()` is called. */
 export async function serve (options: ServeOptions): Promise<ServeHandle> {
-  const root = resolve(options.dir)
+  const given = resolve(options.dir)
   const base = normalizeOptions({ base: options.base ?? '/' }).base
   const host = options.host ?? '127.0.0.1'
   const port = options.port ?? 0
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`planktos serve: option "port" must be a whole number from 0 to 65535; got ${JSON.stringify(options.port)}.`)
-  const info = await stat(root).catch(() => null)
+  const info = await stat(given).catch(() => null)
   if (!info) throw new Error(`planktos serve: folder ${options.dir} does not exist; build your site first or pass the right folder.`)
   if (!info.isDirectory()) throw new Error(`planktos serve: ${options.dir} is a file, not a folder; pass the folder your site was built into.`)
+  // The real path, so that a file's real path can be compared with it.
+  const root = await realpath(given)
 
   const server = createServer((req, res) => {
     const bytes = countBody(req, res)
@@ -103,7 +106,12 @@ async function handle (req: IncomingMessage, res: ServerResponse, root: string, 
 function sendFile (req: IncomingMessage, res: ServerResponse, root: string, segments: string[]): void {
   // send decodes its path again, so the name goes back percent-encoded; dotfiles were refused by find(), bar .well-known.
   send(req, segments.map(encodeURIComponent).join('/'), { root, dotfiles: 'allow', index: false })
-    .on('file', (_path: string, stats: Stats) => { if (!rangeApplies(req, stats)) delete req.headers.range })
+    .on('file', (_path: string, stats: Stats) => {
+      if (!rangeApplies(req, stats)) delete req.headers.range
+      // A suffix longer than the file means all of it (RFC 9110 §14.1.2); send refuses it with 416.
+      const suffix = /^bytes=\s*-\s*(\d+)\s*$/.exec(req.headers.range ?? '')
+      if (suffix && Number(suffix[1]) > stats.size) req.headers.range = 'bytes=0-'
+    })
     .on('headers', (_res: ServerResponse, path: string, stats: Stats) => {
       res.setHeader('Content-Type', contentType(path)) // the type the manifest records
       res.setHeader('ETag', strongEtag(stats)) // send keeps an ETag already set
@@ -136,15 +144,25 @@ async function find (root: string, rel: string, base: string, search: string): P
   const unsafe = segments.some(s => s === '' || /[/\\\0]/.test(s) || (s.startsWith('.') && s !== '.well-known'))
   if (unsafe) return { kind: 'missing' }
 
-  const stats = await stat(join(root, ...segments)).catch(() => null)
+  const stats = await statInside(root, segments)
   if (stats?.isDirectory()) {
     if (!dir) return { kind: 'redirect', location: `${base}${rel}/${search}` }
     segments.push('index.html')
   } else if (dir) return { kind: 'missing' }
   else if (stats?.isFile()) return { kind: 'file', segments }
   else segments.push(segments.pop() + '.html') // `/about` for `about.html`, as GitHub Pages and Netlify do
-  const file = await stat(join(root, ...segments)).catch(() => null)
+  const file = await statInside(root, segments)
   return file?.isFile() ? { kind: 'file', segments } : { kind: 'missing' }
+}
+
+/** The file's stats if it exists and its real path (symlinks followed) is inside `root` (a real path), else null. */
+async function statInside (root: string, segments: string[]): Promise<Stats | null> {
+  const path = join(root, ...segments)
+  const real = await realpath(path).catch(() => null)
+  if (real === null) return null
+  const rel = relative(root, real)
+  if (rel === '..' || rel.startsWith('..' + sep) || rel.startsWith(sep)) return null
+  return stat(real).catch(() => null)
 }
 
 /**
@@ -170,7 +188,7 @@ function strongEtag (stats: Stats): string {
 
 /** The site's own 404.html with status 404, as static hosts do, or a line of text if it has none. */
 async function sendNotFound (res: ServerResponse, root: string): Promise<void> {
-  const page = await readFile(join(root, '404.html')).catch(() => null)
+  const page = await statInside(root, ['404.html']) && await readFile(join(root, '404.html')).catch(() => null)
   if (!page) return sendText(res, 404, 'Not found.')
   res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': page.byteLength, 'Cache-Control': 'no-cache' }).end(page)
 }

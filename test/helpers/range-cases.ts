@@ -39,6 +39,7 @@ export const RANGE_CASES: RangeCase[] = [
   { name: 'middle', range: 'bytes=600000-600999', status: 206, contentRange: 'bytes 600000-600999/1323044', body: [600000, 601000] },
   { name: 'open-ended', range: 'bytes=1300000-', status: 206, contentRange: 'bytes 1300000-1323043/1323044', body: [1300000, 1323044] },
   { name: 'suffix', range: 'bytes=-1000', status: 206, contentRange: 'bytes 1322044-1323043/1323044', body: [1322044, 1323044] },
+  { name: 'suffix longer than the file (the whole file)', range: 'bytes=-2000000', status: 206, contentRange: 'bytes 0-1323043/1323044', body: WHOLE },
   { name: 'last position past the end (clipped)', range: 'bytes=1323000-2000000', status: 206, contentRange: 'bytes 1323000-1323043/1323044', body: [1323000, 1323044] },
   { name: 'starting past the end', range: 'bytes=1323044-', status: 416, contentRange: 'bytes */1323044' },
   { name: 'malformed', range: 'bytes=abc', status: 200, body: WHOLE },
