@@ -36,6 +36,11 @@ export interface Options {
   debug?: boolean
   /** Ask the browser for persistent storage. */
   persist?: boolean
+  /**
+   * Security headers the origin sends, by URL path pattern (`/*`, `/blog/*`, as in a `_headers` file), such as
+   * `{ '/*': { 'Content-Security-Policy': "default-src 'self'" } }`: the worker's answers carry them. See docs/security.md.
+   */
+  headers?: Record<string, Record<string, string>>
 }
 
 /** Options after normalizeOptions(): every key set; the runtime's share is exactly RuntimeSettings. */
@@ -49,6 +54,7 @@ export interface NormalizedOptions extends RuntimeSettings {
   killSwitch: boolean
   dev: boolean
   inject: boolean
+  headers: Record<string, Record<string, string>>
 }
 
 const MiB = 1024 * 1024
@@ -77,7 +83,8 @@ export const defaults: Readonly<NormalizedOptions> = Object.freeze({
   dev: false,
   inject: true,
   debug: false,
-  persist: false
+  persist: false,
+  headers: {}
 })
 
 export class OptionError extends Error {
@@ -160,6 +167,7 @@ export function normalizeOptions (input: Options = {}, context: NormalizeContext
       case 'update': out.update = oneOf(key, value, ['auto', 'prompt'] as const, fail); break
       case 'p2p': out.p2p = oneOf(key, value, ['auto', 'opt-in'] as const, fail); break
       case 'ignoreSearchParams': out.ignoreSearchParams = stringArray(key, value, fail); break
+      case 'headers': out.headers = headerRules(value, fail); break
       case 'cleanUrls': case 'killSwitch': case 'dev': case 'inject': case 'debug': case 'persist':
         if (key === 'dev' && !context.adapter) fail(key, 'only applies to the Astro and Eleventy adapters; remove it.')
         if (typeof value !== 'boolean') fail(key, `must be true or false; got ${JSON.stringify(value)}.`)
@@ -196,6 +204,21 @@ function stringArray (key: string, value: unknown, fail: Fail): string[] {
     return fail(key, `must be a list of non-empty strings; got ${JSON.stringify(value)}.`)
   }
   return [...list]
+}
+
+function headerRules (value: unknown, fail: Fail): Record<string, Record<string, string>> {
+  const example = `such as { '/*': { 'X-Frame-Options': 'DENY' } }`
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
+  if (!isObject(value)) return fail('headers', `must map URL path patterns to headers, ${example}; got ${JSON.stringify(value)}.`)
+  const out: Record<string, Record<string, string>> = {}
+  for (const [pattern, headers] of Object.entries(value)) {
+    if (!pattern.startsWith('/')) fail('headers', `has the pattern ${JSON.stringify(pattern)}; patterns are URL paths starting with "/", ${example}.`)
+    if (!isObject(headers) || !Object.entries(headers).every(([k, v]) => /^[!#$%&'*+.^\w`|~-]+$/.test(k) && typeof v === 'string' && !/[\r\n\0]/.test(v))) {
+      fail('headers', `maps ${JSON.stringify(pattern)} to something other than header names and one-line string values, ${example}.`)
+    }
+    out[pattern] = { ...headers as Record<string, string> }
+  }
+  return out
 }
 
 function oneOf<T extends string> (key: string, value: unknown, allowed: readonly T[], fail: Fail): T {

@@ -1,7 +1,10 @@
-// A site served with the Content Security Policy the README documents, on every response (as a host's header rule
-// applies it, the worker script included): planktos installs, the downloader loads, reaches the tracker, and a second
-// visitor gets a page and a large file from the first, with no violation reported. Without the tracker in
+// A site served with the Content Security Policy docs/security.md documents, on every response (as a host's header
+// rule applies it, the worker script included): planktos installs, the downloader loads, reaches the tracker, and a
+// second visitor gets a page and a large file from the first, with no violation reported. Without the tracker in
 // connect-src, the browser blocks the tracker and says so: the policy is really in force.
+// The worker's answers keep the site's security headers, from the origin, the store and peers: sent by the server on
+// every response (nginx's add_header) or declared at build time (a _headers file) when the origin sends none with
+// the manifest; either way the CSP is enforced on a page from a peer (its inline script is blocked).
 import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -9,7 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import { BROWSERS, connected, controlled, fetchHash, imagesLoaded, installed, launch, pageFetch, startDownloader, until, visitor, within, type BrowserName } from './helpers/browsers.ts'
 import { startProxy } from './helpers/proxy.ts'
-import { blob, buildSite, startOrigin } from './helpers/site.ts'
+import { blob, buildSite, siteFiles, startOrigin } from './helpers/site.ts'
 
 const BLOB = blob(300_000, 11)
 const BLOB_SHA = createHash('sha256').update(BLOB).digest('hex')
@@ -40,6 +43,30 @@ async function newVisitor (browser: Browser): Promise<BrowserContext> {
 }
 
 const violations = (page: Page): Promise<string[]> => page.evaluate(() => JSON.parse(localStorage.getItem('violations') ?? '[]') as string[])
+
+/** A page whose inline script would leave a mark; under the test policy (script-src 'self') it must not run. */
+const INLINE_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Inline</title>
+<script>localStorage.setItem('inline-ran', 'yes')</script></head><body><h1>inline</h1></body></html>`
+
+const inlineBlocks = (v: string[]): number => v.filter(x => x.startsWith('script-src') && x.endsWith(' inline')).length
+
+/**
+ * Navigates `page` to `url` and checks the worker answered from `source` with every header of `expected`, and that
+ * the CSP was in force: the browser reports the inline script blocked (the event that ends the wait) and it left
+ * no mark. Returns the answer's headers.
+ */
+async function expectGuarded (page: Page, url: string, source: string, expected: Record<string, string>): Promise<Record<string, string>> {
+  const before = inlineBlocks(await violations(page))
+  const res = await page.goto(url)
+  const headers = res!.headers()
+  assert.is(headers['x-planktos-source'], source, `answered from ${source}`)
+  for (const [name, value] of Object.entries(expected)) assert.is(headers[name], value, `${name} from ${source}`)
+  await within((async () => {
+    while (inlineBlocks(await violations(page)) <= before) await page.waitForTimeout(50)
+  })(), `the inline script to be blocked (from ${source})`)
+  assert.is(await page.evaluate(() => localStorage.getItem('inline-ran')), null, `the inline script did not run (from ${source})`)
+  return headers
+}
 
 async function visit (context: BrowserContext, url: string): Promise<Page> {
   const page = await context.newPage()
@@ -83,7 +110,7 @@ for (const name of BROWSERS) {
     await connected(B, 'B to connect to A')
     const about = await B.goto(proxy.url + 'about/')
     assert.is(about?.headers()['x-planktos-source'], 'peers')
-    assert.is(about?.headers()['content-security-policy'], undefined, "the worker's own response carries no policy of its own")
+    assert.is(about?.headers()['content-security-policy'], policy(tracker.url), "the worker's answer carries the site's policy")
     assert.ok(await imagesLoaded(B))
     await installed(B)
     await startDownloader(B)
@@ -113,6 +140,52 @@ for (const name of BROWSERS) {
     assert.is(tracker.announces().size, 0, 'the tracker heard nothing')
     // The site still works: planktos' own requests to the origin are within the policy.
     assert.is((await pageFetch(page, proxy.url + 'notes/a.txt')).text, 'plain text a\n')
+  })
+
+  test("an nginx-style origin's CSP, X-Frame-Options and Referrer-Policy are on answers from the origin, the store and a peer, and the CSP blocks an inline script", async ({ browser }) => {
+    const tracker = own(await startTracker({ port: 0 }))
+    const site = await buildSite({ announce: [tracker.url], peerTimeout: 15_000 }, { 'inline/index.html': INLINE_PAGE })
+    cleanup.push(() => site.remove())
+    const proxy = own(await startProxy(own(await startOrigin(site))))
+    const sent = { 'content-security-policy': policy(tracker.url), 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' }
+    Object.assign(proxy.extraHeaders, sent)
+    const files = await siteFiles(site)
+
+    const A = await visit(own(await newVisitor(browser)), proxy.url)
+    await expectGuarded(A, proxy.url + 'inline/', 'origin', sent)
+    for (const path of files.keys()) await pageFetch(A, proxy.url + path.split('/').map(encodeURIComponent).join('/'))
+    await until(A, 'A to store every file', s => (s.worker?.stored ?? 0) >= files.size)
+    await expectGuarded(A, proxy.url + 'inline/', 'store', sent)
+    await installed(A)
+    await startDownloader(A)
+
+    const B = await visit(own(await newVisitor(browser)), proxy.url)
+    await startDownloader(B)
+    await connected(B, 'B to connect to A')
+    await expectGuarded(B, proxy.url + 'inline/', 'peers', sent)
+  })
+
+  test('headers declared in the _headers file reach a page from a peer when the origin sends none', async ({ browser }) => {
+    const tracker = own(await startTracker({ port: 0 }))
+    const csp = policy(tracker.url)
+    const rules = `# Netlify / Cloudflare Pages format\n/*\n  Content-Security-Policy: ${csp}\n  Cache-Control: no-store\n/inline/*\n  X-Frame-Options: DENY\n`
+    const site = await buildSite({ announce: [tracker.url], peerTimeout: 15_000 }, { 'inline/index.html': INLINE_PAGE, _headers: rules })
+    cleanup.push(() => site.remove())
+    const proxy = own(await startProxy(own(await startOrigin(site))))
+    const files = await siteFiles(site)
+
+    const A = await visit(own(await newVisitor(browser)), proxy.url)
+    for (const path of files.keys()) await pageFetch(A, proxy.url + path.split('/').map(encodeURIComponent).join('/'))
+    await until(A, 'A to store every file', s => (s.worker?.stored ?? 0) >= files.size)
+    await A.goto(proxy.url)
+    await installed(A)
+    await startDownloader(A)
+
+    const B = await visit(own(await newVisitor(browser)), proxy.url)
+    await startDownloader(B)
+    await connected(B, 'B to connect to A')
+    const res = await expectGuarded(B, proxy.url + 'inline/', 'peers', { 'content-security-policy': csp, 'x-frame-options': 'DENY' })
+    assert.is(res['cache-control'], undefined, 'only security headers are repeated')
   })
 
   test.run()

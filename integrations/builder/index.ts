@@ -14,6 +14,7 @@ import { Stage } from './stage.ts'
 import { encodeTorrent, webSeedLayout } from './torrent.ts'
 import { assertFolder, walk } from './walk.ts'
 import { assertNoForeignFiles } from './own-files.ts'
+import { headersFor, readHeaderRules } from './host-headers.ts'
 
 export { BuildError } from './errors.ts'
 
@@ -123,21 +124,33 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
       onProgress({ phase: 'hash', done: 0, total: totalBytes })
       const hashes = await hashAll(jobs, root, { signal, onBytes: n => onProgress({ phase: 'hash', done: (hashed += n), total: totalBytes }) })
 
+      const headerRules = await readHeaderRules(root, opts.headers)
+      warnings.push(...headerRules.warnings)
+      const securityHeaders = headersFor(headerRules.rules, opts.cleanUrls)
       const layout = webSeedLayout(opts.base, opts.site)
       const shardBuilds: ShardBuild[] = jobs.map((job, id) => {
         const { pieces, sha256 } = hashes[id]!
         const torrent = encodeTorrent({ ...layout, pieceLength: job.pieceLength, pieces, files: job.files, announce: opts.announce })
         let offset = 0
+        // Each distinct set once per part, by index: a site-wide policy is not repeated for every file.
+        const sets: Array<Record<string, string>> = []
+        const setIndex = new Map<string, number>()
         const entries: FileEntry[] = job.files.map((f, i) => {
           const entry: FileEntry = { path: f.path, size: f.size, sha256: sha256[i]!, type: contentType(f.path), offset }
           const deps = pageResult.deps.get(f.path)
           if (deps?.length) entry.deps = deps
+          const headers = securityHeaders(f.path)
+          if (headers) {
+            const key = JSON.stringify(headers)
+            if (!setIndex.has(key)) setIndex.set(key, sets.push(headers) - 1)
+            entry.headers = setIndex.get(key)!
+          }
           offset += f.size
           return entry
         })
         stageFile(`${PLANKTOS_DIR}t/${torrent.infoHash}.torrent`, torrent.bytes)
         shards.push({ infoHash: torrent.infoHash, files: job.files.length, bytes: offset, pieceLength: job.pieceLength, torrent: `${opts.base}${PLANKTOS_DIR}t/${torrent.infoHash}.torrent` })
-        return { infoHash: torrent.infoHash, pieceLength: job.pieceLength, files: entries }
+        return { infoHash: torrent.infoHash, pieceLength: job.pieceLength, files: entries, headers: sets }
       })
 
       manifest = assembleManifest({

@@ -6,6 +6,8 @@ export interface ShardBuild {
   infoHash: string
   pieceLength: number
   files: FileEntry[]
+  /** The security header sets the files' `headers` indices point into. */
+  headers?: Array<Record<string, string>>
 }
 
 export interface ManifestInput {
@@ -24,6 +26,8 @@ export interface ManifestInput {
 export function assembleManifest (input: ManifestInput): Manifest {
   const refs: ShardRef[] = input.shards.map(shard => {
     const part: ShardPart = { version: MANIFEST_VERSION, infoHash: shard.infoHash, pieceLength: shard.pieceLength, files: shard.files }
+    // Left out when empty, so a site without security headers keeps the parts (and build id) it had.
+    if (shard.headers?.length) part.headers = shard.headers
     const json = JSON.stringify(part)
     // Named by content: a part changes when a page's subresource list does, even if no byte of the shard did.
     const partPath = `${PLANKTOS_DIR}p/${sha256(json).slice(0, 20)}.json`

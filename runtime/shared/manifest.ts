@@ -42,6 +42,11 @@ export interface Manifest {
   /** The site's 404 page (a path relative to base), served for unknown in-scope URLs when the origin is down. */
   notFound: string | null
   shards: ShardRef[]
+  /**
+   * Never written by the builder: the security headers the origin sent with this manifest (the host's site-wide
+   * ones, as nginx's `add_header` gives every file), recorded by the worker that fetched it. See docs/security.md.
+   */
+  seen?: Record<string, string>
 }
 
 /** How URL paths map to files; a URL naming a folder without its slash is redirected to it, as static hosts do. */
@@ -74,6 +79,8 @@ export interface ShardPart {
   infoHash: string
   pieceLength: number
   files: FileEntry[]
+  /** The distinct sets of security headers the build declares for files of this shard (see FileEntry.headers). */
+  headers?: Array<Record<string, string>>
 }
 
 export interface FileEntry {
@@ -88,7 +95,19 @@ export interface FileEntry {
   offset: number
   /** For HTML pages: the static subresources the page references (paths relative to base, in this manifest). */
   deps?: string[]
+  /** Index into the part's `headers`: the security headers the origin sends with this file, known at build time. */
+  headers?: number
 }
+
+/**
+ * The response headers that carry a site's security policy (lower case). A worker's answer carries them as the
+ * origin would; other headers (caching, cookies) are the worker's business or not allowed on its answers.
+ */
+export const SECURITY_HEADERS = [
+  'content-security-policy', 'content-security-policy-report-only', 'x-frame-options', 'referrer-policy',
+  'permissions-policy', 'cross-origin-opener-policy', 'cross-origin-embedder-policy', 'cross-origin-resource-policy',
+  'x-content-type-options', 'origin-agent-cluster', 'reporting-endpoints', 'document-policy', 'x-permitted-cross-domain-policies'
+]
 
 /** Compares paths the way the builder sorts them: by UTF-16 code units, the same in every JS engine. */
 export function comparePaths (a: string, b: string): number {

@@ -7,6 +7,7 @@ import { keep } from './keep.ts'
 import { fileResponse } from './respond.ts'
 import { config } from './scope.ts'
 import { refreshManifest, type Found } from './site.ts'
+import { securityOf } from './site-headers.ts'
 import { count } from './stats.ts'
 
 export interface OriginAnswer {
@@ -35,7 +36,10 @@ export async function fromOrigin (found: Found, url = fileUrl(config.base, found
   }
   const bytes = new Uint8Array(await res.arrayBuffer())
   if (bytes.length === entry.size && await sha256(bytes) === entry.sha256) {
-    return { response: fileResponse(entry, bytes, 'origin'), bytes, stored: keep(found, bytes) }
+    const response = fileResponse(entry, bytes, 'origin')
+    // What the origin sent with this very file is the truth for it, over what the build and the manifest said.
+    for (const [name, value] of Object.entries(securityOf(res.headers) ?? {})) response.headers.set(name, value)
+    return { response, bytes, stored: keep(found, bytes) }
   }
   count('verifyFailures')
   // The origin serves another deploy than our manifest: learn about it, and do not store what we cannot check.

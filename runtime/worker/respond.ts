@@ -4,6 +4,7 @@
 import type { FileEntry } from '../shared/manifest.ts'
 import type { BySource } from '../shared/messages.ts'
 import { contentRange, etagOf } from './range.ts'
+import { headersOf } from './site-headers.ts'
 import { noteServed } from './stats.ts'
 
 export const SOURCE_HEADER = 'X-Planktos-Source'
@@ -12,7 +13,8 @@ export const SOURCE_HEADER = 'X-Planktos-Source'
 export interface Part { start: number, end: number }
 
 function headers (entry: FileEntry, source?: keyof BySource): Record<string, string> {
-  const h: Record<string, string> = { 'Content-Type': entry.type, ETag: etagOf(entry.sha256), 'Accept-Ranges': 'bytes' }
+  // The site's security headers first: a page from the store or a peer keeps the policy the origin gives it.
+  const h: Record<string, string> = { ...headersOf(entry), 'Content-Type': entry.type, ETag: etagOf(entry.sha256), 'Accept-Ranges': 'bytes' }
   if (source) h[SOURCE_HEADER] = source
   return h
 }

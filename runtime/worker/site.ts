@@ -7,6 +7,7 @@ import {
 } from '../shared/manifest.ts'
 import { isSitePath, type UrlRules } from '../shared/urls.ts'
 import { config, scope } from './scope.ts'
+import { noteHeaders, securityOf } from './site-headers.ts'
 import { store } from './storage.ts'
 
 export interface Found {
@@ -65,7 +66,12 @@ async function fetchManifest (): Promise<Manifest | undefined> {
   try {
     const res = await fetch(config.base + MANIFEST_FILE, { cache: 'no-cache', signal: AbortSignal.timeout(MANIFEST_TIMEOUT) })
     const fresh: unknown = res.ok ? await res.json() : undefined
-    return isManifest(fresh) ? fresh : undefined
+    if (!isManifest(fresh)) return undefined
+    // The host's site-wide security headers (as nginx's add_header sends with every file), kept with the manifest
+    // for files the build declares none for: a visitor gets them on pages from peers too.
+    const seen = securityOf(res.headers)
+    if (seen) fresh.seen = seen
+    return fresh
   } catch {
     return undefined
   }
@@ -211,5 +217,7 @@ export async function lookup (path: string, manifest?: Manifest): Promise<Found 
   const shard = m && findShard(m, path)
   const part = shard && await loadPart(shard)
   const entry = part && byPath(part).get(path)
-  return entry && shard && m ? { entry, shard, part, manifest: m } : undefined
+  if (!entry || !shard || !m) return undefined
+  noteHeaders(entry, part, m)
+  return { entry, shard, part, manifest: m }
 }
