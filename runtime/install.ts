@@ -27,6 +27,7 @@ const sw = navigator.serviceWorker as ServiceWorkerContainer | undefined
 const script = (document.currentScript ?? document.querySelector('script[data-planktos]')) as HTMLScriptElement | null
 // The builder puts this script at <base>planktos/install.js; the base is what precedes that.
 const base = new URL(script?.src ?? '/', location.href).pathname.replace(/planktos\/install\.js$/, '')
+const own = new URL(base + 'planktos-sw.js', location.href).href
 let downloader: Promise<Downloader> | undefined
 const events = new EventTarget()
 const announce = (): boolean => events.dispatchEvent(new Event('update'))
@@ -50,13 +51,15 @@ if (sw) {
     if (sw.controller) resolve(true)
     sw.addEventListener('controllerchange', () => resolve(true))
     // A registration that is refused, or whose worker fails to install, leaves the page as it is.
-    sw.register(base + 'planktos-sw.js', { scope: base }).then(reg => {
+    sw.register(own, { scope: base }).then(reg => {
       const w = reg?.installing ?? reg?.waiting ?? reg?.active
       if (!w) resolve(false)
       w?.addEventListener('statechange', () => { if (w.state === 'redundant') resolve(false) })
     }, () => resolve(false))
   })
   sw.addEventListener('message', e => {
+    // Another worker of this origin (another scope's) can post to this page too: only planktos' own is heard.
+    if ((e.source as ServiceWorker | null)?.scriptURL !== own) return
     const m = e.data as Message | null
     const port = e.ports[0]
     if (m?.type === 'peer-request' && port) {

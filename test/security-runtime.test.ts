@@ -1,7 +1,7 @@
 // What the worker trusts and what it touches, in real browsers, for a site under /docs/: requests that try to climb
 // out of the site or name something the manifest does not list go to the network untouched; the worker's scope is
 // exactly the base; a manifest, shard list or torrent that was tampered with is refused; a stored file altered
-// behind the worker's back is caught before it reaches a page.
+// behind the worker's back is caught before it reaches a page; the page hears only planktos' own worker.
 import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -12,6 +12,12 @@ import { startProxy, type Proxy } from './helpers/proxy.ts'
 import { buildSite, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 
 const BASE = '/docs/'
+
+/** A worker of the same origin under another scope, posting planktos' messages to every page it can reach. */
+const EVIL_WORKER = `self.addEventListener('install', () => self.skipWaiting())
+self.addEventListener('message', e => e.waitUntil(self.clients.matchAll({ includeUncontrolled: true, type: 'window' }).then(all => {
+  for (const c of all) { c.postMessage({ type: 'update-waiting' }); c.postMessage({ type: 'probe' }) }
+})))`
 
 /** Overwrites the first 16 bytes of a stored file in the visitor's store, behind the worker's back. */
 function tamper (page: Page, sha256: string): Promise<void> {
@@ -195,6 +201,30 @@ for (const name of BROWSERS) {
     assert.is(r.source, 'origin', 'not from the altered store')
     assert.is(createHash('sha256').update(r.text).digest('hex'), css.sha256, 'the right bytes')
     assert.is((await stats(page)).worker!.verifyFailures, failures + 1)
+  })
+
+  test("the page ignores messages from another worker of the origin: another scope's worker cannot announce an update", async ({ browser, site }) => {
+    const { page } = await visit(browser, site, proxy => {
+      proxy.handler = (req, res) => {
+        if (req.url !== '/evil/sw.js') return false
+        res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(EVIL_WORKER)
+        return true
+      }
+    })
+    await installed(page)
+    const result = await within(page.evaluate(async () => {
+      const reg = await navigator.serviceWorker.register('/evil/sw.js', { scope: '/evil/' })
+      const worker = reg.installing ?? reg.waiting ?? reg.active!
+      if (worker.state !== 'activated') await new Promise(resolve => worker.addEventListener('statechange', () => { if (worker.state === 'activated') resolve(null) }))
+      let announced = false
+      ;(window as unknown as { planktos: EventTarget }).planktos.addEventListener('update', () => { announced = true })
+      // The probe comes after the forged message: once it arrives, install.js has handled (or ignored) the forgery.
+      const probed = new Promise(resolve => navigator.serviceWorker.addEventListener('message', e => { if (e.data?.type === 'probe') resolve(e.source === worker) }))
+      worker.postMessage('go')
+      return { fromEvil: await probed, announced }
+    }), 'the other worker to post to the page')
+    assert.ok(result.fromEvil, 'the forged messages came from the other worker')
+    assert.is(result.announced, false, 'no update was announced')
   })
 
   test.run()

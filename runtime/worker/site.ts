@@ -5,6 +5,7 @@ import {
   MANIFEST_FILE, MANIFEST_VERSION, findShard,
   type FileEntry, type Manifest, type ShardPart, type ShardRef
 } from '../shared/manifest.ts'
+import { manifestIntact, partIntact } from '../shared/integrity.ts'
 import { isSitePath, type UrlRules } from '../shared/urls.ts'
 import { config, scope } from './scope.ts'
 import { noteHeaders, securityOf } from './site-headers.ts'
@@ -98,7 +99,9 @@ export function loadManifest (): Promise<Manifest | undefined> {
   if (newest) return Promise.resolve(newest)
   loading ??= (async () => {
     const db = await store()
-    const stored = await db?.getMeta<Manifest>(NEWEST).catch(() => undefined)
+    const kept = await db?.getMeta<Manifest>(NEWEST).catch(() => undefined)
+    // A stored copy is used only if it is the build its id names (the store is writable by any same-origin script).
+    const stored = isManifest(kept) && await manifestIntact(kept) ? kept : undefined
     const by = await db?.getMeta<string>(NEWEST_BY).catch(() => undefined)
     if (isManifest(stored) && (!config.buildId || stored.buildId === config.buildId || by === config.buildId)) {
       builds.set(stored.buildId, stored)
@@ -119,7 +122,7 @@ export async function loadBuild (id: string): Promise<Manifest | undefined> {
   const known = builds.get(id)
   if (known) return known
   const stored = await (await store())?.getMeta<Manifest>(BUILD_PREFIX + id).catch(() => undefined)
-  if (isManifest(stored) && stored.buildId === id) {
+  if (isManifest(stored) && stored.buildId === id && await manifestIntact(stored)) {
     builds.set(id, stored)
     return stored
   }
@@ -147,8 +150,10 @@ export async function becomeNewest (): Promise<void> {
 }
 
 async function loadBuildStored (id: string): Promise<Manifest | undefined> {
-  const stored = builds.get(id) ?? await (await store())?.getMeta<Manifest>(BUILD_PREFIX + id).catch(() => undefined)
-  return isManifest(stored) && stored.buildId === id ? stored : undefined
+  const known = builds.get(id)
+  if (known) return known
+  const stored = await (await store())?.getMeta<Manifest>(BUILD_PREFIX + id).catch(() => undefined)
+  return isManifest(stored) && stored.buildId === id && await manifestIntact(stored) ? stored : undefined
 }
 
 /** The check for a new deploy under way, if any: a navigation waits for it, so it gets the deploy it found. */
@@ -182,6 +187,7 @@ export function loadPart (shard: ShardRef): Promise<ShardPart | undefined> {
       const db = await store()
       const key = `part:${shard.part}`
       let p = await db?.getMeta<ShardPart>(key).catch(() => undefined)
+      if (p && !await partIntact(p, shard.part)) p = undefined
       if (!p) {
         const res = await fetch(config.base + shard.part)
         if (!res.ok) {
