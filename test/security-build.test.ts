@@ -132,6 +132,15 @@ for (const [name, swaps] of [
   })
 }
 
+journal('a journal that would delete planktos/ holding the site’s own files is refused', async () => {
+  const { top, dir } = await siteBeside()
+  await writeTree(dir, { 'planktos/x.html': 'the site’s own' })
+  await plant(dir, [{ rel: 'planktos', staged: 'new/tree/planktos', old: 'old/0' }])
+  const before = await snapshot(top)
+  assert.match(await refusal(build(dir, OPTS)), 'planktos/x.html')
+  assert.equal(await snapshot(top), before)
+})
+
 journal('a journal reached through a symlink is refused', async () => {
   const { top, dir, outside } = await siteBeside()
   await writeFile(join(outside, 'journal.json'), JSON.stringify({ state: 'committing', swaps: [] }))

@@ -133,7 +133,8 @@ export class Stage {
       if (problem) throw refuse(problem)
       // A page the commit replaced always has its original aside: without one, the rollback would delete the page.
       const created = !(await exists(join(this.dir, swap.old))) && !(await exists(join(this.dir, swap.staged))) && await exists(join(this.root, swap.rel))
-      if (created && (!CREATED.has(swap.rel) || foreignFiles(this.root).includes(swap.rel))) throw refuse(`would delete ${quote(swap.rel)}`)
+      const foreign = (): boolean => foreignFiles(this.root).some(f => f === swap.rel || f.startsWith(swap.rel + '/'))
+      if (created && (!CREATED.has(swap.rel) || foreign())) throw refuse(`would delete ${quote(swap.rel)}`)
     }
     await this.#rollback(journal.swaps)
     return true
