@@ -124,7 +124,7 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
       const layout = webSeedLayout(opts.base, opts.site)
       const shardBuilds: ShardBuild[] = jobs.map((job, id) => {
         const { pieces, sha256 } = hashes[id]!
-        const torrent = encodeTorrent({ ...layout, pieceLength: job.pieceLength, pieces, files: job.files, announce: opts.announce })
+        const torrent = encodeTorrent({ ...layout, pieceLength: job.pieceLength, pieces, files: job.files, announce: opts.announce, trackersPerShard: opts.trackersPerShard })
         let offset = 0
         const entries: FileEntry[] = job.files.map((f, i) => {
           const entry: FileEntry = { path: f.path, size: f.size, sha256: sha256[i]!, type: contentType(f.path), offset }

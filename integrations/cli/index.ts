@@ -36,6 +36,7 @@ Options (see the README for defaults):
   --base <path>            URL path the site is served under (default /)
   --site <url>             public origin, e.g. https://example.com (adds web-seed URLs to torrents)
   --announce <wss-url>     tracker; repeat for several (default: public WebTorrent trackers)
+  --trackers-per-shard <k> trackers each shard announces to, picked from --announce (default 2)
   --rtc-config <json>      RTCConfiguration, e.g. '{"iceServers":[]}'
   --include <glob>         files shared peer-to-peer (repeatable; default **)
   --exclude <glob>         files kept off peer-to-peer (repeatable; default dotfiles)
@@ -73,7 +74,7 @@ Lists the shards of the site built in <dir>: infohash, files and bytes.`
 }
 
 const FLAG_NAMES: Record<string, string> = {
-  rtcConfig: '--rtc-config', shardSize: '--shard-size', peerTimeout: '--peer-timeout', prefetchBudget: '--prefetch-budget',
+  rtcConfig: '--rtc-config', trackersPerShard: '--trackers-per-shard', shardSize: '--shard-size', peerTimeout: '--peer-timeout', prefetchBudget: '--prefetch-budget',
   maxStorage: '--max-storage', ignoreSearchParams: '--ignore-param', cleanUrls: '--clean-urls', killSwitch: '--kill-switch', inject: '--no-inject'
 }
 
