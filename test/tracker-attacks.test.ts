@@ -255,4 +255,16 @@ limits('closes the connections one address opens past connectionsPerIp, and serv
   assert.is(await metric(ctx.tracker, 'planktos_tracker_rejects_total{reason="connections-per-ip"}'), 5)
 })
 
+limits('drops a connection that stops answering pings, freeing its peer id for the visitor\'s next connection', async (ctx) => {
+  await withTracker({ heartbeat: 200 })(ctx)
+  const id = newId()
+  const mute = hostile('mute', ctx.tracker, ctx.site, id)
+  assert.ok((await mute.step('announced')).accepted)
+  assert.is((await mute.step('done')).closed, 1006, 'terminated, as the peer would not answer a close either')
+  const back = await peer(ctx.tracker)
+  back.send({ action: 'announce', info_hash: binary(ctx.site), peer_id: binary(id), event: 'started' })
+  assert.is((await back.next())['failure reason'], undefined)
+  back.close()
+})
+
 limits.run()

@@ -20,6 +20,7 @@ export interface TrackerSocket extends EventEmitter {
   /** The Server's own message handler; the guard calls it after checking the frame. */
   onMessageBound: ((data: unknown) => void) | null
   send(data: string): void
+  ping(): void
   close(code?: number, reason?: string): void
   terminate(): void
 }

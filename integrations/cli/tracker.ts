@@ -25,6 +25,8 @@ export interface TrackerOptions {
   announceTimeout?: number
   /** Open connections from one address; visitors behind one NAT share it, and a reverse proxy makes it one address. */
   connectionsPerIp?: number
+  /** Milliseconds between pings; a connection that has not answered the previous ping is dropped. */
+  heartbeat?: number
   /** Problems that do not stop the tracker, such as a manifest that could not be re-read. */
   onWarning?: (message: string) => void
 }
@@ -51,17 +53,17 @@ export interface TrackerHandle {
 }
 
 const KiB = 1024
-const defaults = { port: 0, host: '127.0.0.1', reloadInterval: 60_000, grace: 24 * 60 * 60 * 1000, maxPayload: 64 * KiB, announceTimeout: 15_000, connectionsPerIp: 64 }
+const defaults = { port: 0, host: '127.0.0.1', reloadInterval: 60_000, grace: 24 * 60 * 60 * 1000, maxPayload: 64 * KiB, announceTimeout: 15_000, connectionsPerIp: 64, heartbeat: 30_000 }
 
 /** WebSocket close codes: 1008 policy violation (ws itself closes frames over maxPayload with 1009). */
 const POLICY = 1008
 
 /** Per-connection state of the guard. */
-interface Connection { ip: string, peerId?: string, timer?: NodeJS.Timeout, refused: boolean }
+interface Connection { ip: string, peerId?: string, timer?: NodeJS.Timeout, refused: boolean, alive: boolean }
 
 /** Starts a WebSocket tracker; with `allow`, it refuses announces for infohashes the sites' manifests do not list. */
 export async function startTracker (options: TrackerOptions = {}): Promise<TrackerHandle> {
-  const { port, host, reloadInterval, grace, maxPayload, announceTimeout, connectionsPerIp } = checkOptions({ ...defaults, ...withoutUndefined(options) })
+  const { port, host, reloadInterval, grace, maxPayload, announceTimeout, connectionsPerIp, heartbeat: pingEvery } = checkOptions({ ...defaults, ...withoutUndefined(options) })
   const warn = options.onWarning ?? (() => {})
   const allow = options.allow?.length ? await loadAllowList(options.allow, grace) : null
 
@@ -71,6 +73,20 @@ export async function startTracker (options: TrackerOptions = {}): Promise<Track
   /** Which open socket announced each peer id (binary): another socket cannot speak for it. */
   const owners = new Map<string, TrackerSocket>()
   const perIp = new Map<string, number>()
+  const open = new Set<TrackerSocket>()
+  // A peer whose network vanished leaves a half-open connection that would hold its peer id (and refuse the same
+  // visitor reconnecting) until TCP gives up: pings find it within two heartbeats.
+  const heartbeat = setInterval(() => {
+    for (const socket of open) {
+      const connection = connections.get(socket)!
+      if (!connection.alive) socket.terminate()
+      else {
+        connection.alive = false
+        socket.ping()
+      }
+    }
+  }, pingEvery)
+  heartbeat.unref()
 
   const refuse = (socket: TrackerSocket, reason: RejectReason, detail: string): void => {
     const connection = connections.get(socket)
@@ -106,12 +122,15 @@ export async function startTracker (options: TrackerOptions = {}): Promise<Track
     // MaxListenersExceededWarning into the tracker's output whenever peers drop while offers are relayed to them.
     socket.setMaxListeners(0)
     const ip = remoteAddress(req)
-    const connection: Connection = { ip, refused: false }
+    const connection: Connection = { ip, refused: false, alive: true }
     connections.set(socket, connection)
+    open.add(socket)
+    socket.on('pong', () => { connection.alive = true })
     counters.connections++
     counters.connectionsTotal++
     perIp.set(ip, (perIp.get(ip) ?? 0) + 1)
     socket.once('close', () => {
+      open.delete(socket)
       counters.connections--
       const left = perIp.get(ip)! - 1
       if (left > 0) perIp.set(ip, left)
@@ -207,6 +226,7 @@ export async function startTracker (options: TrackerOptions = {}): Promise<Track
     reload,
     close: () => new Promise<void>(done => {
       clearInterval(timer)
+      clearInterval(heartbeat)
       server.close(() => done())
       for (const socket of sockets) socket.destroy()
     })
@@ -219,7 +239,7 @@ function withoutUndefined<T extends object> (object: T): Partial<T> {
 
 /** Rejects values the tracker cannot use, naming the option. */
 function checkOptions<T extends typeof defaults> (options: T): T {
-  const { port, host, reloadInterval, grace, maxPayload, announceTimeout, connectionsPerIp } = options
+  const { port, host, reloadInterval, grace, maxPayload, announceTimeout, connectionsPerIp, heartbeat } = options
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`planktos tracker: option "port" must be a whole number from 0 to 65535; got ${JSON.stringify(port)}.`)
   if (typeof host !== 'string' || host === '') throw new Error(`planktos tracker: option "host" must be a host name or address such as "127.0.0.1"; got ${JSON.stringify(host)}.`)
   // Node turns timer delays above 2^31-1 ms into 1 ms, which would re-read the manifests continuously.
@@ -227,7 +247,7 @@ function checkOptions<T extends typeof defaults> (options: T): T {
     throw new Error(`planktos tracker: option "reloadInterval" must be a number of milliseconds from 1 to 2147483647; got ${JSON.stringify(reloadInterval)}.`)
   }
   if (typeof grace !== 'number' || Number.isNaN(grace) || grace < 0) throw new Error(`planktos tracker: option "grace" must be a number of milliseconds, 0 or more; got ${JSON.stringify(grace)}.`)
-  for (const [name, value, least] of [['maxPayload', maxPayload, 1024], ['announceTimeout', announceTimeout, 1], ['connectionsPerIp', connectionsPerIp, 1]] as const) {
+  for (const [name, value, least] of [['maxPayload', maxPayload, 1024], ['announceTimeout', announceTimeout, 1], ['connectionsPerIp', connectionsPerIp, 1], ['heartbeat', heartbeat, 1]] as const) {
     if (!Number.isInteger(value) || value < least || value > 2 ** 31 - 1) throw new Error(`planktos tracker: option "${name}" must be a whole number from ${least} to 2147483647; got ${JSON.stringify(value)}.`)
   }
   return options

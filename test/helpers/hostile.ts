@@ -9,6 +9,7 @@
 //   hijack <infohash>            joins a swarm, learns a victim's peer id from its relayed offer, then speaks for the
 //                                victim from a second connection (stopped, then started) and waits for its answers
 //   peer-id <text> <infohash>    announces with a peer id of the given 20 characters
+//   mute <infohash> <peer-id>    announces, then answers no ping, as a peer whose network vanished
 import { randomBytes } from 'node:crypto'
 import WebSocket from 'ws'
 
@@ -27,8 +28,8 @@ const SDP = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n'
 
 interface Conn { socket: WebSocket, messages: Message[], closed: Promise<number>, next(): Promise<Message | null> }
 
-async function open (): Promise<Conn> {
-  const socket = new WebSocket(url!)
+async function open (autoPong = true): Promise<Conn> {
+  const socket = new WebSocket(url!, { autoPong })
   const messages: Message[] = []
   const waiters: Array<(m: Message | null) => void> = []
   let code: number | null = null
@@ -141,6 +142,14 @@ switch (attack) {
     conn.socket.send(announce(infoHashOf(args[1]!), binary(Buffer.from(args[0]!, 'latin1'))))
     print({ step: 'announced', reply: await conn.next() })
     await new Promise(resolve => process.stdin.once('end', resolve).resume())
+    break
+  }
+  case 'mute': {
+    const conn = await open(false)
+    conn.socket.send(announce(infoHashOf(args[0]!), infoHashOf(args[1]!)))
+    const reply = await conn.next()
+    print({ step: 'announced', accepted: reply?.['failure reason'] === undefined })
+    print({ step: 'done', closed: await closedWithin(conn) })
     break
   }
   default:
