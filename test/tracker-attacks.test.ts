@@ -163,25 +163,27 @@ const ids = suite<Context>('tracker: peer ids belong to the socket that announce
 ids.before.each(withTracker())
 ids.after.each(closeTracker)
 
-ids('a second connection cannot stop a victim and take its answers', async ({ tracker, site }) => {
-  const attacker = hostile('hijack', tracker, site)
-  await attacker.step('ready')
-  const victim = await peer(tracker)
-  const sent = offer()
-  victim.send({ action: 'announce', info_hash: binary(site), event: 'started', numwant: 1, offers: [sent] })
-  await victim.next(m => m.offer === undefined)
-  const attacked = await attacker.step('attacked')
-  // A third peer answers the victim's offer: the answer reaches the victim.
-  const third = await peer(tracker)
-  third.send({ action: 'announce', info_hash: binary(site), to_peer_id: binary(victim.id), offer_id: sent.offer_id, answer: { type: 'answer', sdp: 'v=0 (answer)' } })
-  const answer = await victim.next(m => m.answer !== undefined)
-  assert.is(Buffer.from(String(answer.peer_id), 'latin1').toString('hex'), third.id)
-  assert.is((await attacker.step('done')).answer, null, 'the attacker got no answer')
-  assert.is(attacked.closed, 1008, 'the attacker\'s second connection is closed')
-  assert.is(await metric(tracker, 'planktos_tracker_rejects_total{reason="peer-id-taken"}'), 1)
-  victim.close()
-  third.close()
-})
+for (const spelling of ['its own', 'an alias of its'] as const) {
+  ids(`a second connection cannot stop a victim and take its answers, with ${spelling} peer id`, async ({ tracker, site }) => {
+    const attacker = hostile('hijack', tracker, site, ...spelling === 'its own' ? [] : ['alias'])
+    await attacker.step('ready')
+    const victim = await peer(tracker)
+    const sent = offer()
+    victim.send({ action: 'announce', info_hash: binary(site), event: 'started', numwant: 1, offers: [sent] })
+    await victim.next(m => m.offer === undefined)
+    const attacked = await attacker.step('attacked')
+    // A third peer answers the victim's offer: the answer reaches the victim.
+    const third = await peer(tracker)
+    third.send({ action: 'announce', info_hash: binary(site), to_peer_id: binary(victim.id), offer_id: sent.offer_id, answer: { type: 'answer', sdp: 'v=0 (answer)' } })
+    const answer = await victim.next(m => m.answer !== undefined)
+    assert.is(Buffer.from(String(answer.peer_id), 'latin1').toString('hex'), third.id)
+    assert.is((await attacker.step('done')).answer, null, 'the attacker got no answer')
+    assert.is(attacked.closed, 1008, 'the attacker\'s second connection is closed')
+    assert.is(await metric(tracker, `planktos_tracker_rejects_total{reason="${spelling === 'its own' ? 'peer-id-taken' : 'bad-message'}"}`), 1)
+    victim.close()
+    third.close()
+  })
+}
 
 ids('one connection announcing 1,100 peer ids is closed at the second, and a newcomer\'s offers reach the real peers', async ({ tracker, site }) => {
   const real = await peer(tracker)

@@ -32,7 +32,9 @@ export const MAX_SCRAPE = 50
 export const MAX_SDP = 16 * 1024
 const EVENTS = new Set(['started', 'stopped', 'completed', 'update', 'paused', 'empty'])
 
-const isId = (value: unknown): value is string => typeof value === 'string' && value.length === 20
+// Binary strings: bittorrent-tracker turns them into hex with Buffer.from(s, 'binary'), which keeps only the low byte
+// of each character, so a character above U+00FF would make a second spelling of another peer's id.
+const isId = (value: unknown): value is string => typeof value === 'string' && value.length === 20 && /^[\x00-\xff]*$/.test(value)
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 const isCount = (value: unknown): boolean => value === undefined || value === null || (typeof value === 'number' && Number.isFinite(value)) ||
   (typeof value === 'string' && value.length <= 20)

