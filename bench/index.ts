@@ -18,6 +18,7 @@ import { anchorTable, chartOf, offloadTable, sizesTable, visitTable } from './re
 import { runtimeSizes, sizes2017 } from './sizes.ts'
 import { prepareSites, AUDIO_PAGE, type BenchSite } from './sites.ts'
 import { benchTrackerRate, formatTrackerRate } from './tracker-rate.ts'
+import { benchTrackerScale, formatTrackerScale } from './tracker-scale.ts'
 import { offloadSite, visitSite, type PathResult } from './visitors-bench.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -57,6 +58,14 @@ if (want('tracker')) {
   tables.push('### Tracker announce rate\n\n' + table)
   await writeJson(join(results, 'tracker-rate.json'), { machine, loadAverageAfter: load(), ...rate })
   log('written: bench/results/tracker-rate.json')
+  const announces = 2 * plan.tracker.connections * plan.tracker.perConnection
+  log(`tracker: 1, 2 and 4 processes behind the spread, ${announces} client announces each; then connections held by one process…`)
+  const scale = await benchTrackerScale(announces)
+  const scaleTable = formatTrackerScale(scale, machine.cpus)
+  console.log(scaleTable + '\n')
+  tables.push('### Tracker scale-out and memory\n\n' + scaleTable)
+  await writeJson(join(results, 'tracker-scale.json'), { machine, loadAverageAfter: load(), ...scale })
+  log('written: bench/results/tracker-scale.json')
 }
 
 if (want('sizes')) {

@@ -1,5 +1,6 @@
 // The one Options type, its defaults and normalizeOptions(): the builder, the CLI and both adapters go through here.
 import type { RuntimeSettings } from '../runtime/shared/manifest.ts'
+import { DEFAULT_TRACKERS_PER_SHARD } from '../runtime/shared/trackers.ts'
 
 export interface Options {
   /** URL path the site is served under; normalised to a leading and trailing `/`. */
@@ -8,6 +9,8 @@ export interface Options {
   site?: string
   /** WebSocket trackers. */
   announce?: string[]
+  /** Trackers each shard announces to, chosen from `announce` by a stable hash of its infohash (2 or more). */
+  trackersPerShard?: number
   /** RTCConfiguration handed to WebRTC (ICE servers). */
   rtcConfig?: RuntimeSettings['rtcConfig']
   /** Globs (relative to the output folder) of files shared peer-to-peer. */
@@ -67,6 +70,7 @@ export const defaults: Readonly<NormalizedOptions> = Object.freeze({
   base: '/',
   site: null,
   announce: PUBLIC_TRACKERS,
+  trackersPerShard: DEFAULT_TRACKERS_PER_SHARD,
   rtcConfig: { iceServers: [{ urls: PUBLIC_STUN }] },
   include: ['**'],
   exclude: ['**/.*', '**/.*/**'],
@@ -143,6 +147,11 @@ export function normalizeOptions (input: Options = {}, context: NormalizeContext
         for (const url of out.announce) {
           if (!/^wss?:\/\/[^/]/i.test(url)) fail(key, `must list WebSocket tracker URLs (wss://… or ws://…); "${url}" is not one.`)
         }
+        break
+      case 'trackersPerShard':
+        // One tracker per shard would make that tracker's downtime the swarm's.
+        if (!Number.isInteger(value) || (value as number) < 2) fail(key, `must be a whole number, 2 or more; got ${JSON.stringify(value)}.`)
+        out.trackersPerShard = value as number
         break
       case 'rtcConfig':
         if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(key, 'must be an RTCConfiguration object, such as { "iceServers": [{ "urls": "stun:stun.example.com:3478" }] }.')
@@ -228,6 +237,6 @@ function oneOf<T extends string> (key: string, value: unknown, allowed: readonly
 
 /** The part of the options the runtime reads, as written into the manifest. */
 export function runtimeSettings (options: NormalizedOptions): RuntimeSettings {
-  const { announce, rtcConfig, peerTimeout, prefetch, prefetchBudget, maxStorage, update, p2p, ignoreSearchParams, debug, persist } = options
-  return { announce, rtcConfig, peerTimeout, prefetch, prefetchBudget, maxStorage, update, p2p, ignoreSearchParams, debug, persist }
+  const { announce, trackersPerShard, rtcConfig, peerTimeout, prefetch, prefetchBudget, maxStorage, update, p2p, ignoreSearchParams, debug, persist } = options
+  return { announce, trackersPerShard, rtcConfig, peerTimeout, prefetch, prefetchBudget, maxStorage, update, p2p, ignoreSearchParams, debug, persist }
 }

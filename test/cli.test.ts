@@ -37,6 +37,7 @@ build('passes every flag of the options table through to the manifest', async ()
   const { settings } = JSON.parse(await readFile(join(dir, 'planktos/manifest.json'), 'utf8'))
   assert.equal(settings, {
     announce: ['ws://127.0.0.1:1', 'ws://127.0.0.1:2'],
+    trackersPerShard: 2,
     rtcConfig: { iceServers: [] },
     peerTimeout: 900,
     prefetch: 'pages',

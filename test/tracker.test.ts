@@ -7,6 +7,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import WebSocket from 'ws'
 import { startTracker, type TrackerHandle } from '../integrations/cli/tracker.ts'
+import { loadServerClass } from '../integrations/cli/tracker-server.ts'
 import { tempDir } from './helpers/fs.ts'
 
 const WAIT = 3000
@@ -160,6 +161,22 @@ open('serves statistics as HTML and JSON at its stats URL', async ({ tracker }) 
   client.close()
 })
 
+open('serves its counters at /metrics in the Prometheus text format', async ({ tracker }) => {
+  const client = await connect(tracker.url)
+  client.announce(newInfoHash())
+  await client.next()
+  const res = await fetch(tracker.metricsUrl, { signal: AbortSignal.timeout(WAIT) })
+  assert.is(res.status, 200)
+  assert.match(String(res.headers.get('content-type')), 'text/plain; version=0.0.4')
+  const text = await res.text()
+  for (const line of ['planktos_tracker_connections 1', 'planktos_tracker_swarms 1', 'planktos_tracker_peers 1', 'planktos_tracker_announces_total 1', 'planktos_tracker_rejects_total{reason="not-allowed"} 0', 'planktos_tracker_frames_refused_total 0']) {
+    assert.ok(text.split('\n').includes(line), `${line} in:\n${text}`)
+  }
+  // Every sample follows its # HELP and # TYPE lines, as Prometheus' parser expects.
+  assert.match(text, /^# HELP planktos_tracker_rejects_total .+\n# TYPE planktos_tracker_rejects_total counter\n/m)
+  client.close()
+})
+
 open('does not answer HTTP announces, only WebSocket ones', async ({ tracker }) => {
   const res = await fetch(`http://127.0.0.1:${tracker.port}/announce?info_hash=x`, { signal: AbortSignal.timeout(WAIT) })
   assert.is(res.status, 404)
@@ -178,6 +195,20 @@ open('close() disconnects its clients', async ({ tracker }) => {
 })
 
 open.run()
+
+const missing = suite('tracker: without the bittorrent-tracker package')
+
+missing('says in one sentence which package to install', async () => {
+  const notFound = (): Promise<never> => Promise.reject(Object.assign(new Error("Cannot find package 'bittorrent-tracker'"), { code: 'ERR_MODULE_NOT_FOUND' }))
+  try {
+    await loadServerClass(notFound)
+    assert.unreachable('loaded')
+  } catch (err) {
+    assert.is((err as Error).message, 'planktos tracker needs the bittorrent-tracker package: npm install bittorrent-tracker.')
+  }
+})
+
+missing.run()
 
 // ---
 

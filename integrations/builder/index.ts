@@ -130,7 +130,7 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
       const layout = webSeedLayout(opts.base, opts.site)
       const shardBuilds: ShardBuild[] = jobs.map((job, id) => {
         const { pieces, sha256 } = hashes[id]!
-        const torrent = encodeTorrent({ ...layout, pieceLength: job.pieceLength, pieces, files: job.files, announce: opts.announce })
+        const torrent = encodeTorrent({ ...layout, pieceLength: job.pieceLength, pieces, files: job.files, announce: opts.announce, trackersPerShard: opts.trackersPerShard })
         let offset = 0
         // Each distinct set once per part, by index: a site-wide policy is not repeated for every file.
         const sets: Array<Record<string, string>> = []

@@ -1,6 +1,7 @@
 // Writes a shard as a BitTorrent v1 .torrent: the info dictionary decides the infohash, the rest only helps clients.
 import { createHash } from 'node:crypto'
 import bencode from 'bencode'
+import { trackersFor } from '../../runtime/shared/trackers.ts'
 
 export interface TorrentInput {
   /** Torrent name; BEP19 web seeds append it to the url-list URL. */
@@ -8,7 +9,9 @@ export interface TorrentInput {
   pieceLength: number
   pieces: Uint8Array
   files: Array<{ path: string, size: number }>
+  /** The site's trackers; the torrent lists the ones its infohash picks (trackersFor). */
   announce: string[]
+  trackersPerShard: number
   /** Web-seed base URL (ending in `/`), present only when the public origin is known. */
   urlList?: string
 }
@@ -24,14 +27,16 @@ export function encodeTorrent (input: TorrentInput): Torrent {
     pieces: input.pieces
   }
   const infoBytes = bencode.encode(info)
+  const infoHash = createHash('sha1').update(infoBytes).digest('hex')
   const torrent: Record<string, unknown> = { info, 'created by': 'planktos-web' }
-  if (input.announce.length) {
-    torrent.announce = input.announce[0]
-    torrent['announce-list'] = input.announce.map(url => [url])
+  const announce = trackersFor(infoHash, input.announce, input.trackersPerShard)
+  if (announce.length) {
+    torrent.announce = announce[0]
+    torrent['announce-list'] = announce.map(url => [url])
   }
   if (input.urlList) torrent['url-list'] = [input.urlList]
   return {
-    infoHash: createHash('sha1').update(infoBytes).digest('hex'),
+    infoHash,
     bytes: bencode.encode(torrent)
   }
 }

@@ -6,6 +6,7 @@ export const optionFlags = {
   base: { type: 'string' },
   site: { type: 'string' },
   announce: { type: 'string', multiple: true },
+  'trackers-per-shard': { type: 'string' },
   'rtc-config': { type: 'string' },
   include: { type: 'string', multiple: true },
   exclude: { type: 'string', multiple: true },
@@ -36,6 +37,7 @@ export function flagsToOptions (values: Values): Options {
   if (values.base !== undefined) options.base = values.base
   if (values.site !== undefined) options.site = values.site
   if (values.announce) options.announce = values.announce
+  if (values['trackers-per-shard'] !== undefined) options.trackersPerShard = Number(values['trackers-per-shard'])
   if (values['rtc-config'] !== undefined) {
     try {
       options.rtcConfig = JSON.parse(values['rtc-config'])

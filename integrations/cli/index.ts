@@ -36,6 +36,7 @@ Options (see the README for defaults):
   --base <path>            URL path the site is served under (default /)
   --site <url>             public origin, e.g. https://example.com (adds web-seed URLs to torrents)
   --announce <wss-url>     tracker; repeat for several (default: public WebTorrent trackers)
+  --trackers-per-shard <k> trackers each shard announces to, picked from --announce (default 2)
   --rtc-config <json>      RTCConfiguration, e.g. '{"iceServers":[]}'
   --include <glob>         files shared peer-to-peer (repeatable; default **)
   --exclude <glob>         files kept off peer-to-peer (repeatable; default dotfiles)
@@ -59,20 +60,21 @@ revalidation headers. For previews and tests; use a real static host in producti
   --port <n>     port (default 8080; 0 picks a free one)
   --host <addr>  address to listen on (default 127.0.0.1)
   --base <path>  URL path the folder is served under (default /)`,
-  tracker: `Usage: planktos tracker [--port <n>] [--host <addr>] [--allow <manifest>]...
+  tracker: `Usage: planktos tracker [--port <n>] [--host <addr>] [--allow <manifest>]... [--connections-per-ip <n>]
 
-Runs a WebTorrent tracker (WebSocket) for your site's visitors.
+Runs a WebTorrent tracker (WebSocket) for your site's visitors; counters at /metrics.
   --port <n>          port (default 8000; 0 picks a free one)
   --host <addr>       address to listen on (default 127.0.0.1; 0.0.0.0 for a public server)
   --allow <manifest>  track only the infohashes of this manifest (a file or an http(s) URL,
-                      re-read every minute); repeat for several sites`,
+                      re-read every minute); repeat for several sites
+  --connections-per-ip <n>  open connections from one address (default 64)`,
   inspect: `Usage: planktos inspect <dir>
 
 Lists the shards of the site built in <dir>: infohash, files and bytes.`
 }
 
 const FLAG_NAMES: Record<string, string> = {
-  rtcConfig: '--rtc-config', shardSize: '--shard-size', peerTimeout: '--peer-timeout', prefetchBudget: '--prefetch-budget',
+  rtcConfig: '--rtc-config', trackersPerShard: '--trackers-per-shard', shardSize: '--shard-size', peerTimeout: '--peer-timeout', prefetchBudget: '--prefetch-budget',
   maxStorage: '--max-storage', ignoreSearchParams: '--ignore-param', cleanUrls: '--clean-urls', killSwitch: '--kill-switch', inject: '--no-inject'
 }
 
@@ -168,14 +170,16 @@ async function runServe (args: string[]): Promise<number> {
 }
 
 async function runTracker (args: string[]): Promise<number> {
-  const { values } = parse('tracker', args, { port: { type: 'string' }, host: { type: 'string' }, allow: { type: 'string', multiple: true } }, 0)
+  const { values } = parse('tracker', args, { port: { type: 'string' }, host: { type: 'string' }, allow: { type: 'string', multiple: true }, 'connections-per-ip': { type: 'string' } }, 0)
+  const perIp = values['connections-per-ip'] as string | undefined
   const tracker = await startTracker({
     port: port(values.port, 8000),
     host: values.host as string | undefined,
     allow: values.allow as string[] | undefined,
+    connectionsPerIp: perIp === undefined ? undefined : Number(perIp),
     onWarning: (message: string) => console.error(`planktos: warning: ${message}`)
   })
-  console.log(`planktos: tracker at ${tracker.url} (stats: ${tracker.statsUrl})${values.allow ? `, tracking only the infohashes of ${(values.allow as string[]).join(', ')}` : ''}; Ctrl-C to stop`)
+  console.log(`planktos: tracker at ${tracker.url} (stats: ${tracker.statsUrl}, metrics: ${tracker.metricsUrl})${values.allow ? `, tracking only the infohashes of ${(values.allow as string[]).join(', ')}` : ''}; Ctrl-C to stop`)
   await untilInterrupted()
   await tracker.close()
   return 0

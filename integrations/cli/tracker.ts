@@ -1,14 +1,13 @@
-// `planktos tracker`: bittorrent-tracker's WebSocket server, optionally limited to the infohashes of built sites.
-// Node only. The allow list is re-read on a timer, so a deploy needs no restart, and keeps departed infohashes for a
-// grace period, so visitors still on the previous build keep finding peers.
-import type { EventEmitter } from 'node:events'
-import { readFile } from 'node:fs/promises'
-import type { Server as HttpServer } from 'node:http'
+// `planktos tracker`: bittorrent-tracker's WebSocket server behind a guard, optionally limited to the infohashes of
+// built sites. Node only. Every frame is checked before bittorrent-tracker sees it (tracker-guard.ts), a socket keeps
+// the one peer id it first announced, and connections are capped per address and must announce soon after opening.
+// The allow list is re-read on a timer, so a deploy needs no restart (tracker-allow.ts).
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { resolve } from 'node:path'
-// @ts-ignore: bittorrent-tracker publishes no types; the part used here is declared below as TrackerServer.
-import Server from 'bittorrent-tracker/server'
-import type { Manifest } from '../../runtime/shared/manifest.ts'
+import { loadAllowList } from './tracker-allow.ts'
+import { checkFrame, type RejectReason } from './tracker-guard.ts'
+import { countReject, newCounters, prometheusText, statsHtml } from './tracker-metrics.ts'
+import { createServer, remoteAddress, type TrackerSocket } from './tracker-server.ts'
 
 export interface TrackerOptions {
   /** 0 picks a free port. */
@@ -20,6 +19,14 @@ export interface TrackerOptions {
   reloadInterval?: number
   /** Milliseconds an infohash stays allowed after it left every manifest. */
   grace?: number
+  /** Largest WebSocket frame in bytes; a real announce (5 offers with their SDP) is under 20 KiB. */
+  maxPayload?: number
+  /** Milliseconds a connection may stay open without announcing. */
+  announceTimeout?: number
+  /** Open connections from one address; visitors behind one NAT share it, and a reverse proxy makes it one address. */
+  connectionsPerIp?: number
+  /** Milliseconds between pings; a connection that has not answered the previous ping is dropped. */
+  heartbeat?: number
   /** Problems that do not stop the tracker, such as a manifest that could not be re-read. */
   onWarning?: (message: string) => void
 }
@@ -27,8 +34,10 @@ export interface TrackerOptions {
 export interface TrackerHandle {
   /** The announce URL, such as `ws://127.0.0.1:8000`. */
   url: string
-  /** bittorrent-tracker's statistics page; `/stats.json` beside it gives JSON. */
+  /** The statistics page; `/stats.json` beside it gives JSON. */
   statsUrl: string
+  /** The counters in the Prometheus text format. */
+  metricsUrl: string
   port: number
   /** The infohashes (hex) announces are accepted for, or null when every infohash is. */
   allowed(): Set<string> | null
@@ -36,60 +45,142 @@ export interface TrackerHandle {
   announces(): Map<string, number>
   /** Announces refused because their infohash is not allowed. */
   refused(): number
+  /** Frames and connections refused since the start, by reason (announces for infohashes not allowed included). */
+  rejects(): Map<RejectReason, number>
   /** Re-reads the allow list now; a manifest that cannot be read keeps its last list and is reported to onWarning. */
   reload(): Promise<void>
   close(): Promise<void>
 }
 
-type FilterCallback = (err?: Error | null) => void
+const KiB = 1024
+const defaults = { port: 0, host: '127.0.0.1', reloadInterval: 60_000, grace: 24 * 60 * 60 * 1000, maxPayload: 64 * KiB, announceTimeout: 15_000, connectionsPerIp: 64, heartbeat: 30_000 }
 
-/** The part of bittorrent-tracker's Server used here (server.js, v11). */
-interface TrackerServer {
-  http: HttpServer
-  /** The WebSocket server (ws), created with the Server when `ws` is true. */
-  ws: EventEmitter
-  /** Swarms by hex infohash; the Server never removes them itself. */
-  torrents: Record<string, unknown>
-  listen(port: number, host: string): void
-  close(callback: () => void): void
-  on(event: 'error', listener: (err: Error) => void): void
-  once(event: 'listening', listener: () => void): void
-  removeAllListeners(event: string): void
-}
-const TrackerServer = Server as unknown as new (options: {
-  http: boolean, udp: boolean, ws: boolean, stats: boolean, filter: (infoHash: string, params: unknown, callback: FilterCallback) => void
-}) => TrackerServer
+/** WebSocket close codes: 1008 policy violation (ws itself closes frames over maxPayload with 1009). */
+const POLICY = 1008
 
-const defaults = { port: 0, host: '127.0.0.1', reloadInterval: 60_000, grace: 24 * 60 * 60 * 1000 }
+/** Per-connection state of the guard. */
+interface Connection { ip: string, peerId?: string, timer?: NodeJS.Timeout, refused: boolean, alive: boolean }
 
 /** Starts a WebSocket tracker; with `allow`, it refuses announces for infohashes the sites' manifests do not list. */
 export async function startTracker (options: TrackerOptions = {}): Promise<TrackerHandle> {
-  const { port, host, reloadInterval, grace } = checkOptions({ ...defaults, ...withoutUndefined(options) })
+  const { port, host, reloadInterval, grace, maxPayload, announceTimeout, connectionsPerIp, heartbeat: pingEvery } = checkOptions({ ...defaults, ...withoutUndefined(options) })
   const warn = options.onWarning ?? (() => {})
   const allow = options.allow?.length ? await loadAllowList(options.allow, grace) : null
 
   const counts = new Map<string, number>()
-  let refused = 0
-  const server = new TrackerServer({
-    http: false, // no HTTP announces; the ws option still creates the HTTP server that upgrades and serves /stats
-    udp: false,
-    ws: true,
-    stats: true,
+  const counters = newCounters()
+  const connections = new WeakMap<TrackerSocket, Connection>()
+  /** Which open socket announced each peer id (binary): another socket cannot speak for it. */
+  const owners = new Map<string, TrackerSocket>()
+  const perIp = new Map<string, number>()
+  const open = new Set<TrackerSocket>()
+  // A peer whose network vanished leaves a half-open connection that would hold its peer id (and refuse the same
+  // visitor reconnecting) until TCP gives up: pings find it within two heartbeats.
+  const heartbeat = setInterval(() => {
+    for (const socket of open) {
+      const connection = connections.get(socket)!
+      if (!connection.alive) socket.terminate()
+      else {
+        connection.alive = false
+        socket.ping()
+      }
+    }
+  }, pingEvery)
+  heartbeat.unref()
+
+  const refuse = (socket: TrackerSocket, reason: RejectReason, detail: string): void => {
+    const connection = connections.get(socket)
+    if (!connection || connection.refused) return
+    connection.refused = true
+    countReject(counters, reason)
+    if (reason !== 'connections-per-ip' && reason !== 'no-announce') counters.framesRefused++
+    socket.close(POLICY, detail.slice(0, 120)) // a close reason is at most 123 bytes
+  }
+
+  const { server, deliver } = await createServer({
+    ws: { maxPayload },
     filter: (infoHash, _params, callback) => {
       // Refusing here comes before the Server creates a swarm, so unknown infohashes cost no memory.
       if (allow && !allow.allows(infoHash)) {
-        refused++
+        countReject(counters, 'not-allowed')
         return callback(new Error(`This tracker only tracks the torrents of its own sites; infohash ${infoHash} is not one of them.`))
       }
+      counters.announces++
       counts.set(infoHash, (counts.get(infoHash) ?? 0) + 1)
       callback(null)
+    },
+    onException: (socket, err) => {
+      warn(`planktos tracker: bittorrent-tracker failed on a message from ${connections.get(socket)?.ip ?? 'a closed connection'} (${(err as Error).message}); that connection was closed.`)
+      refuse(socket, 'exception', 'the tracker could not handle that message')
     }
   })
 
-  // Every message the Server fails to send to a peer that just left adds one more no-op error listener to its socket
-  // (server.js, _onWebSocketClose): harmless, as the socket goes with its listeners, but past ten Node prints a
-  // MaxListenersExceededWarning into the tracker's output whenever peers drop while offers are relayed to them.
-  server.ws.on('connection', (socket: EventEmitter) => { socket.setMaxListeners(0) })
+  // Runs after the Server's own connection listener, which has set up the socket (onMessageBound and friends).
+  server.ws.on('connection', (socket: TrackerSocket, req: IncomingMessage) => {
+    // Every message the Server fails to send to a peer that just left adds one more no-op error listener to its socket
+    // (server.js, _onWebSocketClose): harmless, as the socket goes with its listeners, but past ten Node prints a
+    // MaxListenersExceededWarning into the tracker's output whenever peers drop while offers are relayed to them.
+    socket.setMaxListeners(0)
+    const ip = remoteAddress(req)
+    const connection: Connection = { ip, refused: false, alive: true }
+    connections.set(socket, connection)
+    open.add(socket)
+    socket.on('pong', () => { connection.alive = true })
+    counters.connections++
+    counters.connectionsTotal++
+    perIp.set(ip, (perIp.get(ip) ?? 0) + 1)
+    socket.once('close', () => {
+      open.delete(socket)
+      counters.connections--
+      const left = perIp.get(ip)! - 1
+      if (left > 0) perIp.set(ip, left)
+      else perIp.delete(ip)
+      clearTimeout(connection.timer)
+      if (connection.peerId !== undefined && owners.get(connection.peerId) === socket) owners.delete(connection.peerId)
+    })
+    socket.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' && !connection.refused) {
+        connection.refused = true
+        countReject(counters, 'too-large')
+        counters.framesRefused++
+      }
+    })
+    if (perIp.get(ip)! > connectionsPerIp) return refuse(socket, 'connections-per-ip', `more than ${connectionsPerIp} connections from one address`)
+    connection.timer = setTimeout(() => refuse(socket, 'no-announce', `no announce within ${announceTimeout} ms`), announceTimeout)
+
+    const handled = socket.onMessageBound
+    if (handled) socket.off('message', handled)
+    socket.on('message', (data: unknown) => {
+      if (connection.refused || !socket.onMessageBound) return
+      const verdict = checkFrame(data)
+      if (!verdict.ok) return refuse(socket, verdict.reason, verdict.detail)
+      const { peerId } = verdict.message
+      if (peerId !== undefined) {
+        if (connection.peerId === undefined) {
+          const owner = owners.get(peerId)
+          if (owner && owner !== socket) return refuse(socket, 'peer-id-taken', 'another connection announced this peer id')
+          owners.set(peerId, socket)
+          connection.peerId = peerId
+        } else if (connection.peerId !== peerId) {
+          return refuse(socket, 'peer-id-changed', 'one connection announces one peer id')
+        }
+        clearTimeout(connection.timer)
+      }
+      deliver(socket, data)
+    })
+  })
+
+  // Before the Server's own handler, which leaves a request alone once its headers are sent: /stats is ours, escaped.
+  server.http.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'GET') return
+    if (req.url === '/metrics') {
+      res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+      res.end(prometheusText(counters, server.torrents))
+    } else if (req.url === '/stats' && req.headers.accept !== 'application/json') {
+      res.setHeader('Content-Type', 'text/html; charset=utf-8')
+      res.end(statsHtml(server.torrents))
+    }
+  })
 
   // The Server's WebSocket server does not close its connections (ws 8, clientTracking off): close() ends them here.
   const sockets = new Set<Socket>()
@@ -126,113 +217,20 @@ export async function startTracker (options: TrackerOptions = {}): Promise<Track
   return {
     url: `ws://${origin}`,
     statsUrl: `http://${origin}/stats`,
+    metricsUrl: `http://${origin}/metrics`,
     port: actualPort,
     allowed: () => allow?.current() ?? null,
     announces: () => new Map(counts),
-    refused: () => refused,
+    refused: () => counters.rejects.get('not-allowed') ?? 0,
+    rejects: () => new Map(counters.rejects),
     reload,
     close: () => new Promise<void>(done => {
       clearInterval(timer)
+      clearInterval(heartbeat)
       server.close(() => done())
       for (const socket of sockets) socket.destroy()
     })
   }
-}
-
-interface AllowList {
-  allows(infoHash: string): boolean
-  current(): Set<string>
-  /** Re-reads every manifest; returns the infohashes whose grace ran out. */
-  reload(warn: (message: string) => void): Promise<string[]>
-}
-
-/** Reads every manifest once, failing with a sentence naming the first unreadable one. */
-async function loadAllowList (sources: string[], grace: number): Promise<AllowList> {
-  const lists = new Map<string, Set<string>>()
-  for (const source of sources) {
-    try {
-      lists.set(source, await readInfoHashes(source))
-    } catch (err) {
-      throw new Error(`planktos tracker: cannot read the manifest ${source} (${(err as Error).message}); pass the path or URL of a built site's planktos/manifest.json.`)
-    }
-  }
-  let listed = union(lists.values())
-  const departed = new Map<string, number>() // infohash -> when it left every manifest
-
-  const inGrace = (infoHash: string, now: number): boolean => {
-    const since = departed.get(infoHash)
-    return since !== undefined && now - since < grace
-  }
-  return {
-    allows: infoHash => listed.has(infoHash) || inGrace(infoHash, Date.now()),
-    current: () => {
-      const now = Date.now()
-      return new Set([...listed, ...[...departed.keys()].filter(h => inGrace(h, now))])
-    },
-    async reload (warn) {
-      const results = await Promise.allSettled(sources.map(readInfoHashes))
-      results.forEach((result, i) => {
-        const source = sources[i]!
-        if (result.status === 'fulfilled') lists.set(source, result.value)
-        else warn(`planktos tracker: could not reload ${source} (${(result.reason as Error).message}); still allowing the ${lists.get(source)!.size} infohashes it listed before.`)
-      })
-      const now = Date.now()
-      const next = union(lists.values())
-      for (const infoHash of listed) if (!next.has(infoHash)) departed.set(infoHash, now)
-      for (const infoHash of next) departed.delete(infoHash)
-      listed = next
-      const expired = [...departed.keys()].filter(h => !inGrace(h, now))
-      for (const infoHash of expired) departed.delete(infoHash)
-      return expired
-    }
-  }
-}
-
-/** The shards' infohashes (lower-case hex) of one root manifest, from a file or an http(s) URL. */
-async function readInfoHashes (source: string): Promise<Set<string>> {
-  const text = /^https?:\/\//i.test(source) ? await download(source) : await readText(source)
-  let manifest: Partial<Manifest>
-  try {
-    manifest = JSON.parse(text)
-  } catch {
-    throw new Error('it is not JSON')
-  }
-  if (!Array.isArray(manifest?.shards)) throw new Error('it has no "shards" list, so it is not a planktos manifest')
-  const infoHashes = new Set<string>()
-  for (const shard of manifest.shards) {
-    const infoHash: unknown = shard?.infoHash
-    if (typeof infoHash !== 'string' || !/^[0-9a-f]{40}$/i.test(infoHash)) throw new Error(`it lists a shard whose infoHash is not 40 hex digits: ${JSON.stringify(infoHash)}`)
-    infoHashes.add(infoHash.toLowerCase())
-  }
-  return infoHashes
-}
-
-async function readText (path: string): Promise<string> {
-  try {
-    return await readFile(resolve(path), 'utf8')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    throw new Error(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (err as Error).message)
-  }
-}
-
-async function download (url: string): Promise<string> {
-  let response: Response
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(10_000) })
-  } catch (err) {
-    // fetch's own message is "fetch failed"; the reason (ECONNREFUSED, a timeout) is in its cause.
-    const cause = (err as Error & { cause?: Error }).cause
-    throw new Error(cause?.message ?? (err as Error).message)
-  }
-  if (!response.ok) throw new Error(`the server answered HTTP ${response.status}`)
-  return response.text()
-}
-
-function union (sets: Iterable<Set<string>>): Set<string> {
-  const all = new Set<string>()
-  for (const set of sets) for (const item of set) all.add(item)
-  return all
 }
 
 function withoutUndefined<T extends object> (object: T): Partial<T> {
@@ -241,7 +239,7 @@ function withoutUndefined<T extends object> (object: T): Partial<T> {
 
 /** Rejects values the tracker cannot use, naming the option. */
 function checkOptions<T extends typeof defaults> (options: T): T {
-  const { port, host, reloadInterval, grace } = options
+  const { port, host, reloadInterval, grace, maxPayload, announceTimeout, connectionsPerIp, heartbeat } = options
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`planktos tracker: option "port" must be a whole number from 0 to 65535; got ${JSON.stringify(port)}.`)
   if (typeof host !== 'string' || host === '') throw new Error(`planktos tracker: option "host" must be a host name or address such as "127.0.0.1"; got ${JSON.stringify(host)}.`)
   // Node turns timer delays above 2^31-1 ms into 1 ms, which would re-read the manifests continuously.
@@ -249,5 +247,8 @@ function checkOptions<T extends typeof defaults> (options: T): T {
     throw new Error(`planktos tracker: option "reloadInterval" must be a number of milliseconds from 1 to 2147483647; got ${JSON.stringify(reloadInterval)}.`)
   }
   if (typeof grace !== 'number' || Number.isNaN(grace) || grace < 0) throw new Error(`planktos tracker: option "grace" must be a number of milliseconds, 0 or more; got ${JSON.stringify(grace)}.`)
+  for (const [name, value, least] of [['maxPayload', maxPayload, 1024], ['announceTimeout', announceTimeout, 1], ['connectionsPerIp', connectionsPerIp, 1], ['heartbeat', heartbeat, 1]] as const) {
+    if (!Number.isInteger(value) || value < least || value > 2 ** 31 - 1) throw new Error(`planktos tracker: option "${name}" must be a whole number from ${least} to 2147483647; got ${JSON.stringify(value)}.`)
+  }
   return options
 }

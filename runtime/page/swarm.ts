@@ -6,6 +6,7 @@ import { covers, pieceBounds, piecesOf, spans } from '../shared/layout.ts'
 import type { Manifest, ShardPart, ShardRef } from '../shared/manifest.ts'
 import type { DownloaderStats, SwarmState } from '../shared/messages.ts'
 import type { Store } from '../shared/store.ts'
+import { DEFAULT_TRACKERS_PER_SHARD, trackersFor } from '../shared/trackers.ts'
 import { chunkStoreFor } from './chunk-store.ts'
 import { fileExchange } from './file-exchange.ts'
 import { loadPart, loadTorrent, torrentKey } from './site-files.ts'
@@ -98,6 +99,12 @@ export class Swarm {
     return joining
   }
 
+  /** The shard's share of the site's trackers: the same ones its .torrent lists, which WebTorrent adds to these. */
+  #trackers (shard: ShardRef): string[] {
+    const { announce, trackersPerShard } = this.manifest.settings
+    return trackersFor(shard.infoHash, announce, trackersPerShard ?? DEFAULT_TRACKERS_PER_SHARD)
+  }
+
   async #add (shard: ShardRef): Promise<Joined | undefined> {
     const [part, file] = await Promise.all([loadPart(this.#base, shard, this.#store), loadTorrent(this.#base, shard, this.#store)])
     if (!part || !file) return undefined
@@ -106,7 +113,7 @@ export class Swarm {
       store: chunkStoreFor(this.#store, part),
       bitfield,
       deselect: true,
-      announce: this.manifest.settings.announce
+      announce: this.#trackers(shard)
     })
     const solo = this.manifest.settings.announce.length === 0
     const joined: Joined = { torrent, part, shard, alone: solo }

@@ -15,6 +15,8 @@ export const DOWNLOADER_FILE = 'planktos/downloader.js'
 /** Settings the runtime reads; copied from the build options. */
 export interface RuntimeSettings {
   announce: string[]
+  /** Trackers of `announce` each shard announces to (see trackers.ts); absent in manifests built before it existed. */
+  trackersPerShard: number
   rtcConfig: { iceServers?: Array<{ urls: string | string[], username?: string, credential?: string }>, [key: string]: unknown }
   peerTimeout: number
   prefetch: 'none' | 'pages' | 'all'
