@@ -44,15 +44,15 @@ interface ParsingWire {
 }
 
 /**
- * Closes `wire` as soon as the peer declares a message longer than `max` bytes: bittorrent-protocol would
- * otherwise buffer up to the declared length (4 GiB) before looking at it.
+ * Closes `wire` (through `cut`, default: destroy it) as soon as the peer declares a message longer than `max`
+ * bytes: bittorrent-protocol would otherwise buffer up to the declared length (4 GiB) before looking at it.
  */
-export function limitMessages (wire: Wire, max: number): void {
+export function limitMessages (wire: Wire, max: number, cut: () => void = () => wire.destroy()): void {
   const w = wire as unknown as ParsingWire
   const parse = w._parse
   w._parse = function (size, parser) {
     if (size > max) {
-      wire.destroy()
+      cut()
       // Nothing more from this peer is worth buffering: wait for nothing and drop what arrives.
       return parse.call(this, Infinity, () => {})
     }
