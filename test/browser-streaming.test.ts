@@ -4,11 +4,12 @@
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createServer, request, type Server } from 'node:http'
-import type { Browser, CDPSession, Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import { BROWSERS, connected, controlled, HANG, installed, launch, startDownloader, stats, until, visitor, within, type BrowserName } from './helpers/browsers.ts'
+import { liveMemory } from './helpers/memory.ts'
 import { blob, buildSite, startOrigin } from './helpers/site.ts'
 
 const SIZE = 40 * 1024 * 1024
@@ -116,39 +117,6 @@ function stored (page: Page): Promise<void> {
       await new Promise(resolve => setTimeout(resolve, 200))
     }
   }, SHA), 'the file to be stored complete', HANG * 2)
-}
-
-type Call = (method: string) => Promise<Record<string, number>>
-
-/**
- * Chromium only: live memory of the page's and the service worker's JavaScript (heap, embedder heap and ArrayBuffer
- * backing stores) right after a garbage collection in each, so garbage waiting for the collector does not count.
- */
-async function liveMemory (browser: Browser, page: Page): Promise<() => Promise<number>> {
-  const pageSession = await page.context().newCDPSession(page)
-  const callPage: Call = method => pageSession.send(method as 'Runtime.getHeapUsage') as Promise<Record<string, number>>
-  // Playwright has no session for a service worker: talk to it through the browser's target messages.
-  const root: CDPSession = await browser.newBrowserCDPSession()
-  const { targetInfos } = await root.send('Target.getTargets')
-  const sw = targetInfos.find(t => t.type === 'service_worker' && t.url.startsWith(new URL(page.url()).origin))
-  if (!sw) throw new Error('no service worker target')
-  const { sessionId } = await root.send('Target.attachToTarget', { targetId: sw.targetId, flatten: false })
-  let id = 0
-  const replies = new Map<number, (r: Record<string, number>) => void>()
-  root.on('Target.receivedMessageFromTarget', (e) => {
-    const m = JSON.parse(e.message) as { id?: number, result?: Record<string, number> }
-    if (m.id !== undefined) replies.get(m.id)?.(m.result ?? {})
-  })
-  const callWorker: Call = method => new Promise(resolve => {
-    replies.set(++id, resolve)
-    void root.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) })
-  })
-  const live = async (call: Call): Promise<number> => {
-    await call('HeapProfiler.collectGarbage')
-    const u = await call('Runtime.getHeapUsage')
-    return (u.usedSize ?? 0) + (u.embedderHeapUsedSize ?? 0) + (u.backingStorageSize ?? 0)
-  }
-  return async () => (await live(callPage)) + (await live(callWorker))
 }
 
 async function supplier (browser: Browser, url: string): Promise<Page> {

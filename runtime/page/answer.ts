@@ -12,6 +12,7 @@ import { PortReader } from '../shared/port.ts'
 import type { Store } from '../shared/store.ts'
 import { storeWhole } from './file-exchange.ts'
 import type { Swarm } from './swarm.ts'
+import { deselectPieces, selectPieces } from './webtorrent-internals.ts'
 
 /** Bytes per chunk handed to the worker at most: large enough to be fast, small enough to bound memory per pull. */
 const CHUNK = 1024 * 1024
@@ -27,8 +28,11 @@ export interface Env {
 }
 
 interface Context extends Env {
-  /** Called on every sign of progress (bytes arriving, pieces verified). */
-  alive: () => void
+  /**
+   * Called with the verified bytes a piece (or a file fetched whole) added to a file this request asked for. Nothing
+   * else counts: a peer sending pieces nobody asked for, or another request's download, must not keep this one waiting.
+   */
+  alive: (bytes: number) => void
   signal: AbortSignal
 }
 
@@ -61,21 +65,17 @@ async function exchange (request: MessageOf<'peer-request'>, port: MessagePort, 
   const abort = new AbortController()
   const reader = new PortReader(port)
   let reported = 0
-  let received = 0
+  let verified = 0
   const ctx: Context = {
     ...env,
     signal: abort.signal,
-    alive: () => {
+    alive: (bytes) => {
+      verified += bytes
       if (Date.now() - reported < PROGRESS_EVERY || !open.has(port)) return
       reported = Date.now()
-      reader.post({ type: 'progress', bytes: received })
+      reader.post({ type: 'progress', bytes: verified })
     }
   }
-  const onDownload = (n: number): void => {
-    received += n
-    ctx.alive()
-  }
-  env.swarm.client.on('download', onDownload)
   // Seen at once, even while waiting for pieces (the reader only sees it at the next read).
   port.addEventListener('message', e => { if ((e.data as Message | undefined)?.type === 'cancel') abort.abort() })
   let pieces: Pieces | undefined
@@ -110,7 +110,6 @@ async function exchange (request: MessageOf<'peer-request'>, port: MessagePort, 
     }
   } finally {
     pieces?.release()
-    env.swarm.client.removeListener('download', onDownload)
     reader.close()
   }
 }
@@ -138,7 +137,7 @@ async function select (file: FileRef, ctx: Context, stall: number): Promise<Piec
     if (!await hasPeers(torrent, () => joined.alone, swarm.manifest.settings.peerTimeout)) return undefined
     // Pieces that also hold bytes of files peers never loaded are seldom offered: ask for the file itself first.
     if (await storeWhole(swarm, joined, entry, ctx) === 'stored') return { verified: async (_, to) => to, release: () => {} }
-    torrent._select(range[0], range[1], 1, undefined, true)
+    selectPieces(torrent, range[0], range[1], 1)
     torrent.critical(range[0], range[1])
   }
   let released = false
@@ -149,7 +148,7 @@ async function select (file: FileRef, ctx: Context, stall: number): Promise<Piec
       // counted, so a boundary piece another request still wants stays selected.
       if (released || torrent.destroyed || hasPieces(torrent, range)) return
       released = true
-      torrent._deselect(range[0], range[1], true)
+      deselectPieces(torrent, range[0], range[1])
     }
   }
 }
@@ -166,30 +165,37 @@ function verifiedEnd (torrent: Torrent, entry: FileEntry, from: number, to: numb
   return end > from ? end : 0
 }
 
-/** Waits until the piece holding byte `from` is verified; undefined after `stall` without any progress, or a cancel. */
+/** Bytes of `entry` that piece `index` holds (0 for a piece outside the file). */
+function inFile (torrent: Torrent, entry: FileEntry, index: number): number {
+  const length = torrent.pieceLength
+  return Math.max(0, Math.min((index + 1) * length, entry.offset + entry.size) - Math.max(index * length, entry.offset))
+}
+
+/**
+ * Waits until the piece holding byte `from` is verified; undefined after `stall` without a verified piece of this
+ * file (bytes arriving do not count: a peer can send unrequested ones forever), or a cancel.
+ */
 function whenVerified (torrent: Torrent, entry: FileEntry, from: number, to: number, ctx: Context, stall: number): Promise<number | undefined> {
   return new Promise(resolve => {
     let timer = setTimeout(() => finish(undefined), stall)
     const finish = (end: number | undefined): void => {
       clearTimeout(timer)
       torrent.removeListener('verified', check)
-      torrent.removeListener('download', onDownload)
       ctx.signal.removeEventListener('abort', onAbort)
       resolve(end)
     }
-    const onDownload = (): void => {
+    const check = (index: number): void => {
+      const bytes = inFile(torrent, entry, index)
+      if (!bytes) return
+      ctx.alive(bytes)
       clearTimeout(timer)
       timer = setTimeout(() => finish(undefined), stall)
-    }
-    const check = (): void => {
-      ctx.alive()
       const end = verifiedEnd(torrent, entry, from, to)
       if (end) finish(end)
     }
     const onAbort = (): void => finish(undefined)
     ctx.signal.addEventListener('abort', onAbort)
     torrent.on('verified', check)
-    torrent.on('download', onDownload)
     if (torrent.destroyed) return finish(undefined)
     const end = verifiedEnd(torrent, entry, from, to)
     if (end) finish(end)
@@ -255,30 +261,26 @@ function download (torrent: Torrent, [first, last]: [number, number], ctx: Conte
     const finish = (ok: boolean): void => {
       clearTimeout(timer)
       torrent.removeListener('verified', onVerified)
-      torrent.removeListener('download', onDownload)
       ctx.signal.removeEventListener('abort', onAbort)
       // A finished selection is dropped by WebTorrent itself; an abandoned one is dropped here. Selections are
       // counted, so a boundary piece another request still wants stays selected.
-      if (!ok && !torrent.destroyed) torrent._deselect(first, last, true)
+      if (!ok && !torrent.destroyed) deselectPieces(torrent, first, last)
       resolve(ok)
-    }
-    const onDownload = (): void => {
-      clearTimeout(timer)
-      timer = setTimeout(() => finish(false), stall)
     }
     const onVerified = (i: number): void => {
       if (i < first || i > last) return
-      onDownload()
-      ctx.alive()
+      // Only verified pieces of this selection keep it going: bytes arriving do not (a peer can send unrequested ones).
+      clearTimeout(timer)
+      timer = setTimeout(() => finish(false), stall)
+      ctx.alive(Math.min(torrent.length, (i + 1) * torrent.pieceLength) - i * torrent.pieceLength)
       if (hasPieces(torrent, [first, last])) finish(true)
     }
     const onAbort = (): void => finish(false)
     ctx.signal.addEventListener('abort', onAbort)
     torrent.on('verified', onVerified)
-    torrent.on('download', onDownload)
     // Another request may have completed these pieces while this one waited for a peer.
     if (hasPieces(torrent, [first, last])) return finish(true)
-    torrent._select(first, last, 1, undefined, true)
+    selectPieces(torrent, first, last, 1)
     torrent.critical(first, last)
   })
 }

@@ -25,9 +25,21 @@ const WINDOW = 4
  * that peers can offer, and stream piece by piece.
  */
 export const WHOLE_MAX = 4 * 1024 * 1024
+/**
+ * GETs answered per second per wire, in bursts of up to BURST: 8 MiB/s, far above what WINDOW GETs in flight ask for
+ * over WebRTC, while a peer sending GETs in a loop costs a bounded amount of work.
+ */
+const RATE = 512
+const BURST = 64
+/** GETs waiting for their turn per wire: an honest peer has WINDOW in flight; the rest of a flood is dropped. */
+const QUEUED = 2 * WINDOW
 
 interface ExtWire extends Wire {
   readonly peerExtendedMapping: Record<string, number>
+  /** We choke the remote peer: it gets nothing from us, pieces or files. */
+  readonly amChoking: boolean
+  readonly amInterested: boolean
+  interested (): void
   extended (ext: string, buf: Uint8Array): void
   [NAME]?: FileExchange
 }
@@ -73,6 +85,11 @@ class FileExchange {
   readonly #stats: DownloaderStats
   /** Transfers this side is receiving, by SHA-256. */
   readonly waiting = new Map<string, Reply>()
+  /** GETs not answered yet, and the rate limit's tokens as of `#filled`. */
+  readonly #queue: Array<[sha: string, offset: number]> = []
+  #tokens = BURST
+  #filled = Date.now()
+  #pumping: ReturnType<typeof setTimeout> | undefined
 
   constructor (wire: ExtWire, part: ShardPart, store: Store, stats: DownloaderStats) {
     this.wire = wire
@@ -94,8 +111,38 @@ class FileExchange {
     if (buf.length < 33) return
     const sha = hex(buf.subarray(1, 33))
     const offset = buf.length >= 37 ? new DataView(buf.buffer, buf.byteOffset + 33).getUint32(0) : 0
-    if (buf[0] === GET) void this.#answer(sha, offset)
+    if (buf[0] === GET) this.#asked(sha, offset)
     else this.waiting.get(sha)?.(buf[0]!, offset, buf.subarray(37))
+  }
+
+  /**
+   * A GET: only a peer we unchoked gets files (as it would get pieces); it is answered in turn, at most RATE a
+   * second; beyond QUEUED waiting, GETs are dropped unanswered (the asker's own deadline ends its wait).
+   */
+  #asked (sha: string, offset: number): void {
+    if (this.wire.amChoking || this.#queue.length >= QUEUED) return
+    this.#queue.push([sha, offset])
+    this.#pump()
+  }
+
+  #pump (): void {
+    if (this.#pumping) return
+    while (this.#queue.length && !this.wire.destroyed) {
+      const now = Date.now()
+      this.#tokens = Math.min(BURST, this.#tokens + (now - this.#filled) * RATE / 1000)
+      this.#filled = now
+      if (this.#tokens < 1) {
+        this.#pumping = setTimeout(() => {
+          this.#pumping = undefined
+          this.#pump()
+        }, Math.ceil((1 - this.#tokens) * 1000 / RATE))
+        return
+      }
+      this.#tokens--
+      const [sha, offset] = this.#queue.shift()!
+      void this.#answer(sha, offset)
+    }
+    if (this.wire.destroyed) this.#queue.length = 0
   }
 
   /** Answers one GET from the store: a file of this shard only, only if complete, else NONE. */
@@ -121,8 +168,8 @@ export function fileExchange (part: ShardPart, store: Store, stats: DownloaderSt
 
 export interface Fetch {
   stats: DownloaderStats
-  /** Called on every chunk received. */
-  alive: () => void
+  /** Called with the bytes of each chunk of the asked file received (bounded: only chunks asked for, of a small file). */
+  alive: (bytes: number) => void
   signal: AbortSignal
   /** How long a peer may stay silent, and how long to wait for a peer that speaks the extension. */
   wait: number
@@ -217,13 +264,15 @@ function fromWire (ext: FileExchange, entry: FileEntry, f: Fetch): Promise<Uint8
       out.set(bytes, offset)
       got += bytes.length
       f.stats.fromPeers += bytes.length
-      f.alive()
+      f.alive(bytes.length)
       quiet()
       if (got === size) return finish(out)
       ask()
     })
     f.signal.addEventListener('abort', abort)
     ext.wire.once('close', abort)
+    // A peer serves files only to peers it unchoked; saying we want something from it is how it comes to.
+    ext.wire.interested()
     quiet()
     ask()
   })

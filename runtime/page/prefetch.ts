@@ -12,6 +12,7 @@ import type { Store } from '../shared/store.ts'
 import { fileUrl, sitePath } from '../shared/urls.ts'
 import { loadPart } from './site-files.ts'
 import type { Joined, Swarm } from './swarm.ts'
+import { deselectPieces, selectPieces } from './webtorrent-internals.ts'
 
 /** Store key of the bytes prefetch stored for a deploy, over every page load: the budget is the visitor's, not a page's. */
 const SPENT = 'prefetch-spent'
@@ -225,7 +226,7 @@ function viaSwarm ({ torrent }: Joined, files: FileEntry[], env: PrefetchEnv, si
       torrent.removeListener('close', onAbort)
       signal.removeEventListener('abort', onAbort)
       // Completed runs were dropped by WebTorrent; the others are dropped here (selections are counted).
-      if (!torrent.destroyed) for (const run of runs) if (!hasPieces(torrent, run)) torrent._deselect(run[0], run[1], true)
+      if (!torrent.destroyed) for (const run of runs) if (!hasPieces(torrent, run)) deselectPieces(torrent, run[0], run[1])
       void checks.then(() => resolve(ok))
     }
     const onAbort = (): void => finish(false)
@@ -235,7 +236,7 @@ function viaSwarm ({ torrent }: Joined, files: FileEntry[], env: PrefetchEnv, si
     // Peer-to-peer withdrawn: the swarm is gone.
     torrent.once('close', onAbort)
     if (torrent.destroyed) return finish(false)
-    for (const [first, last] of runs) if (!hasPieces(torrent, [first, last])) torrent._select(first, last, 0, undefined, true)
+    for (const [first, last] of runs) if (!hasPieces(torrent, [first, last])) selectPieces(torrent, first, last, 0)
     check()
   })
 }

@@ -11,6 +11,7 @@ import { chunkStoreFor } from './chunk-store.ts'
 import { fileExchange } from './file-exchange.ts'
 import { loadPart, loadTorrent, torrentKey } from './site-files.ts'
 import { addOriginSeed, type OriginSeed } from './web-seed.ts'
+import { MAX_MESSAGE, forgetPiece, limitMessages, verifyPieces } from './webtorrent-internals.ts'
 
 export interface Joined {
   torrent: Torrent
@@ -108,7 +109,7 @@ export class Swarm {
   async #add (shard: ShardRef): Promise<Joined | undefined> {
     const [part, file] = await Promise.all([loadPart(this.#base, shard, this.#store), loadTorrent(this.#base, shard, this.#store)])
     if (!part || !file) return undefined
-    const bitfield = await this.#bitfield(part)
+    const { bitfield, unverified } = await this.#bitfield(part)
     const torrent = this.client.add(file, {
       store: chunkStoreFor(this.#store, part),
       bitfield,
@@ -134,6 +135,8 @@ export class Swarm {
     torrent.on('wire', (wire: Wire) => {
       if (!isPeer(wire)) return
       if (wire.peerId && this.#banned.has(wire.peerId)) return wire.destroy()
+      // No honest peer declares such a message: cut off for good, like a peer that sent bad data.
+      limitMessages(wire, MAX_MESSAGE, () => this.ban(wire))
       untold.set(wire, Date.now())
       wire.use(fileExchange(part, this.#store, this.#stats))
       const told = (): void => {
@@ -173,6 +176,7 @@ export class Swarm {
       this.#onChange()
     })
     joined.seed = addOriginSeed(torrent, part, this.#base, this.#store, this.#stats, mayHave)
+    if (unverified.length) this.#verify(torrent, unverified)
     this.#stats.torrents++
     this.#onChange()
     return joined
@@ -197,17 +201,36 @@ export class Swarm {
     wire.destroy()
   }
 
-  /** Which pieces the store already holds, so WebTorrent spot-checks them instead of downloading them. */
-  async #bitfield (part: ShardPart): Promise<Uint8Array> {
+  /**
+   * Which pieces the store holds: `bitfield` those made only of files that matched their SHA-256 (WebTorrent
+   * spot-checks them instead of downloading them), `unverified` those holding bytes of a file not checked as a
+   * whole yet (a streamed download the origin or peers left unfinished), which WebTorrent must hash first.
+   */
+  async #bitfield (part: ShardPart): Promise<{ bitfield: Uint8Array, unverified: number[] }> {
     const coverage = await this.#store.allCoverage()
+    const complete = new Set<string>()
+    for (const f of part.files) {
+      if (coverage.has(f.sha256) && (await this.#store.record(f.sha256).catch(() => undefined))?.complete) complete.add(f.sha256)
+    }
     const total = part.files.reduce((sum, f) => sum + f.size, 0)
     const count = Math.ceil(total / part.pieceLength)
     const bits = new Uint8Array(Math.ceil(count / 8))
+    const unverified: number[] = []
     for (let i = 0; i < count; i++) {
       const [start, end] = pieceBounds(i, part.pieceLength, total)
-      if (heldWhole(part, coverage, start, end)) bits[i >> 3]! |= 128 >> (i % 8)
+      if (!heldWhole(part, coverage, start, end)) continue
+      if (spans(part.files, start, end).every(s => complete.has(part.files[s.file]!.sha256))) bits[i >> 3]! |= 128 >> (i % 8)
+      else unverified.push(i)
     }
-    return bits
+    return { bitfield: bits, unverified }
+  }
+
+  /** Hashes stored pieces (SHA-1) and offers peers the good ones. */
+  #verify (torrent: Torrent, list: number[]): void {
+    verifyPieces(torrent, list, () => {
+      if (torrent.destroyed) return
+      for (const i of list) if (torrent.bitfield.get(i)) for (const w of torrent.wires) w.have(i)
+    })
   }
 
   /** The worker stored these files: join their shards, verify the pieces they complete, announce the good ones. */
@@ -230,10 +253,7 @@ export class Swarm {
         }
       }
       if (candidates.size === 0) continue
-      const list = [...candidates]
-      torrent._verifyPiecesUsingHash(list, () => {
-        for (const i of list) if (torrent.bitfield.get(i)) for (const w of torrent.wires) w.have(i)
-      })
+      this.#verify(torrent, [...candidates])
     }
   }
 
@@ -253,7 +273,7 @@ export class Swarm {
         if (!range) continue
         for (let i = range[0]; i <= range[1]; i++) {
           if (!torrent.bitfield.get(i)) continue
-          torrent._markUnverified(i)
+          forgetPiece(torrent, i)
           for (const w of torrent.wires) w.lt_donthave?.donthave(i)
         }
       }

@@ -10,6 +10,7 @@ import type { ShardPart } from '../shared/manifest.ts'
 import type { DownloaderStats } from '../shared/messages.ts'
 import type { Store } from '../shared/store.ts'
 import { BYPASS_HEADER, fileUrl } from '../shared/urls.ts'
+import { webSeedConn } from './webtorrent-internals.ts'
 
 const REQUEST_TIMEOUT = 60_000
 /** Bytes fetched in one request at most when the following pieces are wanted too. */
@@ -33,7 +34,7 @@ export interface OriginSeed {
 export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, store: Store, stats: DownloaderStats, peerMayHave: (index: number) => boolean): OriginSeed | undefined {
   const id = new URL(base, location.href).href
   torrent.addWebSeed(id)
-  const conn = torrent._peers.get(id)?.conn
+  const conn = webSeedConn(torrent, id)
   if (!conn) return undefined
   const declined = new Set<number>()
   const total = part.files.reduce((sum, f) => sum + f.size, 0)

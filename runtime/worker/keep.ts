@@ -21,6 +21,22 @@ async function makeRoom (sha256: string, bytes: number, budget: number): Promise
   return db.evict(budget - bytes, new Set([sha256]))
 }
 
+/**
+ * Makes room within the storage budget of the file's build for a file about to be streamed into the store; false
+ * when it cannot be kept at all (larger than maxStorage, or no store): it then streams through without being stored.
+ */
+export async function reserve (found: Found): Promise<boolean> {
+  let kept = false
+  await serially(async () => {
+    const { entry } = found
+    const room = await makeRoom(entry.sha256, entry.size, found.manifest.settings.maxStorage).catch(() => false as const)
+    if (room === false) return
+    kept = true
+    if (room.length) await broadcast({ type: 'evicted', sha256: room })
+  })
+  return kept
+}
+
 /** Stores a whole file's verified bytes within the storage budget and tells the downloaders they can seed it. */
 export function keep (found: Found, bytes: Uint8Array): Promise<void> {
   return serially(async () => {

@@ -36,6 +36,8 @@ export class PeerFeed {
   readonly #reader: PortReader
   readonly #page: WorkerClient
   readonly #onProgress: () => void
+  /** The most verified bytes the page reported: only more than that is progress. */
+  #verified = 0
 
   constructor (reader: PortReader, page: WorkerClient, onProgress: () => void) {
     this.#reader = reader
@@ -43,17 +45,26 @@ export class PeerFeed {
     this.#onProgress = onProgress
   }
 
+  /** Whether a `progress` report says more bytes of the file were verified (calls `onProgress` if so). */
+  progressed (bytes: number): boolean {
+    if (!(bytes > this.#verified)) return false
+    this.#verified = bytes
+    this.#onProgress()
+    return true
+  }
+
   /**
    * The next verified bytes of the file, or undefined when the page can supply no more: it said so, went away,
-   * or neither sent bytes nor reported progress for `quiet` ms.
+   * or neither sent bytes nor reported more verified bytes for `quiet` ms.
    */
   async next (quiet: number): Promise<Uint8Array | undefined> {
     if (!this.#reader.open) return undefined
     this.#reader.post({ type: 'pull' })
+    let deadline = Date.now() + quiet
     for (;;) {
-      const m = await nextFrom(this.#reader, this.#page, quiet)
+      const m = await nextFrom(this.#reader, this.#page, Math.max(0, deadline - Date.now()))
       if (m?.type === 'progress') {
-        this.#onProgress()
+        if (this.progressed(m.bytes)) deadline = Date.now() + quiet
         continue
       }
       if (m?.type === 'chunk' && m.bytes.byteLength > 0) return new Uint8Array(m.bytes)
@@ -84,12 +95,13 @@ export async function openPeers (found: Found, deps: FileRef[], preferred: strin
   // Stays attached: after `ready` too, aborting ends the exchange.
   signal.addEventListener('abort', () => feed.close(), { once: true })
   page.postMessage({ type: 'peer-request', file: fileRef(found), deps, from } satisfies Message, [channel.port2])
+  let deadline = Date.now() + stallAfter(peerTimeout)
   for (;;) {
-    const m = await nextFrom(reader, page, stallAfter(peerTimeout))
+    const m = await nextFrom(reader, page, Math.max(0, deadline - Date.now()))
     if (!m || signal.aborted || !reader.open) break
     if (m.type === 'ready') return feed
     if (m.type !== 'progress') break
-    onProgress()
+    if (feed.progressed(m.bytes)) deadline = Date.now() + stallAfter(peerTimeout)
   }
   feed.close()
   return undefined

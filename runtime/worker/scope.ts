@@ -59,10 +59,23 @@ export interface WorkerConfig {
 
 export const scope = globalThis as unknown as WorkerScope
 
+let read: WorkerConfig | undefined
+
+/** Read on first use, not at import: a module that imports this one then loads in Node (for unit tests). */
+function resolved (): WorkerConfig {
+  read ??= {
+    buildId: '',
+    base: new URL(scope.registration?.scope ?? '/', scope.location.href).pathname,
+    killSwitch: false,
+    ...scope.PLANKTOS_CONFIG
+  }
+  return read
+}
+
 /** The configuration; without the builder's first line (a bare dist/runtime/sw.js), the scope gives the base. */
-export const config: WorkerConfig = {
-  buildId: '',
-  base: new URL(scope.registration?.scope ?? '/', scope.location.href).pathname,
-  killSwitch: false,
-  ...scope.PLANKTOS_CONFIG
+export const config: Readonly<WorkerConfig> = {
+  get buildId () { return resolved().buildId },
+  get base () { return resolved().base },
+  get killSwitch () { return resolved().killSwitch },
+  get runtime () { return resolved().runtime }
 }

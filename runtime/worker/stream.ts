@@ -7,7 +7,7 @@
 import type { Store } from '../shared/store.ts'
 import { fileUrl } from '../shared/urls.ts'
 import { delay } from './delay.ts'
-import { completed, discard } from './keep.ts'
+import { completed, discard, reserve } from './keep.ts'
 import { broadcast, listens, listensSoon, pageForPeers } from './pages.ts'
 import { openPeers, type PeerFeed } from './peers.ts'
 import { fileResponse, type Part } from './respond.ts'
@@ -54,6 +54,13 @@ class Download {
   /** Settles true once the whole file matched its SHA-256 and is stored; false when it failed or was given up. */
   readonly done: Promise<boolean>
   ended = false
+  /**
+   * Whether the file goes into the store. One larger than maxStorage streams through instead: from the origin
+   * (peers' pieces would land in the store), each chunk held until every response read it.
+   */
+  kept = true
+  /** Where each response reading a file that is not kept has got to: the download waits for the slowest. */
+  readonly cursors = new Set<{ at: number }>()
   #last: { start: number, bytes: Uint8Array } | undefined
   #waiting: Array<() => void> = []
   #hash = new Sha256()
@@ -83,6 +90,22 @@ class Download {
     return this.db.read(this.found.entry.sha256, start, end)
   }
 
+  /** Whether bytes [start, ...) can still be read: always for a kept file, from the latest chunk otherwise. */
+  holds (start: number): boolean {
+    return this.kept || (!!this.#last && start >= this.#last.start)
+  }
+
+  /** A response read on (a file that is not kept waits for that). */
+  moved (): void {
+    this.#notify()
+  }
+
+  /** Waits until every response has read the latest chunk; false when none reads any more. */
+  async #drained (): Promise<boolean> {
+    while (this.readers > 0 && [...this.cursors].some(c => c.at < this.pos)) await new Promise<void>(resolve => this.#waiting.push(resolve))
+    return this.readers > 0
+  }
+
   #notify (): void {
     const waiting = this.#waiting
     this.#waiting = []
@@ -100,6 +123,14 @@ class Download {
   async #run (url: string, requester: string): Promise<boolean> {
     const { entry } = this.found
     const size = entry.size
+    this.kept = await reserve(this.found)
+    if (!this.kept) {
+      await this.#fromOrigin(url, size)
+      if (this.pos !== size) return false
+      const matched = this.#hash.hex() === entry.sha256
+      if (!matched) await discard(entry.sha256)
+      return matched
+    }
     // What an interrupted download stored is read back and hashed, not fetched again.
     const held = (await this.db.coverage(entry.sha256))[0]
     while (held && held[0] === 0 && this.pos < held[1]) {
@@ -245,13 +276,15 @@ class Download {
     let skip = whole ? from : 0
     const buf = new Uint8Array(CHUNK)
     let held = 0
-    const flush = async (): Promise<void> => {
-      if (held === 0) return
+    const flush = async (): Promise<boolean> => {
+      if (held === 0) return true
       const bytes = buf.slice(0, held)
       held = 0
       // A store that refuses the bytes (quota) still lets the responses reading right now have them.
-      await this.db.putSegment(entry.sha256, entry.size, this.pos, bytes).catch(() => {})
+      if (this.kept) await this.db.putSegment(entry.sha256, entry.size, this.pos, bytes).catch(() => {})
+      else if (!await this.#drained()) return false
       this.#take(bytes, 'origin')
+      return true
     }
     for (;;) {
       const { value, done } = await reader.read()
@@ -272,16 +305,19 @@ class Download {
         buf.set(v.subarray(0, n), held)
         held += n
         v = v.subarray(n)
-        if (held === CHUNK) await flush()
+        // Nobody reads a file that is not kept any more: without planktos, nobody would fetch the rest either.
+        if (held === CHUNK && !await flush()) {
+          void reader.cancel()
+          return false
+        }
       }
     }
-    await flush()
-    return this.pos === end
+    return await flush() && this.pos === end
   }
 }
 
 /** A body reading `part` of a download as it arrives; the file's last bytes wait for its SHA-256 check. */
-function body (d: Download, part: Part): ReadableStream<Uint8Array> {
+function body (d: Download, part: Part, cursor: { at: number }): ReadableStream<Uint8Array> {
   const { size } = d.found.entry
   let at = part.start
   let reading = true
@@ -290,6 +326,8 @@ function body (d: Download, part: Part): ReadableStream<Uint8Array> {
     if (reading) {
       d.readers--
       streams(-1)
+      d.cursors.delete(cursor)
+      d.moved()
     }
     reading = false
   }
@@ -303,7 +341,8 @@ function body (d: Download, part: Part): ReadableStream<Uint8Array> {
         return controller.error(new Error(`planktos: ${d.found.entry.path} could not be fetched and verified`))
       }
       controller.enqueue(bytes)
-      at = end
+      at = cursor.at = end
+      d.moved()
       if (at < part.end) return
       stop()
       controller.close()
@@ -318,19 +357,27 @@ function body (d: Download, part: Part): ReadableStream<Uint8Array> {
  */
 export async function streamFile (found: Found, db: Store, url: string, requester: string, part: Part | undefined, keepAlive: (p: Promise<unknown>) => void): Promise<Response | undefined> {
   const { entry } = found
-  let d = downloads.get(entry.sha256)
-  if (!d) downloads.set(entry.sha256, d = new Download(found, db, url, requester))
-  // Counted before any wait, so the download knows someone is waiting for it.
-  d.readers++
-  keepAlive(d.done)
   const range = part ?? { start: 0, end: entry.size }
+  let d = downloads.get(entry.sha256)
+  // A file too large to keep is read once, in order: a response from further on (a seek) goes to the network
+  // rather than have the download fetch and drop everything before it.
+  if (entry.size > found.manifest.settings.maxStorage && range.start > (d?.pos ?? 0)) return undefined
+  if (!d) downloads.set(entry.sha256, d = new Download(found, db, url, requester))
+  // Counted before any wait, so the download knows someone is waiting for it (and where it will read from).
+  d.readers++
+  const cursor = { at: range.start }
+  d.cursors.add(cursor)
+  keepAlive(d.done)
   await d.reach(range.start)
-  if (d.pos <= range.start) {
+  // A file that is not kept has only its latest chunk: a response starting before it goes to the network.
+  if (d.pos <= range.start || !d.holds(range.start)) {
     d.readers--
+    d.cursors.delete(cursor)
+    d.moved()
     return undefined
   }
   served(d.source, range.end - range.start)
-  return fileResponse(entry, body(d, range), d.source, part)
+  return fileResponse(entry, body(d, range, cursor), d.source, part)
 }
 
 /** A body reading `part` (default: all) of a complete stored file; a whole read is checked against its SHA-256. */

@@ -1,0 +1,61 @@
+// The one module that reaches into WebTorrent's and bittorrent-protocol's internals (runs in the page). They have
+// no public equivalent for what the downloader needs: counted selections, re-checking pieces the worker stored,
+// forgetting evicted pieces, replacing the web seed's HTTP step and refusing oversized messages. WebTorrent is
+// pinned to an exact version in package.json, and test/webtorrent-internals.test.ts fails when an upgrade changes
+// any of these (names, parameters, or the code around them that this module relies on).
+import type { Torrent, WebSeedConn, Wire } from 'webtorrent/dist/webtorrent.min.js'
+
+/**
+ * Selects pieces [first, last] as a "stream" selection. Unlike `select`, these are counted: `deselect` removes
+ * one matching selection and leaves pieces that another one still wants selected.
+ */
+export function selectPieces (torrent: Torrent, first: number, last: number, priority: number): void {
+  torrent._select(first, last, priority, undefined, true)
+}
+
+/** Drops one selection made by `selectPieces`. */
+export function deselectPieces (torrent: Torrent, first: number, last: number): void {
+  torrent._deselect(first, last, true)
+}
+
+/** Re-hashes `pieces` from the store (SHA-1) and marks the good ones verified; `done` runs after. */
+export function verifyPieces (torrent: Torrent, pieces: number[], done: () => void): void {
+  torrent._verifyPiecesUsingHash(pieces, () => done())
+}
+
+/** Forgets that piece `index` is held (its bytes left the store). */
+export function forgetPiece (torrent: Torrent, index: number): void {
+  torrent._markUnverified(index)
+}
+
+/** The connection of the web seed added with `addWebSeed(id)`, whose `httpRequest` may be replaced. */
+export function webSeedConn (torrent: Torrent, id: string): WebSeedConn | undefined {
+  return torrent._peers.get(id)?.conn
+}
+
+/**
+ * Longest message a peer may declare: a 16 KiB block, a planktos_file chunk or a bitfield are far below it.
+ * bittorrent-protocol would buffer up to any declared length (4 GiB) before looking at the message.
+ */
+export const MAX_MESSAGE = 1024 * 1024
+
+interface ParsingWire {
+  _parse (size: number, parser: (buffer: Uint8Array) => void): void
+}
+
+/**
+ * Closes `wire` (through `cut`, default: destroy it) as soon as the peer declares a message longer than `max`
+ * bytes: bittorrent-protocol would otherwise buffer up to the declared length (4 GiB) before looking at it.
+ */
+export function limitMessages (wire: Wire, max: number, cut: () => void = () => wire.destroy()): void {
+  const w = wire as unknown as ParsingWire
+  const parse = w._parse
+  w._parse = function (size, parser) {
+    if (size > max) {
+      cut()
+      // Nothing more from this peer is worth buffering: wait for nothing and drop what arrives.
+      return parse.call(this, Infinity, () => {})
+    }
+    return parse.call(this, size, parser)
+  }
+}

@@ -1,0 +1,84 @@
+// The downloader calls a few internals of WebTorrent and bittorrent-protocol (runtime/page/webtorrent-internals.ts).
+// They may change in any release: this test fails loudly when an upgrade changes one, naming it, so whoever
+// upgrades reads that module before the browsers find out.
+import { existsSync, readFileSync } from 'node:fs'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import Wire from 'bittorrent-protocol'
+import { MAX_MESSAGE, limitMessages } from '../runtime/page/webtorrent-internals.ts'
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string> }
+// Read by path: these files are not in the packages' exports.
+const source = (path: string): string => readFileSync(new URL(`../node_modules/${path}`, import.meta.url), 'utf8')
+const installed = (name: string): string => (JSON.parse(source(`${name}/package.json`)) as { version: string }).version
+
+const pinned = suite('WebTorrent is pinned')
+
+pinned('package.json names one exact version of WebTorrent, and that version is installed', () => {
+  const wanted = pkg.devDependencies.webtorrent
+  assert.match(wanted ?? '', /^\d+\.\d+\.\d+$/, 'webtorrent must be pinned exactly: its internals are called')
+  assert.is(installed('webtorrent'), wanted)
+})
+
+pinned.run()
+
+const internals = suite('the internals the downloader calls')
+const torrent = source('webtorrent/lib/torrent.js')
+const webconn = source('webtorrent/lib/webconn.js')
+// WebTorrent declares bittorrent-protocol itself: its own copy if it has one, else the hoisted one.
+const nested = new URL('../node_modules/webtorrent/node_modules/bittorrent-protocol/index.js', import.meta.url)
+const protocol = existsSync(nested) ? readFileSync(nested, 'utf8') : source('bittorrent-protocol/index.js')
+const bundle = source('webtorrent/dist/webtorrent.min.js')
+
+// Each: the declaration the wrapper relies on, in the library's source, and the name in the bundle rollup ships.
+const expected: Array<[what: string, text: string, declaration: string, name: string]> = [
+  ['Torrent#_select (counted stream selections)', torrent, '_select (start = 0, end = this.pieces.length - 1, priority, notify, isStreamSelection = false) {', '_select('],
+  ['Torrent#_deselect', torrent, '_deselect (from, to, isStreamSelection = false) {', '_deselect('],
+  ['Torrent#_verifyPiecesUsingHash', torrent, '_verifyPiecesUsingHash (pieces, cb) {', '_verifyPiecesUsingHash('],
+  ['Torrent#_markUnverified', torrent, '_markUnverified (index) {', '_markUnverified('],
+  ['Torrent#_peers (a web seed by its URL)', torrent, 'this._peers = new Map()', '_peers.get('],
+  ['WebConn#httpRequest (replaced by the origin seed)', webconn, 'async httpRequest (pieceIndex, offset, length, cb) {', 'httpRequest('],
+  ['Wire#_parse (message length limit)', protocol, '_parse (size, parser) {', '_parse('],
+  ['Wire#_onMessageLength calls this._parse', protocol, 'this._parse(length, this._onMessage)', '_parse(4,this._onMessageLength)']
+]
+
+for (const [what, text, declaration, name] of expected) {
+  internals(`${what} is as runtime/page/webtorrent-internals.ts expects`, () => {
+    assert.ok(text.includes(declaration), `${what} changed: "${declaration}" is gone; update runtime/page/webtorrent-internals.ts`)
+    assert.ok(bundle.includes(name), `${what}: "${name}" is not in webtorrent.min.js any more`)
+  })
+}
+
+internals('a wire whose peer declares a 2 GiB message is closed at once, before buffering it', async () => {
+  const wire = new Wire()
+  limitMessages(wire as never, MAX_MESSAGE)
+  wire.on('error', () => {})
+  const closed = new Promise<void>(resolve => wire.once('close', () => resolve()))
+  const handshake = new Uint8Array(68)
+  handshake[0] = 19
+  handshake.set(new TextEncoder().encode('BitTorrent protocol'), 1)
+  wire.write(handshake)
+  // A message at the limit is fine: an interested message framed normally still arrives after it.
+  wire.write(new Uint8Array([0, 0, 0, 1, 2]))
+  wire.write(new Uint8Array([0x80, 0, 0, 0, 7, 1, 2, 3]))
+  await closed
+  assert.ok(wire.destroyed)
+})
+
+internals('a wire with ordinary messages stays open', async () => {
+  const wire = new Wire()
+  limitMessages(wire as never, MAX_MESSAGE)
+  wire.on('error', () => {})
+  const handshake = new Uint8Array(68)
+  handshake[0] = 19
+  handshake.set(new TextEncoder().encode('BitTorrent protocol'), 1)
+  wire.write(handshake)
+  const interested = new Promise<void>(resolve => wire.once('interested', () => resolve()))
+  // A keep-alive, then "interested".
+  wire.write(new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1, 2]))
+  await interested
+  assert.not.ok(wire.destroyed)
+  wire.destroy()
+})
+
+internals.run()

@@ -1,0 +1,108 @@
+// The worker streaming a file larger than maxStorage, in Node (faked scope, IndexedDB in memory): it is not kept,
+// the origin is read no further ahead of the response than a couple of chunks whatever the file's size, and a file
+// whose bytes are wrong errors before its last bytes reach the response.
+import { build, deploy, origin } from './helpers/worker-scope.ts'
+import { createHash } from 'node:crypto'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { FileEntry } from '../runtime/shared/manifest.ts'
+import type { Found } from '../runtime/worker/site.ts'
+import { store } from '../runtime/worker/storage.ts'
+import { streamFile } from '../runtime/worker/stream.ts'
+
+const MiB = 1024 * 1024
+const SIZE = 24 * MiB
+/** How far the origin may be read ahead of what the response delivered: the chunk held, the one filling, slack. */
+const AHEAD = 3 * MiB
+
+/** Byte i of the file. */
+const byteAt = (i: number): number => (i * 7 + (i >> 16)) & 255
+
+function fileSha (flip?: number): string {
+  const h = createHash('sha256')
+  for (let at = 0; at < SIZE; at += MiB) h.update(slice(at, at + MiB, flip))
+  return h.digest('hex')
+}
+
+function slice (start: number, end: number, flip?: number): Uint8Array {
+  const out = new Uint8Array(end - start)
+  for (let i = 0; i < out.length; i++) out[i] = byteAt(start + i) ^ (start + i === flip ? 0xff : 0)
+  return out
+}
+
+/** The origin's answer for the file: generated 64 KiB per pull, counting how far it was read. */
+function serveFile (pulled: { bytes: number }, flip?: number): void {
+  const plain = globalThis.fetch
+  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    if (!url.endsWith('/data/huge.bin')) return plain(input, init)
+    return new Response(new ReadableStream<Uint8Array>({
+      pull (controller) {
+        const end = Math.min(SIZE, pulled.bytes + 64 * 1024)
+        controller.enqueue(slice(pulled.bytes, end, flip))
+        pulled.bytes = end
+        if (end === SIZE) controller.close()
+      }
+    }, { highWaterMark: 0 }), { status: 200, headers: { 'Content-Length': String(SIZE) } })
+  }
+}
+
+const b = build('build-big', { 'index.html': 'index' }, { maxStorage: 4 * MiB })
+deploy(b)
+origin.up = true
+
+function found (sha256: string): Found {
+  const entry: FileEntry = { path: 'data/huge.bin', size: SIZE, sha256, type: 'application/octet-stream', offset: 0 }
+  return { entry, shard: b.manifest.shards[0]!, part: b.part, manifest: b.manifest }
+}
+
+/** Reads the response slowly, checking after each read how far ahead of it the origin was read. */
+async function readSlowly (res: Response, pulled: { bytes: number }): Promise<{ length: number, ahead: number, error?: string }> {
+  const reader = res.body!.getReader()
+  let length = 0
+  let ahead = 0
+  try {
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) break
+      length += value.length
+      // Give the download every chance to run ahead.
+      for (let i = 0; i < 20; i++) await new Promise(resolve => setImmediate(resolve))
+      ahead = Math.max(ahead, pulled.bytes - length)
+    }
+  } catch (err) {
+    return { length, ahead, error: String(err) }
+  }
+  return { length, ahead }
+}
+
+const test = suite('a file larger than maxStorage')
+
+test('streams through unkept, the origin read at most a few MiB ahead of the response', async () => {
+  const pulled = { bytes: 0 }
+  serveFile(pulled)
+  const f = found(fileSha())
+  const db = (await store())!
+  const work: Array<Promise<unknown>> = []
+  const res = await streamFile(f, db, 'https://site.test/data/huge.bin', '', undefined, p => work.push(p))
+  assert.ok(res, 'the worker answers it')
+  assert.is(res.headers.get('X-Planktos-Source'), 'origin')
+  const got = await readSlowly(res, pulled)
+  assert.equal({ length: got.length, error: got.error }, { length: SIZE, error: undefined })
+  assert.ok(got.ahead <= AHEAD, `the origin was read ${got.ahead} bytes ahead of the response`)
+  assert.equal(await Promise.all(work), [true], 'the download verified the file')
+  assert.is(await db.record(f.entry.sha256), undefined, 'none of it is stored')
+})
+
+test('with a wrong byte, the response errors before the file\'s last bytes', async () => {
+  const pulled = { bytes: 0 }
+  serveFile(pulled, 10 * MiB + 5)
+  const f = found(fileSha())
+  const db = (await store())!
+  const res = await streamFile(f, db, 'https://site.test/data/huge.bin', '', undefined, () => {})
+  const got = await readSlowly(res!, pulled)
+  assert.ok(got.error, 'the response errors')
+  assert.ok(got.length < SIZE, `${got.length} bytes were released`)
+})
+
+test.run()
