@@ -8,7 +8,7 @@ import type { Store } from '../shared/store.ts'
 import { fileUrl } from '../shared/urls.ts'
 import { delay } from './delay.ts'
 import { completed, discard } from './keep.ts'
-import { broadcast, listens, listensSoon, pageForPeers } from './pages.ts'
+import { broadcast, listens, listensSoon, pageForPeers, peersPossible } from './pages.ts'
 import { openPeers, type PeerFeed } from './peers.ts'
 import { fileResponse, type Part } from './respond.ts'
 import { config, scope } from './scope.ts'
@@ -198,7 +198,7 @@ class Download {
   /** Whether a page may supply the file from peers before long. */
   async #mayGetPeers (requester: string): Promise<boolean> {
     const settings = currentManifest()?.settings
-    if (!settings || settings.announce.length === 0) return false
+    if (!settings || settings.announce.length === 0 || !await peersPossible()) return false
     if (await pageForPeers(requester, this.found.shard.infoHash)) return true
     // A page whose scripts have not run yet (its media asked first) connects to peers in a moment.
     return requester !== '' && !await listens(requester) && !!await scope.clients.get(requester)
