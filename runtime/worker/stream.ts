@@ -14,7 +14,7 @@ import { fileResponse, type Part } from './respond.ts'
 import { config, scope } from './scope.ts'
 import { Sha256 } from './sha256.ts'
 import { currentManifest, refreshManifest, type Found } from './site.ts'
-import { served } from './stats.ts'
+import { delivered, served } from './stats.ts'
 
 /** Files at least this large are streamed; smaller ones are verified whole before they are answered. */
 export const STREAM_FROM = 1024 * 1024
@@ -281,7 +281,7 @@ class Download {
 }
 
 /** A body reading `part` of a download as it arrives; the file's last bytes wait for its SHA-256 check. */
-function body (d: Download, part: Part): ReadableStream<Uint8Array> {
+function body (d: Download, part: Part, source: Source): ReadableStream<Uint8Array> {
   const { size } = d.found.entry
   let at = part.start
   let reading = true
@@ -303,6 +303,7 @@ function body (d: Download, part: Part): ReadableStream<Uint8Array> {
         return controller.error(new Error(`planktos: ${d.found.entry.path} could not be fetched and verified`))
       }
       controller.enqueue(bytes)
+      delivered(source, bytes.length)
       at = end
       if (at < part.end) return
       stop()
@@ -329,11 +330,14 @@ export async function streamFile (found: Found, db: Store, url: string, requeste
     d.readers--
     return undefined
   }
-  served(d.source, range.end - range.start)
-  return fileResponse(entry, body(d, range), d.source, part)
+  served(d.source, 0)
+  return fileResponse(entry, body(d, range, d.source), d.source, part)
 }
 
-/** A body reading `part` (default: all) of a complete stored file; a whole read is checked against its SHA-256. */
+/**
+ * A body reading `part` (default: all) of a complete stored file; a whole read is checked against its SHA-256.
+ * Its bytes count as served from the store as the page reads them.
+ */
 export function storedBody (db: Store, found: Found, part?: Part): ReadableStream<Uint8Array> {
   const { entry } = found
   const range = part ?? { start: 0, end: entry.size }
@@ -357,6 +361,7 @@ export function storedBody (db: Store, found: Found, part?: Part): ReadableStrea
         return controller.error(new Error(`planktos: the stored ${entry.path} is damaged`))
       }
       controller.enqueue(bytes)
+      delivered('store', bytes.length)
       at = end
       if (at < range.end) return
       stop()
