@@ -1,7 +1,8 @@
 // npm run bench [full] [-- part...]: performance measured side by side in one run; results to bench/results/.
 // Without `full` (or PLANKTOS_BENCH_FULL=1) it runs the quick plan, minutes on a small machine; `full` runs every site
 // and path (over an hour here). See bench/plan.ts for what each plan covers.
-// Parts: tracker, sizes, offload, visits (first and repeat visits), far, anchor, build; none named runs them all.
+// Parts: tracker, sizes, offload, visits (first and repeat visits), far, anchor, build, webkit (a browser without
+// WebRTC); none named runs them all but build and webkit, which run when named (build also in the full plan).
 // Not part of npm test: nothing here asserts on time. PLANKTOS_BENCH_N (visitors, default 8) and
 // PLANKTOS_BENCH_RUNS (runs per variant for first/repeat visits, default 3) trade time for precision.
 import { spawnSync } from 'node:child_process'
@@ -20,9 +21,10 @@ import { prepareSites, AUDIO_PAGE, type BenchSite } from './sites.ts'
 import { benchTrackerRate, formatTrackerRate } from './tracker-rate.ts'
 import { benchTrackerScale, formatTrackerScale } from './tracker-scale.ts'
 import { offloadSite, visitSite, type PathResult } from './visitors-bench.ts'
+import { benchWebKit, webkitTable } from './webkit.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const PARTS = ['tracker', 'sizes', 'offload', 'visits', 'far', 'anchor', 'build']
+const PARTS = ['tracker', 'sizes', 'offload', 'visits', 'far', 'anchor', 'build', 'webkit']
 const ALIASES: Record<string, string> = { first: 'visits', repeat: 'visits', first_visit: 'visits', size: 'sizes' }
 const args = process.argv.slice(2).filter(a => !a.startsWith('-'))
 const full = args.includes('full') || process.env.PLANKTOS_BENCH_FULL === '1'
@@ -31,7 +33,8 @@ for (const a of asked) if (!PARTS.includes(a)) { console.error(`bench: unknown p
 let plan
 try { plan = planOf(full ? 'full' : 'quick') } catch (e) { console.error((e as Error).message); process.exit(2) }
 // The build part hashes 500 MiB three times over: the full plan only, unless asked for by name.
-const want = (name: string): boolean => asked.length === 0 ? (name !== 'build' || plan.mode === 'full') : asked.includes(name)
+// WebKit needs WebKitGTK and Xvfb (installed by .ci/run): by name only.
+const want = (name: string): boolean => asked.length === 0 ? (name !== 'build' || plan.mode === 'full') && name !== 'webkit' : asked.includes(name)
 const work = process.env.PLANKTOS_BENCH_DIR ?? join(tmpdir(), 'planktos-bench')
 const N = plan.n
 const RUNS = plan.runs
@@ -77,7 +80,7 @@ if (want('sizes')) {
   await writeJson(join(results, 'sizes.json'), { machine, ours, planktos2017: old })
 }
 
-const visitorParts = ['offload', 'visits', 'far', 'anchor'].filter(want)
+const visitorParts = ['offload', 'visits', 'far', 'anchor', 'webkit'].filter(want)
 if (visitorParts.length > 0) {
   const tracker = await startTracker({ port: 0 })
   try {
@@ -146,6 +149,17 @@ if (visitorParts.length > 0) {
       tables.push('### Origin far away\n\n' + table)
       await writeJson(join(results, 'far.json'), { machine, link, netem, how, offload: offloads, visits })
       log('written: bench/results/far.json')
+    }
+
+    if (want('webkit')) {
+      const site = sites.find(s => s.name === 'eleventy') ?? (await prepareSites(join(work, 'sites'), tracker.url, log, ['eleventy']))[0]!
+      log(`webkit: ${site.name}, ${RUNS} runs per variant…`)
+      const result = await benchWebKit(site, RUNS, log)
+      const table = webkitTable(result)
+      console.log('\n' + table + '\n')
+      tables.push('### WebKit, a browser without WebRTC\n\n' + table)
+      await writeJson(join(results, 'webkit.json'), { machine: { ...machine, browser: 'Debian WebKitGTK (WebKitWebDriver, test/helpers/webkit-browser.py)' }, ...result })
+      log('written: bench/results/webkit.json')
     }
 
     if (want('anchor')) {

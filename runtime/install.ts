@@ -1,7 +1,8 @@
 // The tag every page loads (runs in the page, as a classic async script, so it never blocks rendering):
 // registers the worker with the site's base as scope, defines `window.planktos`, and starts the downloader
-// when the page is idle or as soon as the worker asks it for peers. It must stay under 1 KB brotli: everything
-// else (the `stats` event, the overlay, consent, prefetch) lives in the downloader.
+// when the page is idle or as soon as the worker asks it for peers (in a browser without WebRTC, only when the page
+// calls `start()` or `enableP2P()`). It must stay under 1 KB brotli: everything else (the `stats` event, the
+// overlay, consent, prefetch) lives in the downloader.
 import type { Downloader } from './downloader.ts'
 import type { DownloaderStats, Message, WorkerStats } from './shared/messages.ts'
 
@@ -23,6 +24,8 @@ export interface Planktos extends EventTarget {
 }
 
 const WAIT = 5000
+// Without WebRTC there are no peers: the downloader (WebTorrent, torrents, trackers) would only cost time and bytes.
+const webrtc = 'RTCPeerConnection' in window
 const sw = navigator.serviceWorker as ServiceWorkerContainer | undefined
 const script = (document.currentScript ?? document.querySelector('script[data-planktos]')) as HTMLScriptElement | null
 // The builder puts this script at <base>planktos/install.js; the base is what precedes that.
@@ -63,7 +66,8 @@ if (sw) {
     const m = e.data as Message | null
     const port = e.ports[0]
     if (m?.type === 'peer-request' && port) {
-      load().then(d => d.onPeerRequest(m, port), () => port.postMessage({ type: 'miss', reason: 'no downloader' } satisfies Message))
+      if (!webrtc) port.postMessage({ type: 'miss', reason: 'no WebRTC' } satisfies Message)
+      else load().then(d => d.onPeerRequest(m, port), () => port.postMessage({ type: 'miss', reason: 'no downloader' } satisfies Message))
     }
     if (m?.type === 'stored') void downloader?.then(d => d.onStored(m.files), () => {})
     if (m?.type === 'evicted') void downloader?.then(d => d.onEvicted(m.sha256), () => {})
@@ -75,6 +79,7 @@ if (sw) {
   void ready.then(ok => {
     if (!ok) return
     const post = (m: Message): void => sw.controller?.postMessage(m)
+    post({ type: 'webrtc', available: webrtc })
     // Only now may the worker ask this page for peers: earlier messages could have been lost.
     post({ type: 'hello' })
     // A page that came from the origin before the worker existed says what it loaded, so those files are
@@ -82,7 +87,7 @@ if (sw) {
     if (firstVisit) post({ type: 'seen', urls: [location.href, ...performance.getEntriesByType('resource').map(e => e.name)] })
     // Without a worker to answer, the downloader would be useless: it starts only once the page is controlled.
     const idle = (): void => {
-      (window.requestIdleCallback ?? setTimeout)(() => { load().catch(() => {}) })
+      if (webrtc) (window.requestIdleCallback ?? setTimeout)(() => { load().catch(() => {}) })
       // A deploy that was already waiting when this page loaded: told once the page's own scripts could listen.
       void sw.getRegistration(base).then(r => r?.waiting && announce())
     }

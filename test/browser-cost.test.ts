@@ -1,12 +1,12 @@
 // What planktos costs the origin for a lone first visitor: the same pages visited in a fresh browser with and
 // without planktos, counted in the origin's log. Site files may cost at most 2% more; planktos' own files (runtime,
 // manifest, parts, torrents) are a fixed overhead, printed here so the README can state it.
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { BROWSERS, controlled, installed, launch, rendered, until, visitor, type BrowserName } from './helpers/browsers.ts'
+import { controlled, installed, rendered, until, visitor } from './helpers/browsers.ts'
 import { buildSite, gallery, isPlanktosFile, pageFiles, plainSite, siteFiles, startOrigin, type Origin, type RequestLogEntry } from './helpers/site.ts'
+import { browserSuites } from './helpers/suite.ts'
 
 const GALLERY = gallery(4)
 /** A visit: every page once, then back to the first gallery page and home (a visitor going back). */
@@ -28,11 +28,7 @@ async function visit (browser: Browser, origin: Origin, after: (page: Page) => P
   return page
 }
 
-for (const name of BROWSERS) {
-  const test = suite<{ browser: Browser }>(`${name}: a lone first visitor`)
-  test.before(async (ctx) => { ctx.browser = await launch(name as BrowserName) })
-  test.after(async (ctx) => { await ctx.browser?.close() })
-
+browserSuites(name => `${name}: a lone first visitor`, ({ test, name }) => {
   test('costs the origin at most 1.02 times the site bytes of the same visit without planktos, plus a fixed overhead', async ({ browser }) => {
     const plain = await plainSite(GALLERY.files)
     const tracker = await startTracker({ port: 0 })
@@ -76,6 +72,4 @@ for (const name of BROWSERS) {
       await site.remove()
     }
   })
-
-  test.run()
-}
+})

@@ -4,20 +4,16 @@
 import { rm } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import type { FileEntry } from '../runtime/shared/manifest.ts'
-import { BROWSERS, firstVisit, installed, launch, pendingRequests, rendered, stats, until, within, type BrowserName } from './helpers/browsers.ts'
-import { buildSite, gallery, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
+import { firstVisit, installed, pendingRequests, stats, until, within } from './helpers/browsers.ts'
+import { buildSite, gallery, siteFiles, startOrigin, type Origin } from './helpers/site.ts'
+import { browserSuites, renderCheck } from './helpers/suite.ts'
 
 const GALLERY = gallery(3)
-const TITLES: Record<string, string> = {
-  '': 'Planktos test site',
-  'about/': 'About this site',
-  ...Object.fromEntries(GALLERY.pages.map(p => [p.url, p.title]))
-}
+const assertRendered = renderCheck(GALLERY)
 
 /** A tracker that accepts connections and never says a word: the worst kind of dead. */
 async function deadTracker (): Promise<{ url: string, close (): Promise<void> }> {
@@ -32,13 +28,6 @@ async function deadTracker (): Promise<{ url: string, close (): Promise<void> }>
       server.close(() => resolve())
     })
   }
-}
-
-async function assertRendered (page: Page, files: Map<string, FileEntry>, url: string): Promise<void> {
-  const r = await rendered(page)
-  assert.is(r.title, TITLES[url], `the title of ${url || 'home'}`)
-  assert.is(r.images.length, pageFiles(files, url).filter(p => /\.(svg|bmp)$/.test(p)).length, `the images of ${url || 'home'}`)
-  for (const img of r.images) assert.is(img.sha, files.get(img.src.slice(1))?.sha256, `${img.src} is intact`)
 }
 
 /** Waits until none of the requests `page` made is pending. */
@@ -62,30 +51,14 @@ async function browse (page: Page, origin: Origin, files: Map<string, FileEntry>
   await settled(page, pending)
 }
 
-for (const name of BROWSERS) {
-  const test = suite<{ browser: Browser }>(`${name}: nothing hangs`)
+browserSuites(name => `${name}: nothing hangs`, ({ test, name, own, ownSite }) => {
   // Each test starts its own origin and tracker and registers how to stop them; its visitor's context too, so a
   // failed test leaves no page behind to seed the next test's swarm (the same files make the same infohashes).
-  const cleanup: Array<() => Promise<unknown>> = []
-  const own = <T extends { close (): Promise<unknown> }>(thing: T): T => {
-    cleanup.push(() => thing.close())
-    return thing
-  }
-  const ownSite = (site: TestSite): TestSite => {
-    cleanup.push(() => site.remove())
-    return site
-  }
   const newVisitor = async (browser: Browser, url: string): Promise<Page> => {
     const page = await firstVisit(browser, url)
     own(page.context())
     return page
   }
-
-  test.before(async (ctx) => { ctx.browser = await launch(name as BrowserName) })
-  test.after.each(async () => {
-    for (const close of cleanup.splice(0).reverse()) await close().catch(() => {})
-  })
-  test.after(async (ctx) => { await ctx.browser?.close() })
 
   test('with no peers and a tracker that never answers, every page loads from the origin', async ({ browser }) => {
     const tracker = own(await deadTracker())
@@ -172,6 +145,4 @@ for (const name of BROWSERS) {
       assert.ok(after.responses.store > before.responses.store)
     })
   }
-
-  test.run()
-}
+})

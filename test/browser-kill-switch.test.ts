@@ -4,28 +4,24 @@ import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser } from 'playwright-core'
-import { BROWSERS, firstVisit, launch, until, within, type BrowserName } from './helpers/browsers.ts'
+import { ALL_BROWSERS, firstVisit, until, within } from './helpers/browsers.ts'
 import { browserState, redeploy } from './helpers/redeploy.ts'
 import { buildSite, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
+import { browserSuites } from './helpers/suite.ts'
 
 const DB = 'planktos:/'
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'runtime', 'site')
 
-for (const name of BROWSERS) {
-  const test = suite<{ browser: Browser }>(`${name}: kill switch`)
+browserSuites(name => `${name}: kill switch`, ({ test }) => {
   let site: TestSite | undefined
   let origin: Origin | undefined
 
-  test.before(async (ctx) => { ctx.browser = await launch(name as BrowserName) })
   test.after.each(async () => {
     await origin?.close()
     await site?.remove()
     origin = site = undefined
   })
-  test.after(async (ctx) => { await ctx.browser?.close() })
 
   test('a kill-switch build leaves a returning visitor uncontrolled, with planktos storage gone, after one navigation', async ({ browser }) => {
     // The generator wrote its pages afresh, without the install tag, and the old worker still serves its stored
@@ -58,8 +54,8 @@ for (const name of BROWSERS) {
 
     // From the next load on, nothing of planktos is left running.
     const mark = origin.log.length
-    const res = await page.goto(origin.url + 'about/')
-    assert.is(res?.headers()['x-planktos-source'], undefined, 'the origin answered, not a worker')
+    // Uncontrolled (below), so the origin answered, not a worker: WebDriver (WebKit) shows no response headers.
+    await page.goto(origin.url + 'about/')
     assert.is(await page.textContent('#title'), 'About this site')
     const state = await browserState(page)
     assert.equal([state.controlled, state.workers, state.databases.includes(DB)], [false, [], false])
@@ -92,6 +88,4 @@ for (const name of BROWSERS) {
     assert.is((await browserState(page)).controlled, false)
     await page.context().close()
   })
-
-  test.run()
-}
+}, ALL_BROWSERS)

@@ -1,11 +1,10 @@
 // The site's 404 page while the origin is down: an in-scope URL the manifest does not know gets the site's own 404
 // page with status 404 once the visitor's browser holds it; without one, the navigation fails as it would offline.
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser } from 'playwright-core'
-import { BROWSERS, firstVisit, launch, until, type BrowserName } from './helpers/browsers.ts'
+import { firstVisit, until } from './helpers/browsers.ts'
 import { storeUntil } from './helpers/redeploy.ts'
 import { buildSite, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
+import { browserSuites } from './helpers/suite.ts'
 
 const PAGE_404 = `<!doctype html>
 <html lang="en">
@@ -14,18 +13,15 @@ const PAGE_404 = `<!doctype html>
 </html>
 `
 
-for (const name of BROWSERS) {
-  const test = suite<{ browser: Browser }>(`${name}: offline 404`)
+browserSuites(name => `${name}: offline 404`, ({ test, name }) => {
   let site: TestSite | undefined
   let origin: Origin | undefined
 
-  test.before(async (ctx) => { ctx.browser = await launch(name as BrowserName) })
   test.after.each(async () => {
     await origin?.close()
     await site?.remove()
     origin = site = undefined
   })
-  test.after(async (ctx) => { await ctx.browser?.close() })
 
   test("with the origin down, an unknown in-scope URL gets the site's 404 page with status 404", async ({ browser }) => {
     site = await buildSite({}, { '404.html': PAGE_404 })
@@ -65,6 +61,4 @@ for (const name of BROWSERS) {
     assert.ok(failed, 'the navigation failed')
     await page.context().close()
   })
-
-  test.run()
-}
+})

@@ -3,13 +3,13 @@
 // and the choice holds on the next page load, until `enableP2P(false)` withdraws it. Checked at the tracker itself:
 // its connections and announces.
 import type { Socket } from 'node:net'
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 // @ts-ignore: bittorrent-tracker publishes no types; the part used here is declared below.
 import Server from 'bittorrent-tracker/server'
-import { BROWSERS, connected, firstVisit, HANG, installed, launch, rendered, startDownloader, stats, until, within } from './helpers/browsers.ts'
+import { connected, firstVisit, HANG, installed, rendered, startDownloader, stats, until, within } from './helpers/browsers.ts'
 import { buildSite, gallery, siteFiles, startOrigin } from './helpers/site.ts'
+import { browserSuites } from './helpers/suite.ts'
 
 const GALLERY = gallery(2)
 
@@ -66,11 +66,7 @@ async function eventually (what: string, ok: () => boolean): Promise<void> {
 const enableP2P = (page: Page, allow = true): Promise<void> =>
   within(page.evaluate((allow) => (window as unknown as { planktos: { enableP2P (allow: boolean): Promise<void> } }).planktos.enableP2P(allow), allow), `planktos.enableP2P(${allow})`)
 
-for (const name of BROWSERS) {
-  const test = suite<{ browser: Browser }>(`p2p opt-in in ${name}`)
-  test.before(async (ctx) => { ctx.browser = await launch(name) })
-  test.after(async (ctx) => { await ctx.browser?.close() })
-
+browserSuites(name => `p2p opt-in in ${name}`, ({ test }) => {
   test('no tracker contact before enableP2P(), the site works, peers connect after it, the choice is remembered and can be withdrawn', async ({ browser }) => {
     const tracker = await startWatchedTracker()
     const site = await buildSite({ announce: [tracker.url], p2p: 'opt-in', peerTimeout: 5000 }, GALLERY.files)
@@ -138,6 +134,4 @@ for (const name of BROWSERS) {
       await site.remove()
     }
   })
-
-  test.run()
-}
+})

@@ -2,38 +2,21 @@
 // of the site with its images, so with the origin down every page still renders. With a peer holding the site,
 // prefetch takes the files from it and not from the origin; without peer-to-peer, through the worker. With `all`, it
 // stays within `prefetchBudget`, over every page the visitor opens.
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import type { FileEntry } from '../runtime/shared/manifest.ts'
-import { BROWSERS, firstVisit, installed, launch, rendered, stats, until, type PageStats } from './helpers/browsers.ts'
+import { firstVisit, installed, stats, until, type PageStats } from './helpers/browsers.ts'
 import { blob, buildSite, gallery, isPlanktosFile, pageFiles, siteFiles, startOrigin, type Origin } from './helpers/site.ts'
+import { browserSuites, renderCheck } from './helpers/suite.ts'
 
 const GALLERY = gallery(3)
 const PAGES = ['', 'about/', ...GALLERY.pages.map(p => p.url)]
-const TITLES: Record<string, string> = {
-  '': 'Planktos test site',
-  'about/': 'About this site',
-  ...Object.fromEntries(GALLERY.pages.map(p => [p.url, p.title]))
-}
+const assertRendered = renderCheck(GALLERY)
 /** A file no page references: `pages` leaves it alone, `all` takes it if the budget allows. */
 const EXTRA = { 'data/big.bin': blob(400_000, 3) }
 
 const prefetched = (page: Page): Promise<PageStats> =>
   until(page, 'prefetch to finish', s => s.downloader?.prefetch.state === 'done' || s.downloader?.prefetch.state === 'stopped')
-
-/** Asserts that `page` shows `url` as it should: its title, and every image decoded with the right bytes. */
-async function assertRendered (page: Page, files: Map<string, FileEntry>, url: string): Promise<void> {
-  const r = await rendered(page)
-  assert.is(r.title, TITLES[url], `the title of ${url || 'home'}`)
-  const expected = pageFiles(files, url).filter(p => /\.(svg|bmp)$/.test(p)).sort()
-  assert.equal(r.images.map(i => i.src.slice(1)).sort(), expected, `the images of ${url || 'home'}`)
-  for (const img of r.images) {
-    assert.ok(img.width > 0, `${img.src} is decoded`)
-    assert.is(img.sha, files.get(img.src.slice(1))!.sha256, `${img.src} has the right bytes`)
-  }
-}
 
 /** Site-file bytes the origin served from log entry `from` on, by path. */
 function originBytes (origin: Origin, base: string, from = 0): Map<string, number> {
@@ -47,11 +30,7 @@ function originBytes (origin: Origin, base: string, from = 0): Map<string, numbe
 }
 const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0)
 
-for (const name of BROWSERS) {
-  const test = suite<{ browser: Browser }>(`prefetch in ${name}`)
-  test.before(async (ctx) => { ctx.browser = await launch(name) })
-  test.after(async (ctx) => { await ctx.browser?.close() })
-
+browserSuites(name => `prefetch in ${name}`, ({ test }) => {
   test('after one page view with prefetch "pages", every page renders with the origin down', async ({ browser }) => {
     const site = await buildSite({ prefetch: 'pages' }, { ...GALLERY.files, ...EXTRA })
     const origin = await startOrigin(site)
@@ -165,6 +144,4 @@ for (const name of BROWSERS) {
       await site.remove()
     }
   })
-
-  test.run()
-}
+})

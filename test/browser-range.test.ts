@@ -2,12 +2,11 @@
 // answered with the file not yet fetched (the origin), in the store, and arriving from a peer; and an <audio>
 // element that plays and seeks with every one of its Range requests answered by the worker.
 import { createHash } from 'node:crypto'
-import type { Page } from 'playwright-core'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import { BROWSERS, connected, firstVisit, installed, launch, pageFetch, startDownloader, until, within } from './helpers/browsers.ts'
-import { caseHeaders, RANGE_CASES, toneWav, TONE_SIZE } from './helpers/range-cases.ts'
+import { checkTable, fetchAll, toneWav, TONE_SIZE } from './helpers/range-cases.ts'
 import { buildSite, siteFiles, startOrigin, type Origin } from './helpers/site.ts'
 
 const TONE = toneWav()
@@ -20,48 +19,6 @@ const AUDIO_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Listen</title></head>
 <body><h1 id="title">Listen</h1><audio id="tune" src="../media/tone.wav" preload="auto" controls></audio></body></html>
 `
-
-interface Answer { status: number, contentRange: string | null, etag: string | null, acceptRanges: string | null, source: string | null, length: number, sha: string }
-
-const hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
-
-/** Every case of the table fetched at once from `page` (so all but the first join a download under way). */
-function fetchAll (page: Page, url: string): Promise<Answer[]> {
-  const requests = RANGE_CASES.map(c => caseHeaders(c, ETAG))
-  return within(page.evaluate(async ([url, requests]) => Promise.all(requests.map(async headers => {
-    const res = await fetch(url, { headers, cache: 'no-store' })
-    const body = new Uint8Array(await res.arrayBuffer())
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
-    return {
-      status: res.status,
-      contentRange: res.headers.get('Content-Range'),
-      etag: res.headers.get('ETag'),
-      acceptRanges: res.headers.get('Accept-Ranges'),
-      source: res.headers.get('X-Planktos-Source'),
-      length: body.length,
-      sha: [...digest].map(b => b.toString(16).padStart(2, '0')).join('')
-    }
-  })), [url, requests] as const), `the range table at ${url}`)
-}
-
-/** Checks every answer against the table; `source` is where the worker must say the bytes came from. */
-function checkTable (answers: Answer[], source: string, where: string): void {
-  RANGE_CASES.forEach((c, i) => {
-    const a = answers[i]!
-    const what = `${where}: ${c.name} (${c.range}${c.ifRange ? `, If-Range ${c.ifRange}` : ''})`
-    assert.is(a.status, c.status, what)
-    assert.is(a.contentRange, c.contentRange ?? null, what)
-    assert.is(a.etag, ETAG, what)
-    assert.is(a.acceptRanges, 'bytes', what)
-    if (c.body) {
-      assert.is(a.length, c.body[1] - c.body[0], what)
-      assert.is(a.sha, hex(TONE.subarray(c.body[0], c.body[1])), what)
-      assert.is(a.source, source, what)
-    } else {
-      assert.is(a.length, 0, what)
-    }
-  })
-}
 
 /** The origin's log entries for the tone file. */
 const toneRequests = (origin: Origin, from = 0): Array<{ range: string | null, status: number }> =>
@@ -81,13 +38,13 @@ for (const name of BROWSERS.filter(b => !process.env.PLANKTOS_BROWSER || b === p
       const A = await firstVisit(browser, origin.url)
       await startDownloader(A)
       const mark = origin.log.length
-      checkTable(await fetchAll(A, url), 'origin', 'from the origin')
+      checkTable(await fetchAll(A, url, ETAG), TONE, ETAG, 'origin', 'from the origin')
       assert.equal(toneRequests(origin, mark), [{ range: null, status: 200 }], 'one whole-file request to the origin')
       const { worker } = await until(A, 'A to store the file', s => (s.worker?.stored ?? 0) >= 1)
       assert.is(worker?.verifyFailures, 0)
 
       // (i) In the store.
-      checkTable(await fetchAll(A, url), 'store', 'from the store')
+      checkTable(await fetchAll(A, url, ETAG), TONE, ETAG, 'store', 'from the store')
 
       // (ii) Arriving from a peer: a second visitor who finds A through the tracker. A first fetches every other
       // file, so that the pieces the tone file shares with its neighbours are A's to give too, and starts a fresh
@@ -103,7 +60,7 @@ for (const name of BROWSERS.filter(b => !process.env.PLANKTOS_BROWSER || b === p
       await startDownloader(B)
       await connected(B, 'B to connect to A')
       const before = origin.log.length
-      checkTable(await fetchAll(B, url), 'peers', 'from a peer')
+      checkTable(await fetchAll(B, url, ETAG), TONE, ETAG, 'peers', 'from a peer')
       assert.equal(toneRequests(origin, before), [], 'the origin was not asked for the file')
       const s = await until(B, 'B to store the file', s => (s.worker?.stored ?? 0) >= 1)
       assert.is(s.worker?.verifyFailures, 0)

@@ -2,13 +2,13 @@
 // A returning visitor sees the new content within two navigations, fetching only what changed; files only the old
 // build used are pruned; a page that stays open keeps its own build; `update: 'prompt'` waits for planktos.update().
 import { createHash } from 'node:crypto'
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { BROWSERS, connected, controlled, firstVisit, installed, launch, pageFetch, startDownloader, until, visitor, within, type BrowserName } from './helpers/browsers.ts'
+import { connected, controlled, firstVisit, installed, pageFetch, startDownloader, until, visitor, within } from './helpers/browsers.ts'
 import { browserState, redeploy, storeUntil, upgradeRuntime } from './helpers/redeploy.ts'
 import { buildSite, isPlanktosFile, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
+import { browserSuites } from './helpers/suite.ts'
 
 /** The worker looks for a new manifest at most this often on navigations (CHECK_INTERVAL in runtime/worker/site.ts). */
 const CHECK_INTERVAL = 3_000
@@ -60,18 +60,15 @@ async function countUpdates (page: Page): Promise<void> {
 
 const updates = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { updates: number }).updates)
 
-for (const name of BROWSERS) {
-  const test = suite<{ browser: Browser }>(`${name}: redeploys`)
+browserSuites(name => `${name}: redeploys`, ({ test, name }) => {
   let site: TestSite | undefined
   let origin: Origin | undefined
 
-  test.before(async (ctx) => { ctx.browser = await launch(name as BrowserName) })
   test.after.each(async () => {
     await origin?.close()
     await site?.remove()
     origin = site = undefined
   })
-  test.after(async (ctx) => { await ctx.browser?.close() })
 
   test('a returning visitor sees each of two deploys within two navigations, fetching only the changed file', async ({ browser }) => {
     site = await buildSite()
@@ -229,6 +226,4 @@ for (const name of BROWSERS) {
     const state = await browserState(page)
     assert.is(state.workers.length, 1)
   })
-
-  test.run()
-}
+})

@@ -1,12 +1,11 @@
 // URLs that name a page without its file name, as static hosts serve them: with clean URLs `/contact` is
 // `contact.html`, and `/about` (a folder with an index) is redirected to `/about/`. The worker must do the same,
 // also with the origin down.
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser } from 'playwright-core'
-import { BROWSERS, firstVisit, imagesLoaded, launch, until } from './helpers/browsers.ts'
+import { firstVisit, imagesLoaded, until } from './helpers/browsers.ts'
 import { reported } from './helpers/hooks.ts'
 import { buildSite, startOrigin, type TestSite } from './helpers/site.ts'
+import { browserSuites } from './helpers/suite.ts'
 
 // A page written as a file beside the home page, as Astro's `build.format: 'file'` writes them: its relative
 // references resolve from /contact exactly as from /contact.html.
@@ -22,13 +21,10 @@ const CONTACT = `<!doctype html>
 
 let site: TestSite | undefined
 
-for (const name of BROWSERS) {
-  const test = suite<{ browser: Browser }>(`${name}: routes`)
+browserSuites(name => `${name}: routes`, ({ test }) => {
   test.before(reported(async (ctx) => {
     site ??= await buildSite({ cleanUrls: true }, { 'contact.html': CONTACT })
-    ctx.browser = await launch(name)
   }))
-  test.after(async (ctx) => { await ctx.browser?.close() })
 
   test('serves /contact from contact.html and redirects /about to /about/, online and with the origin down', async ({ browser }) => {
     assert.equal(site!.manifest.routes, { directoryIndex: 'index.html', extension: '.html' })
@@ -58,9 +54,7 @@ for (const name of BROWSERS) {
       await origin.close()
     }
   })
-
-  test.run()
-}
+})
 
 // uvu runs the suites queued above; the built site is removed at exit.
 process.once('beforeExit', () => { void site?.remove() })

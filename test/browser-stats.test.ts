@@ -1,12 +1,12 @@
 // Visibility: `planktos.stats()` agrees with the origin's request log after a two-visitor run; the `stats` event
 // fires as counters change; the debug overlay shows them, and a file name holding markup shows as text.
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import type { StatsDetail } from '../runtime/shared/messages.ts'
-import { BROWSERS, connected, firstVisit, installed, launch, pageFetch, stats, until, within } from './helpers/browsers.ts'
-import { buildSite, gallery, isPlanktosFile, pageFiles, siteFiles, startOrigin, type Origin } from './helpers/site.ts'
+import { connected, firstVisit, installed, pageFetch, stats, until, within } from './helpers/browsers.ts'
+import { buildSite, gallery, pageFiles, siteFiles, startOrigin, type Origin } from './helpers/site.ts'
+import { browserSuites, originSiteBytes } from './helpers/suite.ts'
 
 // Large images (192 KiB each): a piece counted at the wire twice (received by a page that went away before keeping it,
 // then fetched again by the next) is 16 KiB, 1.4% of what the second visitor needs here, and 10% on the small site.
@@ -15,12 +15,6 @@ const PAGES = ['', 'about/', ...GALLERY.pages.map(p => p.url)]
 const HOSTILE = '<img src=x onerror=alert(1)>.txt'
 const EXTRA = { ...GALLERY.files, [`notes/${HOSTILE}`]: 'a file whose name is markup\n' }
 const hostileUrl = (origin: Origin): string => origin.url + 'notes/' + encodeURIComponent(HOSTILE)
-
-
-/** Site-file bytes the origin served from log entry `from` on. */
-function originSiteBytes (origin: Origin, base: string, from: number): number {
-  return origin.log.slice(from).filter(e => !isPlanktosFile(base, e.url) && e.url !== '/favicon.ico').reduce((n, e) => n + e.bytes, 0)
-}
 
 /** What the overlay shows, and whether anything outside text got in. */
 function overlay (page: Page): Promise<{ text: string, elements: string[], injected: number }> {
@@ -39,11 +33,7 @@ function overlayShows (page: Page, text: string): Promise<unknown> {
   return page.waitForFunction((text) => document.getElementById('planktos-overlay')?.shadowRoot?.textContent?.includes(text), text)
 }
 
-for (const name of BROWSERS) {
-  const test = suite<{ browser: Browser }>(`stats and overlay in ${name}`)
-  test.before(async (ctx) => { ctx.browser = await launch(name) })
-  test.after(async (ctx) => { await ctx.browser?.close() })
-
+browserSuites(name => `stats and overlay in ${name}`, ({ test, name }) => {
   test('after a two-visitor run, the second visitor\'s peer bytes are the bytes the origin did not serve', async ({ browser }) => {
     const tracker = await startTracker({ port: 0 })
     // Long enough that the origin hedge never starts while peers are connecting.
@@ -176,6 +166,4 @@ for (const name of BROWSERS) {
       await plain.remove()
     }
   })
-
-  test.run()
-}
+})

@@ -1,30 +1,15 @@
 // What the visitor's browser allows: with service workers blocked or missing the site works exactly as without
 // planktos; with a small `maxStorage` the oldest files are evicted and every page still loads; with `persist` the
 // downloader asks for persistent storage.
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser, Page } from 'playwright-core'
-import type { FileEntry } from '../runtime/shared/manifest.ts'
-import { BROWSERS, HANG, controlled, firstVisit, installed, launch, rendered, startDownloader, until, visitor, within, type BrowserName } from './helpers/browsers.ts'
+import type { Page } from 'playwright-core'
+import { HANG, controlled, firstVisit, installed, startDownloader, until, visitor, within } from './helpers/browsers.ts'
 import { buildSite, gallery, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
+import { browserSuites, renderCheck } from './helpers/suite.ts'
 
 const GALLERY = gallery(4)
 const PAGES = ['', 'about/', ...GALLERY.pages.map(p => p.url)]
-const TITLES: Record<string, string> = {
-  '': 'Planktos test site',
-  'about/': 'About this site',
-  ...Object.fromEntries(GALLERY.pages.map(p => [p.url, p.title]))
-}
-
-async function assertRendered (page: Page, files: Map<string, FileEntry>, url: string): Promise<void> {
-  const r = await rendered(page)
-  assert.is(r.title, TITLES[url], `the title of ${url || 'home'}`)
-  assert.is(r.images.length, pageFiles(files, url).filter(p => /\.(svg|bmp)$/.test(p)).length, `the images of ${url || 'home'}`)
-  for (const img of r.images) {
-    assert.ok(img.width > 0, `${img.src} is decoded`)
-    assert.is(img.sha, files.get(img.src.slice(1))?.sha256, `${img.src} has the right bytes`)
-  }
-}
+const assertRendered = renderCheck(GALLERY)
 
 /** The visitor's stored files as planktos' store records them: SHA-256 -> bytes held. */
 function storedFiles (page: Page): Promise<Record<string, number>> {
@@ -43,18 +28,15 @@ function storedFiles (page: Page): Promise<Record<string, number>> {
   }), 'the store to be read')
 }
 
-for (const name of BROWSERS) {
-  const test = suite<{ browser: Browser }>(`${name}: the visitor's browser`)
+browserSuites(name => `${name}: the visitor's browser`, ({ test }) => {
   let site: TestSite | undefined
   let origin: Origin | undefined
 
-  test.before(async (ctx) => { ctx.browser = await launch(name as BrowserName) })
   test.after.each(async () => {
     await origin?.close()
     await site?.remove()
     origin = site = undefined
   })
-  test.after(async (ctx) => { await ctx.browser?.close() })
 
   for (const [how, options] of [
     ['blocked', { serviceWorkers: 'block' }],
@@ -141,6 +123,4 @@ for (const name of BROWSERS) {
       }
     })
   }
-
-  test.run()
-}
+})

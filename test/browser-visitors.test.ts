@@ -8,8 +8,9 @@ import type { Browser, Page } from 'playwright-core'
 import { startTracker, type TrackerHandle } from '../integrations/cli/tracker.ts'
 import type { FileEntry } from '../runtime/shared/manifest.ts'
 import type { Traffic } from '../runtime/shared/messages.ts'
-import { connected, firstVisit, installed, launch, rendered, stats, until, type BrowserName } from './helpers/browsers.ts'
+import { connected, firstVisit, installed, launch, stats, until, type BrowserName } from './helpers/browsers.ts'
 import { buildSite, gallery, isPlanktosFile, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
+import { renderCheck, originSiteBytes } from './helpers/suite.ts'
 
 // Long enough that the origin hedge never starts while peers are connecting: this test is about the peer path.
 const PEER_TIMEOUT = 10_000
@@ -17,11 +18,7 @@ const GALLERY = gallery(5)
 /** Pages A visits. B visits them too, in the same order, except the last, which B opens with the origin down. */
 const PAGES = ['', 'about/', ...GALLERY.pages.map(p => p.url)]
 const UNSEEN = PAGES[PAGES.length - 1]!
-const TITLES: Record<string, string> = {
-  '': 'Planktos test site',
-  'about/': 'About this site',
-  ...Object.fromEntries(GALLERY.pages.map(p => [p.url, p.title]))
-}
+const assertRendered = renderCheck(GALLERY)
 
 /**
  * Waits until the page's downloader (started when the page is idle) is connected to a peer, as it is when a visitor
@@ -36,23 +33,6 @@ interface Pair {
   files: Map<string, FileEntry>
   A: Page
   B: Page
-}
-
-/** Asserts that `page` shows `url` as it should: its title, and every image decoded with the right bytes. */
-async function assertRendered (page: Page, files: Map<string, FileEntry>, url: string): Promise<void> {
-  const r = await rendered(page)
-  assert.is(r.title, TITLES[url], `the title of ${url || 'home'}`)
-  const expected = pageFiles(files, url).filter(p => /\.(svg|bmp)$/.test(p)).sort()
-  assert.equal(r.images.map(i => i.src.slice(1)).sort(), expected, `the images of ${url || 'home'}`)
-  for (const img of r.images) {
-    assert.ok(img.width > 0, `${img.src} is decoded`)
-    assert.is(img.sha, files.get(img.src.slice(1))!.sha256, `${img.src} has the right bytes`)
-  }
-}
-
-/** Site-file bytes the origin served from log entry `from` on. */
-function originSiteBytes (origin: Origin, base: string, from: number): number {
-  return origin.log.slice(from).filter(e => !isPlanktosFile(base, e.url) && e.url !== '/favicon.ico').reduce((n, e) => n + e.bytes, 0)
 }
 
 const minus = (a: Traffic, b: Traffic): Traffic => ({

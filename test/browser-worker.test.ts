@@ -4,12 +4,11 @@
 import { createHash } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser } from 'playwright-core'
-import { BROWSERS, fetchHash, firstVisit, imagesLoaded, installed, launch, pageFetch, startDownloader, stats, until, within, type BrowserName } from './helpers/browsers.ts'
+import { fetchHash, firstVisit, imagesLoaded, installed, pageFetch, startDownloader, stats, until, within } from './helpers/browsers.ts'
 import { storedKeys } from './helpers/redeploy.ts'
 import { blob, buildSite, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
+import { browserSuites } from './helpers/suite.ts'
 
 const BLOB = blob(300_000)
 const BLOB_SHA = createHash('sha256').update(BLOB).digest('hex')
@@ -23,19 +22,16 @@ function siteRequests (origin: Origin, from = 0): string[] {
     .map(e => `${e.method} ${e.url}`)
 }
 
-for (const name of BROWSERS) {
-  const test = suite<{ browser: Browser }>(`${name}: one visitor`)
+browserSuites(name => `${name}: one visitor`, ({ test }) => {
   let origin: Origin | undefined
 
   test.before(async (ctx) => {
     site ??= await buildSite({}, { 'data/blob.bin': BLOB })
-    ctx.browser = await launch(name as BrowserName)
   })
   test.after.each(async () => {
     await origin?.close()
     origin = undefined
   })
-  test.after(async (ctx) => { await ctx.browser?.close() })
 
   test('a first visit registers the worker and the page works as it does without planktos', async ({ browser }) => {
     origin = await startOrigin(site)
@@ -194,9 +190,7 @@ for (const name of BROWSERS) {
       await other.close()
     }
   })
-
-  test.run()
-}
+})
 
 // uvu runs the suites queued above; the built site is removed at exit.
 process.once('beforeExit', () => { void site?.remove() })

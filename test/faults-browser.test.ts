@@ -4,30 +4,19 @@
 // In each, every page renders with the right bytes, from the origin when nothing else can serve it, and nothing hangs.
 import { createHash } from 'node:crypto'
 import { createServer } from 'node:net'
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import type { FileEntry } from '../runtime/shared/manifest.ts'
-import { BROWSERS, controlled, firstVisit, installed, launch, pageFetch, pendingRequests, rendered, stats, until, visitor, within, type BrowserName } from './helpers/browsers.ts'
+import { controlled, firstVisit, installed, pageFetch, pendingRequests, stats, until, visitor, within } from './helpers/browsers.ts'
 import { startProxy } from './helpers/proxy.ts'
-import { blob, buildSite, gallery, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
+import { blob, buildSite, gallery, siteFiles, startOrigin, type Origin } from './helpers/site.ts'
+import { browserSuites, renderCheck } from './helpers/suite.ts'
 
 const GALLERY = gallery(2)
-const TITLES: Record<string, string> = {
-  '': 'Planktos test site',
-  'about/': 'About this site',
-  ...Object.fromEntries(GALLERY.pages.map(p => [p.url, p.title]))
-}
+const assertRendered = renderCheck(GALLERY)
 const BIG = blob(2 * 1024 * 1024, 5)
 const BIG_SHA = createHash('sha256').update(BIG).digest('hex')
-
-async function assertRendered (page: Page, files: Map<string, FileEntry>, url: string): Promise<void> {
-  const r = await rendered(page)
-  assert.is(r.title, TITLES[url], `the title of ${url || 'home'}`)
-  assert.is(r.images.length, pageFiles(files, url).filter(p => /\.(svg|bmp)$/.test(p)).length, `the images of ${url || 'home'}`)
-  for (const img of r.images) assert.is(img.sha, files.get(img.src.slice(1))?.sha256, `${img.src} is intact`)
-}
 
 /** Visits every page after the first; each renders right and no request to the site stays pending. */
 async function browse (page: Page, siteUrl: string, files: Map<string, FileEntry>, source?: string): Promise<void> {
@@ -55,24 +44,7 @@ async function closedPort (): Promise<number> {
 /** IndexedDB that throws on open, as where the browser disables it (a private window of some browsers, a policy). */
 const NO_IDB = "IDBFactory.prototype.open = function () { throw new DOMException('IndexedDB is disabled', 'InvalidStateError') };\n"
 
-for (const name of BROWSERS) {
-  const test = suite<{ browser: Browser }>(`${name}: faults in the browser and the network`)
-  const cleanup: Array<() => Promise<unknown>> = []
-  const own = <T extends { close (): Promise<unknown> }>(thing: T): T => {
-    cleanup.push(() => thing.close())
-    return thing
-  }
-  const ownSite = (site: TestSite): TestSite => {
-    cleanup.push(() => site.remove())
-    return site
-  }
-
-  test.before(async (ctx) => { ctx.browser = await launch(name as BrowserName) })
-  test.after.each(async () => {
-    for (const close of cleanup.splice(0).reverse()) await close().catch(() => {})
-  })
-  test.after(async (ctx) => { await ctx.browser?.close() })
-
+browserSuites(name => `${name}: faults in the browser and the network`, ({ test, name, own, ownSite, cleanup }) => {
   test('with a tracker that refuses connections, every page loads from the origin', async ({ browser }) => {
     const site = ownSite(await buildSite({ announce: [`ws://127.0.0.1:${await closedPort()}`] }, GALLERY.files))
     const origin = own(await startOrigin(site))
@@ -207,6 +179,4 @@ for (const name of BROWSERS) {
       assert.is((await pageFetch(page, proxy.url + 'notes/a.txt')).text, 'plain text a\n', 'the restarted worker answers')
     })
   }
-
-  test.run()
-}
+})

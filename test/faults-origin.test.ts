@@ -7,13 +7,13 @@ import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { build } from '../integrations/builder/index.ts'
-import { BROWSERS, firstVisit, launch, pageFetch, stats, visitor, within, type BrowserName } from './helpers/browsers.ts'
+import { firstVisit, pageFetch, stats, visitor, within } from './helpers/browsers.ts'
 import { startProxy, type Proxy } from './helpers/proxy.ts'
 import { blob, buildSite, siteFiles, startOrigin, TEST_OPTIONS, type TestSite } from './helpers/site.ts'
+import { browserSuites } from './helpers/suite.ts'
 
 const BLOB = blob(300_000, 7)
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
@@ -44,24 +44,12 @@ function rangeHash (page: Page, file: { path: string, size: number, sha256: stri
   }, { file, start, end }), 'fetchRange')
 }
 
-for (const name of BROWSERS) {
-  const test = suite<{ browser: Browser, site: TestSite, script: string }>(`${name}: a faulty origin`)
-  const cleanup: Array<() => Promise<unknown>> = []
-  const own = <T extends { close (): Promise<unknown> }>(thing: T): T => {
-    cleanup.push(() => thing.close())
-    return thing
-  }
-
+browserSuites<{ site: TestSite, script: string }>(name => `${name}: a faulty origin`, ({ test, own, cleanup }) => {
   test.before(async (ctx) => {
-    ctx.browser = await launch(name as BrowserName)
     ctx.site = await buildSite({}, { 'data/blob.bin': BLOB })
     ctx.script = await webSeedScript()
   })
-  test.after.each(async () => {
-    for (const close of cleanup.splice(0).reverse()) await close().catch(() => {})
-  })
   test.after(async (ctx) => {
-    await ctx.browser?.close()
     await ctx.site?.remove()
   })
 
@@ -196,6 +184,4 @@ for (const name of BROWSERS) {
     assert.equal(asked.map(e => [e.status, e.bytes]), [[206, 16_384], [206, 16_384]])
     assert.equal(warnings, [])
   })
-
-  test.run()
-}
+})

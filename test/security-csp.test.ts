@@ -6,13 +6,13 @@
 // every response (nginx's add_header) or declared at build time (a _headers file) when the origin sends none with
 // the manifest; either way the CSP is enforced on a page from a peer (its inline script is blocked).
 import { createHash } from 'node:crypto'
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { BROWSERS, connected, controlled, fetchHash, imagesLoaded, installed, launch, pageFetch, startDownloader, until, visitor, within, type BrowserName } from './helpers/browsers.ts'
+import { connected, controlled, fetchHash, imagesLoaded, installed, pageFetch, startDownloader, until, visitor, within } from './helpers/browsers.ts'
 import { startProxy } from './helpers/proxy.ts'
 import { blob, buildSite, siteFiles, startOrigin } from './helpers/site.ts'
+import { browserSuites } from './helpers/suite.ts'
 
 const BLOB = blob(300_000, 11)
 const BLOB_SHA = createHash('sha256').update(BLOB).digest('hex')
@@ -76,20 +76,7 @@ async function visit (context: BrowserContext, url: string): Promise<Page> {
   return page
 }
 
-for (const name of BROWSERS) {
-  const test = suite<{ browser: Browser }>(`${name}: under the documented Content Security Policy`)
-  const cleanup: Array<() => Promise<unknown>> = []
-  const own = <T extends { close (): Promise<unknown> }>(thing: T): T => {
-    cleanup.push(() => thing.close())
-    return thing
-  }
-
-  test.before(async (ctx) => { ctx.browser = await launch(name as BrowserName) })
-  test.after.each(async () => {
-    for (const close of cleanup.splice(0).reverse()) await close().catch(() => {})
-  })
-  test.after(async (ctx) => { await ctx.browser?.close() })
-
+browserSuites(name => `${name}: under the documented Content Security Policy`, ({ test, own, cleanup }) => {
   test('the worker installs and a second visitor gets a page and a large file from the first, with no violation', async ({ browser }) => {
     const tracker = own(await startTracker({ port: 0 }))
     const site = await buildSite({ announce: [tracker.url], peerTimeout: 15_000 }, { 'data/blob.bin': BLOB })
@@ -188,5 +175,4 @@ for (const name of BROWSERS) {
     assert.is(res['cache-control'], undefined, 'only security headers are repeated')
   })
 
-  test.run()
-}
+})

@@ -3,13 +3,13 @@
 // exactly the base; a manifest, shard list or torrent that was tampered with is refused; a stored file altered
 // behind the worker's back is caught before it reaches a page; the page hears only planktos' own worker.
 import { createHash } from 'node:crypto'
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import bencode from 'bencode'
 import type { Browser, Page } from 'playwright-core'
-import { BROWSERS, firstVisit, installed, launch, pageFetch, startDownloader, stats, until, within, type BrowserName } from './helpers/browsers.ts'
+import { firstVisit, installed, pageFetch, startDownloader, stats, until, within } from './helpers/browsers.ts'
 import { startProxy, type Proxy } from './helpers/proxy.ts'
 import { buildSite, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
+import { browserSuites } from './helpers/suite.ts'
 
 const BASE = '/docs/'
 
@@ -39,13 +39,7 @@ function tamper (page: Page, sha256: string): Promise<void> {
   }, { sha256, name: `planktos:${BASE}` }), 'the store to be altered')
 }
 
-for (const name of BROWSERS) {
-  const test = suite<{ browser: Browser, site: TestSite }>(`${name}: trust and scope under ${BASE}`)
-  const cleanup: Array<() => Promise<unknown>> = []
-  const own = <T extends { close (): Promise<unknown> }>(thing: T): T => {
-    cleanup.push(() => thing.close())
-    return thing
-  }
+browserSuites<{ site: TestSite }>(name => `${name}: trust and scope under ${BASE}`, ({ test, name, own }) => {
   /** A fresh origin (a new port is a new origin: a new worker and store) and a visitor whose page it controls. */
   const visit = async (browser: Browser, site: TestSite, edit?: (p: Proxy) => void): Promise<{ origin: Origin, proxy: Proxy, page: Page }> => {
     const origin = own(await startOrigin(site))
@@ -57,14 +51,9 @@ for (const name of BROWSERS) {
   }
 
   test.before(async (ctx) => {
-    ctx.browser = await launch(name as BrowserName)
     ctx.site = await buildSite({ base: BASE })
   })
-  test.after.each(async () => {
-    for (const close of cleanup.splice(0).reverse()) await close().catch(() => {})
-  })
   test.after(async (ctx) => {
-    await ctx.browser?.close()
     await ctx.site?.remove()
   })
 
@@ -227,5 +216,4 @@ for (const name of BROWSERS) {
     assert.is(result.announced, false, 'no update was announced')
   })
 
-  test.run()
-}
+})

@@ -114,6 +114,12 @@ export type Message =
   /** This page's install script listens for peer requests (it starts the downloader on the first one). */
   | { type: 'hello' }
   /**
+   * Sent before `hello`: whether this browser has WebRTC (RTCPeerConnection). Without it no page of this browser
+   * can ever supply peers' bytes, so the worker neither asks pages nor waits for them (WebKitGTK, some locked-down
+   * browsers), and the page never loads the downloader on its own.
+   */
+  | { type: 'webrtc', available: boolean }
+  /**
    * This page runs the downloader; sent on start and whenever a swarm changes. Shards not listed are not joined
    * yet: the page may still find peers for them. Without WebRTC, the page can find none.
    */
@@ -167,7 +173,7 @@ export type MessageType = Message['type']
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>
 
 const TYPES: ReadonlySet<string> = new Set<MessageType>([
-  'hello', 'downloader', 'traffic', 'seen', 'stats-request', 'skip-waiting', 'stats', 'update-waiting', 'peer-request',
+  'hello', 'webrtc', 'downloader', 'traffic', 'seen', 'stats-request', 'skip-waiting', 'stats', 'update-waiting', 'peer-request',
   'stored', 'evicted', 'keep-alive',
   'progress', 'miss', 'ready', 'chunk', 'pull', 'cancel'
 ])

@@ -3,7 +3,7 @@
 import { isMessage, type Message } from '../shared/messages.ts'
 import { sitePath } from '../shared/urls.ts'
 import { fromOrigin } from './origin.ts'
-import { noteDownloader, noteHello } from './pages.ts'
+import { noteDownloader, noteHello, noteWebRTC } from './pages.ts'
 import { scope, type ExtendableMessageEvent, type WorkerClient } from './scope.ts'
 import { loadManifest, lookup, urlRules } from './site.ts'
 import { keepCopy, runtimeKey } from './runtime-files.ts'
@@ -17,6 +17,9 @@ export function onMessage (event: ExtendableMessageEvent): void {
   switch (message.type) {
     case 'hello':
       if (source?.id) event.waitUntil(noteHello(source.id))
+      break
+    case 'webrtc':
+      event.waitUntil(noteWebRTC(message.available))
       break
     case 'downloader':
       if (source?.id) event.waitUntil(noteDownloader(source.id, message.webrtc, message.swarms))

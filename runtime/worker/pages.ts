@@ -19,6 +19,9 @@ interface PageState {
 
 const KEY = 'pages'
 let pages: Map<string, PageState> | undefined
+const WEBRTC_KEY = 'webrtc'
+/** What this browser's pages last said of WebRTC; kept in the store, as a restarted worker must not wait either. */
+let webrtc: boolean | undefined
 /** Callbacks waiting for a page's `hello`, by client id. */
 const waiting = new Map<string, Array<() => void>>()
 
@@ -45,6 +48,22 @@ export async function noteHello (clientId: string): Promise<void> {
   await prune()
 }
 
+/** A page said whether this browser has WebRTC. */
+export async function noteWebRTC (available: boolean): Promise<void> {
+  if (webrtc === available) return
+  webrtc = available
+  await (await store())?.setMeta(WEBRTC_KEY, available).catch(() => {})
+}
+
+/**
+ * Whether pages of this browser can get bytes from peers at all: false once a page said the browser has no WebRTC.
+ * Then no page is asked and none is waited for; every file comes from the store or the origin at once.
+ */
+export async function peersPossible (): Promise<boolean> {
+  webrtc ??= await (await store())?.getMeta<boolean>(WEBRTC_KEY).catch(() => undefined)
+  return webrtc !== false
+}
+
 /** Whether page `clientId` listens for peer requests now. */
 export async function listens (clientId: string): Promise<boolean> {
   return (await known()).has(clientId)
@@ -53,6 +72,7 @@ export async function listens (clientId: string): Promise<boolean> {
 /** Whether page `clientId` listens for peer requests within `ms` (its install script may not have run yet). */
 export async function listensSoon (clientId: string, ms: number): Promise<boolean> {
   if (await listens(clientId)) return true
+  if (!await peersPossible()) return false
   if (!await scope.clients.get(clientId)) return false
   return new Promise(resolve => {
     const timer = setTimeout(() => resolve(false), ms)
@@ -77,6 +97,7 @@ export async function noteDownloader (clientId: string, webrtc: boolean, swarms:
  * `preferred` (the requesting page) wins among equals.
  */
 export async function pageForPeers (preferred: string, infoHash: string): Promise<WorkerClient | undefined> {
+  if (!await peersPossible()) return undefined
   const all = await known()
   const windows = await scope.clients.matchAll({ type: 'window' })
   let changed = false

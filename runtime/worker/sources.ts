@@ -35,7 +35,7 @@ async function answerFrom (found: Found, event: FetchEvent): Promise<Response> {
   if (db && entry.size >= STREAM_FROM) {
     const complete = (await db.record(entry.sha256).catch(() => undefined))?.complete
     if (complete) {
-      served('store', part ? part.end - part.start : entry.size)
+      served('store', 0)
       void db.touch(entry.sha256).catch(() => {})
       return fileResponse(entry, storedBody(db, found, part), 'store', part)
     }

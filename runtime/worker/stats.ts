@@ -73,6 +73,15 @@ export function served (source: keyof BySource, bytes: number): void {
   void saveStats()
 }
 
+/**
+ * Counts bytes of a streamed response as the page reads them, not the range it asked for: a media player opens
+ * open-ended ranges and cancels them after a few chunks (WebKit's does it all the time).
+ */
+export function delivered (source: keyof BySource, bytes: number): void {
+  stats.bytes[source] += bytes
+  void saveStats()
+}
+
 /** Remembers that `path` was answered from `source`, for the overlay. */
 export function noteServed (path: string, source: keyof BySource): void {
   recent.unshift({ path, source })

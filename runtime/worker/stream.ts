@@ -8,13 +8,13 @@ import type { Store } from '../shared/store.ts'
 import { fileUrl } from '../shared/urls.ts'
 import { delay } from './delay.ts'
 import { completed, discard, reserve } from './keep.ts'
-import { broadcast, listens, listensSoon, pageForPeers } from './pages.ts'
+import { broadcast, listens, listensSoon, pageForPeers, peersPossible } from './pages.ts'
 import { openPeers, type PeerFeed } from './peers.ts'
 import { fileResponse, type Part } from './respond.ts'
 import { config, scope } from './scope.ts'
 import { Sha256 } from './sha256.ts'
 import { currentManifest, refreshManifest, type Found } from './site.ts'
-import { served } from './stats.ts'
+import { delivered, served } from './stats.ts'
 
 /** Files at least this large are streamed; smaller ones are verified whole before they are answered. */
 export const STREAM_FROM = 1024 * 1024
@@ -229,7 +229,7 @@ class Download {
   /** Whether a page may supply the file from peers before long. */
   async #mayGetPeers (requester: string): Promise<boolean> {
     const settings = currentManifest()?.settings
-    if (!settings || settings.announce.length === 0) return false
+    if (!settings || settings.announce.length === 0 || !await peersPossible()) return false
     if (await pageForPeers(requester, this.found.shard.infoHash)) return true
     // A page whose scripts have not run yet (its media asked first) connects to peers in a moment.
     return requester !== '' && !await listens(requester) && !!await scope.clients.get(requester)
@@ -317,7 +317,7 @@ class Download {
 }
 
 /** A body reading `part` of a download as it arrives; the file's last bytes wait for its SHA-256 check. */
-function body (d: Download, part: Part, cursor: { at: number }): ReadableStream<Uint8Array> {
+function body (d: Download, part: Part, cursor: { at: number }, source: Source): ReadableStream<Uint8Array> {
   const { size } = d.found.entry
   let at = part.start
   let reading = true
@@ -341,6 +341,7 @@ function body (d: Download, part: Part, cursor: { at: number }): ReadableStream<
         return controller.error(new Error(`planktos: ${d.found.entry.path} could not be fetched and verified`))
       }
       controller.enqueue(bytes)
+      delivered(source, bytes.length)
       at = cursor.at = end
       d.moved()
       if (at < part.end) return
@@ -376,11 +377,14 @@ export async function streamFile (found: Found, db: Store, url: string, requeste
     d.moved()
     return undefined
   }
-  served(d.source, range.end - range.start)
-  return fileResponse(entry, body(d, range, cursor), d.source, part)
+  served(d.source, 0)
+  return fileResponse(entry, body(d, range, cursor, d.source), d.source, part)
 }
 
-/** A body reading `part` (default: all) of a complete stored file; a whole read is checked against its SHA-256. */
+/**
+ * A body reading `part` (default: all) of a complete stored file; a whole read is checked against its SHA-256.
+ * Its bytes count as served from the store as the page reads them.
+ */
 export function storedBody (db: Store, found: Found, part?: Part): ReadableStream<Uint8Array> {
   const { entry } = found
   const range = part ?? { start: 0, end: entry.size }
@@ -404,6 +408,7 @@ export function storedBody (db: Store, found: Found, part?: Part): ReadableStrea
         return controller.error(new Error(`planktos: the stored ${entry.path} is damaged`))
       }
       controller.enqueue(bytes)
+      delivered('store', bytes.length)
       at = end
       if (at < range.end) return
       stop()

@@ -1,10 +1,19 @@
-// Real browsers for the runtime tests: Debian's Chromium and Firefox ESR driven by playwright-core, each
-// launched with a fresh profile; every visitor is its own browser context. Timeouts here only detect hangs.
+// Real browsers for the runtime tests: Debian's Chromium and Firefox ESR driven by playwright-core, and WebKitGTK
+// driven over WebDriver through a playwright-shaped shim (./webkit.ts), each launched with a fresh profile; every
+// visitor is its own browser context. Timeouts here only detect hangs.
 import { chromium, firefox, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core'
 import type { DownloaderStats, WorkerStats } from '../../runtime/shared/messages.ts'
+import { WebKitBrowser } from './webkit.ts'
 
-export type BrowserName = 'chromium' | 'firefox'
+export type BrowserName = 'chromium' | 'firefox' | 'webkit'
+/**
+ * The browsers with WebRTC, where visitors can be peers: suites that need peers run in these only. Debian builds
+ * WebKitGTK without WebRTC (no RTCPeerConnection), so WebKit here tests planktos as a worker and origin site; Safari's
+ * own WebRTC data channels cannot be tested on this machine.
+ */
 export const BROWSERS: readonly BrowserName[] = ['chromium', 'firefox']
+/** Every browser: for suites that need no peers (one visitor, the worker, the store, the origin). */
+export const ALL_BROWSERS: readonly BrowserName[] = [...BROWSERS, 'webkit']
 
 /** Generous: long enough for a slow machine, short enough that a hang fails the test instead of the run. */
 export const HANG = 30_000
@@ -18,6 +27,8 @@ const FIREFOX_PREFS = { 'media.peerconnection.ice.obfuscate_host_addresses': fal
 
 /** Launches one browser with a fresh profile. */
 export function launch (name: BrowserName): Promise<Browser> {
+  // The shim has the calls the suites use; any other fails with a sentence saying so.
+  if (name === 'webkit') return WebKitBrowser.launch() as unknown as Promise<Browser>
   if (name === 'chromium') return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: HANG })
   return firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr', firefoxUserPrefs: FIREFOX_PREFS, timeout: HANG })
 }

@@ -1,5 +1,9 @@
 // One table of Range requests with their RFC 9110 answers, written out by hand for one file: the WAV below,
 // 1,323,044 bytes. The worker (store, peers, origin) and `planktos serve` must all pass it.
+import { createHash } from 'node:crypto'
+import type { Page } from 'playwright-core'
+import * as assert from 'uvu/assert'
+import { within } from './browsers.ts'
 
 /** 15 s of a 440 Hz tone, 44.1 kHz mono 16-bit PCM: a WAV every browser plays, of 44 + 1,323,000 bytes. */
 export function toneWav (): Uint8Array {
@@ -54,4 +58,47 @@ export function caseHeaders (c: RangeCase, validator: string): Record<string, st
   const h: Record<string, string> = { Range: c.range }
   if (c.ifRange) h['If-Range'] = c.ifRange === VALIDATOR ? validator : c.ifRange
   return h
+}
+
+/** What the page got for one case of the table. */
+export interface RangeAnswer { status: number, contentRange: string | null, etag: string | null, acceptRanges: string | null, source: string | null, length: number, sha: string }
+
+const hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
+
+/** Every case of the table fetched at once from `page` (so all but the first join a download under way). */
+export function fetchAll (page: Page, url: string, etag: string): Promise<RangeAnswer[]> {
+  const requests = RANGE_CASES.map(c => caseHeaders(c, etag))
+  return within(page.evaluate(async ([url, requests]) => Promise.all(requests.map(async headers => {
+    const res = await fetch(url, { headers, cache: 'no-store' })
+    const body = new Uint8Array(await res.arrayBuffer())
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
+    return {
+      status: res.status,
+      contentRange: res.headers.get('Content-Range'),
+      etag: res.headers.get('ETag'),
+      acceptRanges: res.headers.get('Accept-Ranges'),
+      source: res.headers.get('X-Planktos-Source'),
+      length: body.length,
+      sha: [...digest].map(b => b.toString(16).padStart(2, '0')).join('')
+    }
+  })), [url, requests] as const), `the range table at ${url}`)
+}
+
+/** Checks every answer against the table for `file`; `source` is where the worker must say the bytes came from. */
+export function checkTable (answers: RangeAnswer[], file: Uint8Array, etag: string, source: string, where: string): void {
+  RANGE_CASES.forEach((c, i) => {
+    const a = answers[i]!
+    const what = `${where}: ${c.name} (${c.range}${c.ifRange ? `, If-Range ${c.ifRange}` : ''})`
+    assert.is(a.status, c.status, what)
+    assert.is(a.contentRange, c.contentRange ?? null, what)
+    assert.is(a.etag, etag, what)
+    assert.is(a.acceptRanges, 'bytes', what)
+    if (c.body) {
+      assert.is(a.length, c.body[1] - c.body[0], what)
+      assert.is(a.sha, hex(file.subarray(c.body[0], c.body[1])), what)
+      assert.is(a.source, source, what)
+    } else {
+      assert.is(a.length, 0, what)
+    }
+  })
 }

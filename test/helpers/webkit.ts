@@ -1,0 +1,290 @@
+// WebKit (WebKitGTK, Safari's engine) for the browser tests, driven over W3C WebDriver HTTP by Debian's
+// WebKitWebDriver, and shaped like the part of playwright-core's Browser, BrowserContext and Page that the suites
+// use, so a suite's test bodies run in WebKit unchanged. Each visitor (context) is its own driver and browser
+// process, because a driver runs one session; the browser is test/helpers/webkit-browser.py with an on-disk profile
+// (a restart keeps the visitor's worker and store), on an Xvfb display shared by the visitors of one Browser.
+// Without a display `POST /session` never answers, so every call has a time limit.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const BROWSER_SCRIPT = fileURLToPath(new URL('./webkit-browser.py', import.meta.url))
+/** The driver runs the browser binary by absolute path (it does not search PATH). */
+const PYTHON = '/usr/bin/python3'
+const HANG = 30_000
+
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+
+/** A port nobody listens on now. */
+function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** Ends a process we spawned detached, with its children (the driver's browser). */
+function end (child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
+  try { process.kill(-child.pid!, 'SIGTERM') } catch {}
+  return Promise.race([exited, sleep(5000).then(() => { try { process.kill(-child.pid!, 'SIGKILL') } catch {} })])
+}
+
+/** Starts Xvfb on a display number it picks itself (`-displayfd`), and returns it with the display's name. */
+async function startXvfb (): Promise<{ child: ChildProcess, display: string }> {
+  const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], detached: true })
+  let err = ''
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString() })
+  const display = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`Xvfb did not start within ${HANG} ms: ${err}`)), HANG)
+    ;(child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => {
+      out += d.toString()
+      if (out.includes('\n')) { clearTimeout(timer); resolve(':' + out.trim()) }
+    })
+    child.once('error', e => { clearTimeout(timer); reject(e) })
+    child.once('exit', code => { clearTimeout(timer); reject(new Error(`Xvfb exited (${code}): ${err}`)) })
+  })
+  return { child, display }
+}
+
+interface WebDriverError { error: string, message: string }
+
+/** One WebKitWebDriver process and its one session. */
+class Driver {
+  #queue: Promise<unknown> = Promise.resolve()
+  current = ''
+  readonly log: string[] = []
+  readonly child: ChildProcess
+  readonly base: string
+  session = ''
+  private constructor (child: ChildProcess, base: string) {
+    this.child = child
+    this.base = base
+  }
+
+  static async start (display: string, profile: string): Promise<Driver> {
+    const port = await freePort()
+    const child = spawn('WebKitWebDriver', [`--port=${port}`], { env: { ...process.env, DISPLAY: display }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    const driver = new Driver(child, `http://127.0.0.1:${port}`)
+    // The browser's stdout and stderr reach the driver's: the pages' console messages among them.
+    for (const s of [child.stdout!, child.stderr!]) s.on('data', (d: Buffer) => driver.log.push(...d.toString().split('\n').filter(Boolean)))
+    try {
+      const deadline = Date.now() + HANG
+      while (!await fetch(driver.base + '/status', { signal: AbortSignal.timeout(1000) }).then(r => r.ok, () => false)) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`WebKitWebDriver did not start: ${driver.log.join('\n')}`)
+        await sleep(50)
+      }
+      const created = await driver.raw('POST', '/session', {
+        capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary: PYTHON, args: [BROWSER_SCRIPT, '--automation', `--profile=${profile}`] } } }
+      }).catch((err: Error) => { throw new Error(`${err.message}; the driver said: ${driver.log.slice(-20).join('\n')}`) }) as { sessionId: string }
+      driver.session = created.sessionId
+      await driver.call('POST', '/timeouts', { script: HANG, pageLoad: HANG })
+      driver.current = await driver.call('GET', '/window') as string
+      return driver
+    } catch (err) {
+      await end(child)
+      throw err
+    }
+  }
+
+  async raw (method: string, path: string, body?: unknown, ms = HANG): Promise<unknown> {
+    const res = await fetch(this.base + path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(ms)
+    }).catch((err: Error) => { throw new Error(`hang: WebDriver ${method} ${path} (${err.message})`) })
+    const { value } = await res.json() as { value: unknown }
+    if (!res.ok) {
+      const e = value as WebDriverError
+      throw new Error(`WebDriver ${method} ${path}: ${e.error}: ${e.message}`)
+    }
+    return value
+  }
+
+  /** A session command; commands run one at a time, each in window `handle` when given. */
+  call (method: string, path: string, body?: unknown, handle?: string, ms = HANG): Promise<unknown> {
+    const run = async (): Promise<unknown> => {
+      if (handle && handle !== this.current) {
+        await this.raw('POST', `/session/${this.session}/window`, { handle })
+        this.current = handle
+      }
+      return this.raw(method, `/session/${this.session}${path}`, body, ms)
+    }
+    const next = this.#queue.then(run, run)
+    this.#queue = next.catch(() => {})
+    return next
+  }
+
+  async quit (): Promise<void> {
+    if (this.session) await this.raw('DELETE', `/session/${this.session}`, undefined, 10_000).catch(() => {})
+    this.session = ''
+    await end(this.child)
+  }
+}
+
+/** Wraps an object so that a playwright method the WebKit shim lacks fails with a sentence, not `undefined is not a function`. */
+function strict<T extends object> (target: T, what: string): T {
+  return new Proxy(target, {
+    get (t, prop, receiver) {
+      if (prop in t || typeof prop === 'symbol' || prop === 'then' || prop === 'toJSON') return Reflect.get(t, prop, receiver)
+      throw new Error(`${what}.${prop} is not available in the WebKit tests (WebDriver has no such call); give this test a WebKit variant or leave WebKit out of its suite`)
+    }
+  })
+}
+
+/** A tab of a WebKit visitor, with playwright's Page calls the suites use. */
+export class WebKitPage {
+  readonly ctx: WebKitContext
+  readonly handle: string
+  constructor (ctx: WebKitContext, handle: string) {
+    this.ctx = ctx
+    this.handle = handle
+  }
+
+  private send (method: string, path: string, body?: unknown, ms?: number): Promise<unknown> {
+    return this.ctx.driver.call(method, path, body, this.handle, ms)
+  }
+
+  /**
+   * Navigates and waits for the load event. WebDriver does not expose the response: the result says so when a
+   * test asks for its headers or status, instead of letting `res?.headers()` pass for want of a response.
+   */
+  async goto (url: string): Promise<object> {
+    await this.send('POST', '/url', { url })
+    return strict({}, 'response')
+  }
+
+  async reload (): Promise<object> {
+    await this.send('POST', '/refresh', {})
+    return strict({}, 'response')
+  }
+
+  /** Polls until the page is at `url` and loaded. */
+  async waitForURL (url: string, options: { timeout?: number } = {}): Promise<void> {
+    const deadline = Date.now() + (options.timeout ?? HANG)
+    while (await this.url() !== url || !await this.evaluate(() => document.readyState === 'complete').catch(() => false)) {
+      if (Date.now() > deadline) throw new Error(`waitForURL ${url}: timeout ${options.timeout ?? HANG} ms exceeded`)
+      await sleep(100)
+    }
+  }
+
+  async url (): Promise<string> {
+    return await this.send('GET', '/url') as string
+  }
+
+  /** Runs `fn(arg)` in the page and resolves to its (awaited, JSON) result, as playwright's evaluate does. */
+  async evaluate<R, A> (fn: ((arg: A) => R | Promise<R>) | string, arg?: A): Promise<R> {
+    const body = typeof fn === 'string' ? `return (${fn})` : `return (${fn.toString()})(arguments[0])`
+    const script = `const done = arguments[arguments.length - 1];
+      Promise.resolve().then(() => { ${body} }).then(v => done({ ok: v }), e => done({ err: String(e && e.stack ? e.message + '\\n' + e.stack : e) }))`
+    const r = await this.send('POST', '/execute/async', { script, args: [arg ?? null] }) as { ok?: R, err?: string }
+    if (r.err !== undefined) throw new Error(`page.evaluate in WebKit: ${r.err}`)
+    return r.ok as R
+  }
+
+  async textContent (selector: string): Promise<string | null> {
+    return this.evaluate(s => document.querySelector(s)?.textContent ?? null, selector)
+  }
+
+  /** Polls `fn(arg)` until it is truthy. */
+  async waitForFunction<A> (fn: (arg: A) => unknown, arg?: A, options: { timeout?: number } = {}): Promise<void> {
+    const deadline = Date.now() + (options.timeout ?? HANG)
+    while (!await this.evaluate(fn, arg)) {
+      if (Date.now() > deadline) throw new Error(`waitForFunction: timeout ${options.timeout ?? HANG} ms exceeded`)
+      await sleep(100)
+    }
+  }
+
+  waitForTimeout (ms: number): Promise<void> {
+    return sleep(ms)
+  }
+
+  context (): WebKitContext {
+    return this.ctx
+  }
+
+  async close (): Promise<void> {
+    await this.send('DELETE', '/window').catch(() => {})
+  }
+}
+
+/** A WebKit visitor: one driver, one browser process, one profile directory. */
+export class WebKitContext {
+  private pages = 0
+  readonly browser: WebKitBrowser
+  driver: Driver
+  readonly profile: string
+  constructor (browser: WebKitBrowser, driver: Driver, profile: string) {
+    this.browser = browser
+    this.driver = driver
+    this.profile = profile
+  }
+
+  async newPage (): Promise<WebKitPage> {
+    const handle = this.pages++ === 0
+      ? this.driver.current
+      : (await this.driver.call('POST', '/window/new', { type: 'tab' }) as { handle: string }).handle
+    return strict(new WebKitPage(this, handle), 'page')
+  }
+
+  /** The console messages the visitor's pages logged, with the browser's own output. */
+  console (): string[] {
+    return this.driver.log
+  }
+
+  /** Quits the browser and starts it again on the same profile: a returning visitor. Earlier pages are gone. */
+  async restart (): Promise<void> {
+    await this.driver.quit()
+    this.driver = await Driver.start(this.browser.display, this.profile)
+    this.pages = 0
+  }
+
+  setDefaultTimeout (): void {}
+  setDefaultNavigationTimeout (): void {}
+
+  async close (): Promise<void> {
+    await this.driver.quit()
+    this.browser.contexts.delete(this)
+    await rm(this.profile, { recursive: true, force: true })
+  }
+}
+
+/** WebKit visitors on one Xvfb display. */
+export class WebKitBrowser {
+  readonly contexts = new Set<WebKitContext>()
+  readonly xvfb: ChildProcess
+  readonly display: string
+  private constructor (xvfb: ChildProcess, display: string) {
+    this.xvfb = xvfb
+    this.display = display
+  }
+
+  static async launch (): Promise<WebKitBrowser> {
+    const { child, display } = await startXvfb()
+    return strict(new WebKitBrowser(child, display), 'browser')
+  }
+
+  async newContext (): Promise<WebKitContext> {
+    const profile = await mkdtemp(join(tmpdir(), 'planktos-webkit-'))
+    const driver = await Driver.start(this.display, profile).catch(async err => {
+      await rm(profile, { recursive: true, force: true })
+      throw err
+    })
+    const ctx = strict(new WebKitContext(this, driver, profile), 'context')
+    this.contexts.add(ctx)
+    return ctx
+  }
+
+  async close (): Promise<void> {
+    for (const ctx of [...this.contexts]) await ctx.close()
+    await end(this.xvfb)
+  }
+}
