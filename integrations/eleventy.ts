@@ -2,6 +2,7 @@
 // builder in eleventy.after on the output folder, and logs one line through Eleventy's logger.
 import { summaryLine } from './adapter-log.ts'
 import { build, type BuildResult } from './builder/index.ts'
+import { stepAsideInOutput } from './dev-worker.ts'
 import { normalizeOptions, type NormalizedOptions, type Options } from './options.ts'
 
 export type { Options } from './options.ts'
@@ -34,9 +35,17 @@ export default function planktos (eleventyConfig: EleventyConfig, options: Optio
   // Checked here, so a bad option stops the build before Eleventy writes anything, with its name in the message.
   const own = normalizeOptions(options, { adapter: 'eleventy' })
 
+  let devWorkerWritten = false
   eleventyConfig.on('eleventy.after', async ({ directories, runMode, outputMode }) => {
-    // json/ndjson output writes no files; serve and watch rebuilds stay untouched unless asked for.
-    if (outputMode !== 'fs' || (runMode !== 'build' && !own.dev)) return
+    // json/ndjson output writes no files.
+    if (outputMode !== 'fs') return
+    // Serve and watch builds are not packed unless asked for; but the output folder may still hold an earlier
+    // planktos build, whose worker a browser on this port would keep serving pages from: a kill switch replaces it.
+    if (runMode !== 'build' && !own.dev) {
+      if (!devWorkerWritten) await stepAsideInOutput(directories.output, fromEleventyConfig(own, eleventyConfig).base)
+      devWorkerWritten = true
+      return
+    }
     // pathPrefix is read at build time, once the config file, its exported config and --pathprefix are merged.
     const result = await build(directories.output, {}, { normalized: fromEleventyConfig(own, eleventyConfig) })
     report(eleventyConfig.logger, result)

@@ -196,7 +196,7 @@ options('turns clean URLs on for file pages, and keeps them on when the user ask
 const devServer = suite('astro dev')
 devServer.after(cleanup)
 
-devServer('serves pages without the install tag and writes no planktos files', async () => {
+devServer('serves pages without the install tag, the kill switch at the worker\'s URL, and writes no planktos files', async () => {
   const root = await project('basic')
   const { value: server } = await captured(() => dev({
     root, configFile: false, logLevel: 'warn', devToolbar: { enabled: false },
@@ -211,7 +211,14 @@ devServer('serves pages without the install tag and writes no planktos files', a
     assert.match(html, '<h1>About</h1>')
     assert.not.match(html, 'data-planktos')
     assert.not.match(html, 'planktos/install.js')
-    assert.is((await fetch(`${origin}/planktos-sw.js`, { signal: AbortSignal.timeout(20_000) })).status, 404)
+    // Only the kill switch at the worker's URL, so a browser that previewed a planktos build here lets go of its worker.
+    const worker = await fetch(`${origin}/planktos-sw.js`, { signal: AbortSignal.timeout(20_000) })
+    assert.is(worker.status, 200)
+    assert.match(worker.headers.get('content-type') ?? '', 'text/javascript')
+    const firstLine = (await worker.text()).split('\n')[0]!
+    assert.match(firstLine, '"killSwitch":true')
+    assert.match(firstLine, '"reload":true')
+    assert.is((await fetch(`${origin}/planktos/manifest.json`, { signal: AbortSignal.timeout(20_000) })).status, 404)
   } finally {
     await server.stop()
   }

@@ -11,7 +11,6 @@ import { OptionError } from '../options.ts'
 import { FlagError, flagsToOptions, optionFlags } from './flags.ts'
 import { formatBytes, formatMs, table } from './format.ts'
 import { serve } from './serve.ts'
-import { startTracker } from './tracker.ts'
 import { MANIFEST_FILE, type Manifest } from '../../runtime/shared/manifest.ts'
 
 const HELP: Record<string, string> = {
@@ -38,7 +37,7 @@ Options (see the README for defaults):
   --announce <wss-url>     tracker; repeat for several (default: public WebTorrent trackers)
   --rtc-config <json>      RTCConfiguration, e.g. '{"iceServers":[]}'
   --include <glob>         files shared peer-to-peer (repeatable; default **)
-  --exclude <glob>         files kept off peer-to-peer (repeatable; default dotfiles)
+  --exclude <glob>         files kept off peer-to-peer (repeatable; default dotfiles, _headers, _redirects, _routes.json)
   --shard-size <size>      target torrent size, e.g. 16MiB
   --peer-timeout <ms>      how long the worker waits for peers before also asking the origin
   --prefetch <mode>        none | pages | all: download more of the site once a page is idle
@@ -169,7 +168,7 @@ async function runServe (args: string[]): Promise<number> {
 
 async function runTracker (args: string[]): Promise<number> {
   const { values } = parse('tracker', args, { port: { type: 'string' }, host: { type: 'string' }, allow: { type: 'string', multiple: true } }, 0)
-  const tracker = await startTracker({
+  const tracker = await (await loadTracker()).startTracker({
     port: port(values.port, 8000),
     host: values.host as string | undefined,
     allow: values.allow as string[] | undefined,
@@ -179,6 +178,18 @@ async function runTracker (args: string[]): Promise<number> {
   await untilInterrupted()
   await tracker.close()
   return 0
+}
+
+// bittorrent-tracker is an optional peer dependency (it pulls in a native WebRTC module), so only this command loads it.
+async function loadTracker (): Promise<typeof import('./tracker.ts')> {
+  try {
+    return await import('./tracker.ts')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /bittorrent-tracker/.test((err as Error).message)) {
+      throw new UsageError('planktos tracker needs the bittorrent-tracker package; install it beside planktos-web with "npm install bittorrent-tracker".')
+    }
+    throw err
+  }
 }
 
 async function runInspect (args: string[]): Promise<number> {
