@@ -3,6 +3,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawn } from 'node:child_process'
 import { readdir, readFile, stat } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Eleventy, HtmlBasePlugin } from '@11ty/eleventy'
@@ -125,6 +126,27 @@ builds('an unknown option stops the build before Eleventy writes, with a message
   assert.match(messages, 'shardSise')
   assert.match(messages, 'planktos-web/eleventy')
   assert.equal(await readdir(out), [])
+})
+
+builds('checks the Eleventy version against package.json\'s 11ty.compatibility, as Eleventy\'s own plugins do', () => {
+  const ranges: string[] = []
+  planktos({ versionCheck (range: string) { ranges.push(range) }, on () {} })
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'))
+  assert.equal(ranges, [pkg['11ty'].compatibility])
+  assert.is(pkg.peerDependencies['@11ty/eleventy'].replace(/^\^(\d+).*$/, '>=$1'), pkg['11ty'].compatibility)
+})
+
+builds('a config that adds the plugin twice (a theme and the site) builds once', async () => {
+  const out = await tempDir('planktos-eleventy-')
+  const elev = new Eleventy(SITE, out, {
+    config (eleventyConfig: { addPlugin (p: unknown, o?: unknown): void }) {
+      eleventyConfig.addPlugin(planktos, { announce: [TRACKER] })
+      eleventyConfig.addPlugin(planktos, { announce: [TRACKER] })
+    }
+  })
+  const { log } = await captured(() => elev.write())
+  assert.is(summaries(log).length, 1, log)
+  await assertPacked(out, '/')
 })
 
 builds('a bad value, or a base of its own, is refused with the option named', () => {
