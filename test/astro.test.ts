@@ -193,6 +193,18 @@ options('turns clean URLs on for file pages, and keeps them on when the user ask
   assert.equal([astro('directory'), astro('file'), astro('preserve'), astro('directory', true)], [false, true, true, true])
 })
 
+const astroAdd = suite('npx astro add planktos-web')
+
+astroAdd('finds what astro add needs: the astro-integration keyword and the factory as the package root\'s default export', async () => {
+  const pkg = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8'))
+  assert.ok(pkg.keywords.includes('astro-integration'))
+  // astro add writes `import planktosWeb from 'planktos-web'` and `integrations: [planktosWeb()]`.
+  const root = await import('../integrations/index.ts') as { default?: unknown }
+  assert.is(root.default, planktos)
+  assert.is((root.default as typeof planktos)().name, 'planktos-web')
+})
+
+
 const devServer = suite('astro dev')
 devServer.after(cleanup)
 
@@ -279,6 +291,7 @@ async function exists (path: string): Promise<boolean> {
 }
 
 builds.run()
+astroAdd.run()
 options.run()
 devServer.run()
 withStarlight.run()
