@@ -1,12 +1,13 @@
 // The documentation: the README is a front page, every link in it and in docs/ leads somewhere, and the benchmark
-// figures in docs/benchmarks.md are the ones bench/results/ holds (one source for each figure).
+// figures in docs/benchmarks.md are the ones bench/results/ holds, and docs/options.md's table is the options table's
+// (one source for each figure and each option).
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync } from 'node:fs'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { benchmarksDoc } from '../scripts/docs.ts'
+import { generatedDocs } from '../scripts/docs.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 // Written on other branches at the same time (issues 12, 14 and 15); linked from the README already.
@@ -37,9 +38,10 @@ docs('every relative link in the README and docs/ leads to a file that exists', 
   }
 })
 
-docs('docs/benchmarks.md is what `npm run docs` makes of bench/results/ now', async () => {
-  const current = await readFile(join(root, 'docs/benchmarks.md'), 'utf8')
-  assert.ok(current === await benchmarksDoc(), 'docs/benchmarks.md is stale; run "npm run docs"')
+docs('docs/benchmarks.md and the table in docs/options.md are what `npm run docs` makes of their sources now', async () => {
+  for (const [path, wanted] of Object.entries(await generatedDocs())) {
+    assert.ok(await readFile(join(root, path), 'utf8') === wanted, `${path} is stale; run "npm run docs"`)
+  }
 })
 
 docs.run()
