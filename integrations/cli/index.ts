@@ -10,7 +10,7 @@ import { summaryLine } from '../adapter-log.ts'
 import { OptionError } from '../options.ts'
 import { FLAG_NAMES, FlagError, flagsToOptions, optionFlags } from './flags.ts'
 import { helpLines } from '../options-table.ts'
-import { formatBytes, formatMs, table } from './format.ts'
+import { formatBytes, formatMs, table } from '../format.ts'
 import { serve } from './serve.ts'
 import { MANIFEST_FILE, type Manifest } from '../../runtime/shared/manifest.ts'
 
