@@ -62,6 +62,14 @@ async function project (tarball: string, extra: string[], scripts: 'off' | 'on')
   return dir
 }
 
+/** A fresh project with the tarball and `extra` added by pnpm (from the registry, through npx), approving no script. */
+async function pnpmProject (tarball: string, extra: string[]): Promise<{ dir: string, output: string }> {
+  const dir = await tempDir('planktos-install-pnpm-')
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'fresh-site', private: true, type: 'module' }))
+  const output = await ok('npx', ['--yes', 'pnpm@12', 'add', tarball, ...extra], dir)
+  return { dir, output }
+}
+
 /** Every installed package that runs code at install time or carries a native binary. */
 async function installTimeCode (dir: string): Promise<string[]> {
   const found: string[] = []
@@ -136,7 +144,33 @@ for (const scripts of ['off', 'on'] as const) {
     await assertPacked(join(dir, 'dist'), '/')
   })
 
-  // The tarball is shared by every suite, so the temporary folders go once the last one is done.
-  if (scripts === 'on') hosts.after(cleanup)
   hosts.run()
 }
+
+const pnpm = suite('a fresh project, pnpm 12 (build scripts need approval)')
+
+pnpm('Eleventy and Astro add the tarball with no script to approve, and build', async () => {
+  for (const [host, spec] of Object.entries(HOSTS)) {
+    const { dir, output } = await pnpmProject(tarball, [spec])
+    // pnpm lists unapproved build scripts (ERR_PNPM_IGNORED_BUILDS, "Ignored build scripts") and writes
+    // placeholders for them into pnpm-workspace.yaml.
+    assert.not.match(output, /IGNORED_BUILDS|Ignored build scripts/i, output)
+    assert.not.ok(await isFile(join(dir, 'pnpm-workspace.yaml')), `${host}: pnpm wrote pnpm-workspace.yaml`)
+    if (host === 'eleventy') {
+      await writeTree(dir, { 'eleventy.config.js': "import planktos from 'planktos-web/eleventy'\nexport default function (config) { config.addPlugin(planktos) }\n", 'index.html': PAGE })
+      await ok(process.execPath, ['node_modules/@11ty/eleventy/cmd.cjs'], dir)
+      await assertPacked(join(dir, '_site'), '/')
+    } else {
+      await writeTree(dir, {
+        'astro.config.mjs': "import { defineConfig } from 'astro/config'\nimport planktos from 'planktos-web/astro'\nexport default defineConfig({ integrations: [planktos()] })\n",
+        'src/pages/index.astro': PAGE
+      })
+      await ok(process.execPath, ['node_modules/astro/bin/astro.mjs', 'build'], dir)
+      await assertPacked(join(dir, 'dist'), '/')
+    }
+  }
+})
+
+// The tarball is shared by every suite, so the temporary folders go once the last one is done.
+pnpm.after(cleanup)
+pnpm.run()
