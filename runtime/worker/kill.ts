@@ -5,7 +5,7 @@ import { dbName } from '../shared/db-name.ts'
 import { config, scope } from './scope.ts'
 
 /** Deletes the site's IndexedDB database; settles when deleted, or once other tabs are asked to let go of it. */
-export function deleteStore (): Promise<void> {
+function deleteStore (): Promise<void> {
   return new Promise(resolve => {
     const request = indexedDB.deleteDatabase(dbName(config.base))
     // Blocked means a tab still holds it open: the deletion goes on once that tab closes its connection
@@ -14,17 +14,9 @@ export function deleteStore (): Promise<void> {
   })
 }
 
-/** A dev server's kill switch reloads the pages the old worker answered: they show a stale build. */
-async function reloadPages (): Promise<void> {
-  if (!config.reload) return
-  await scope.clients.claim()
-  const pages = await scope.clients.matchAll({ type: 'window' })
-  await Promise.all(pages.map(page => page.navigate?.(page.url).catch(() => null)))
-}
-
 export function wireKillSwitch (): void {
   scope.addEventListener('install', () => { void scope.skipWaiting() })
   scope.addEventListener('activate', (event) => {
-    event.waitUntil(deleteStore().then(reloadPages).then(() => scope.registration.unregister()).then(() => {}, () => {}))
+    event.waitUntil(deleteStore().then(() => scope.registration.unregister()).then(() => {}, () => {}))
   })
 }

@@ -9,7 +9,6 @@ import { loadManifestFor, manifestFor, superseded, supersededResponse } from './
 import { orNotFound, wantsNotFound } from './not-found.ts'
 import { loadManifest, lookup, urlRules } from './site.ts'
 import { answerFile } from './sources.ts'
-import { steppedAside } from './step-aside.ts'
 import { count } from './stats.ts'
 
 /** The routes the worker tries for `request`, or null to leave it to the network. */
@@ -20,7 +19,7 @@ function ours (request: Request, manifest: Manifest): Route[] | null {
 
 export function onFetch (event: FetchEvent): void {
   const { request } = event
-  if (config.killSwitch || steppedAside() || request.method !== 'GET' || request.headers.has(BYPASS_HEADER)) return
+  if (config.killSwitch || request.method !== 'GET' || request.headers.has(BYPASS_HEADER)) return
   const url = new URL(request.url)
   if (url.origin !== scope.location.origin || !url.pathname.startsWith(config.base)) return
   const runtime = url.search === '' ? runtimeKey(url.pathname) : null

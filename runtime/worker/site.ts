@@ -7,7 +7,6 @@ import {
 } from '../shared/manifest.ts'
 import { isSitePath, type UrlRules } from '../shared/urls.ts'
 import { config, scope } from './scope.ts'
-import { manifestStatus } from './step-aside.ts'
 import { store } from './storage.ts'
 
 export interface Found {
@@ -65,7 +64,6 @@ function isManifest (m: unknown): m is Manifest {
 async function fetchManifest (): Promise<Manifest | undefined> {
   try {
     const res = await fetch(config.base + MANIFEST_FILE, { cache: 'no-cache', signal: AbortSignal.timeout(MANIFEST_TIMEOUT) })
-    manifestStatus(res.status)
     const fresh: unknown = res.ok ? await res.json() : undefined
     return isManifest(fresh) ? fresh : undefined
   } catch {
