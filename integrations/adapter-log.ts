@@ -1,6 +1,6 @@
 // The words a build is summed up in, the same for the CLI and every host; each prints them its own way.
 import type { BuildResult } from './builder/index.ts'
-import { formatBytes, formatMs } from './cli/format.ts'
+import { formatBytes, formatMs } from './format.ts'
 
 /** The one line a build logs: what was packed, and what planktos added. */
 export function summaryLine (result: BuildResult): string {

@@ -1,9 +1,12 @@
 // planktos-web/astro: the Astro integration. Turns Astro's config into builder options, runs the shared
 // builder once every other integration is done with the output, and logs through Astro's logger.
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import type { AstroConfig, AstroIntegration } from 'astro'
 import { summaryLine } from './adapter-log.ts'
 import { build } from './builder/index.ts'
+import { devWorker } from './dev-worker.ts'
+import { WORKER_FILE } from '../runtime/shared/manifest.ts'
 import { normalizeOptions, type NormalizedOptions, type Options } from './options.ts'
 
 export type { Options } from './options.ts'
@@ -38,9 +41,29 @@ export default function planktos (options: Options = {}): AstroIntegration {
       'astro:config:done': ({ config }) => {
         normalized = fromAstroConfig(own, config)
         if (!config.integrations.includes(packer)) config.integrations.push(packer)
+      },
+      // `astro dev` packs nothing, but a browser that previewed a planktos build on this port still runs its worker,
+      // which would answer pages from its store: the dev server answers the worker's URL with a kill switch. A Vite
+      // plugin with enforce 'pre', since middleware added in astro:server:setup comes after Astro's own 404.
+      'astro:config:setup': ({ updateConfig }) => {
+        updateConfig({ vite: { plugins: [{ name: 'planktos-web:dev-worker', enforce: 'pre', configureServer: serveDevWorker }] } })
       }
     }
   }
+}
+
+/** Answers `<base>planktos-sw.js` on the dev server with the kill switch. */
+function serveDevWorker (server: { config: { base: string }, middlewares: { use (fn: (req: IncomingMessage, res: ServerResponse, next: () => void) => void): void } }): void {
+  const base = normalizeOptions({ base: server.config.base }).base
+  const worker = devWorker(base)
+  worker.catch(() => {})
+  server.middlewares.use((req, res, next) => {
+    if (req.url?.split('?')[0] !== base + WORKER_FILE) return next()
+    worker.then(bytes => {
+      res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' })
+      res.end(bytes)
+    }, next)
+  })
 }
 
 /**

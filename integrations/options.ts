@@ -73,7 +73,9 @@ export const defaults: Readonly<NormalizedOptions> = Object.freeze({
   trackersPerShard: DEFAULT_TRACKERS_PER_SHARD,
   rtcConfig: { iceServers: [{ urls: PUBLIC_STUN }] },
   include: ['**'],
-  exclude: ['**/.*', '**/.*/**'],
+  // Dotfiles, and the files Netlify (_headers, _redirects) and Cloudflare Pages (_routes.json) read from the output's
+  // root as configuration and never serve: as site files the worker would answer them.
+  exclude: ['**/.*', '**/.*/**', '_headers', '_redirects', '_routes.json'],
   shardSize: 16 * MiB,
   peerTimeout: 2000,
   prefetch: 'none',

@@ -193,10 +193,22 @@ options('turns clean URLs on for file pages, and keeps them on when the user ask
   assert.equal([astro('directory'), astro('file'), astro('preserve'), astro('directory', true)], [false, true, true, true])
 })
 
+const astroAdd = suite('npx astro add planktos-web')
+
+astroAdd('finds what astro add needs: the astro-integration keyword and the factory as the package root\'s default export', async () => {
+  const pkg = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8'))
+  assert.ok(pkg.keywords.includes('astro-integration'))
+  // astro add writes `import planktosWeb from 'planktos-web'` and `integrations: [planktosWeb()]`.
+  const root = await import('../integrations/index.ts') as { default?: unknown }
+  assert.is(root.default, planktos)
+  assert.is((root.default as typeof planktos)().name, 'planktos-web')
+})
+
+
 const devServer = suite('astro dev')
 devServer.after(cleanup)
 
-devServer('serves pages without the install tag and writes no planktos files', async () => {
+devServer('serves pages without the install tag, the kill switch at the worker\'s URL, and writes no planktos files', async () => {
   const root = await project('basic')
   const { value: server } = await captured(() => dev({
     root, configFile: false, logLevel: 'warn', devToolbar: { enabled: false },
@@ -211,7 +223,13 @@ devServer('serves pages without the install tag and writes no planktos files', a
     assert.match(html, '<h1>About</h1>')
     assert.not.match(html, 'data-planktos')
     assert.not.match(html, 'planktos/install.js')
-    assert.is((await fetch(`${origin}/planktos-sw.js`, { signal: AbortSignal.timeout(20_000) })).status, 404)
+    // Only the kill switch at the worker's URL, so a browser that previewed a planktos build here lets go of its worker.
+    const worker = await fetch(`${origin}/planktos-sw.js`, { signal: AbortSignal.timeout(20_000) })
+    assert.is(worker.status, 200)
+    assert.match(worker.headers.get('content-type') ?? '', 'text/javascript')
+    const firstLine = (await worker.text()).split('\n')[0]!
+    assert.match(firstLine, '"killSwitch":true')
+    assert.is((await fetch(`${origin}/planktos/manifest.json`, { signal: AbortSignal.timeout(20_000) })).status, 404)
   } finally {
     await server.stop()
   }
@@ -272,6 +290,7 @@ async function exists (path: string): Promise<boolean> {
 }
 
 builds.run()
+astroAdd.run()
 options.run()
 devServer.run()
 withStarlight.run()

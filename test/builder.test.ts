@@ -46,6 +46,22 @@ manifestSuite('lists every file with its size, SHA-256 and offset, as computed i
   assert.is(manifest.base, '/')
 })
 
+manifestSuite('leaves out the host configuration files at the root (_headers, _redirects, _routes.json), and types .ico as nginx does', async () => {
+  const dir = await tempDir()
+  await writeTree(dir, {
+    ...SITE,
+    _headers: '/*\n  X-Frame-Options: DENY\n',
+    _redirects: '/old /new 301\n',
+    '_routes.json': '{"version":1,"include":["/*"],"exclude":[]}',
+    'docs/_headers': 'an ordinary file below the root',
+    'favicon.ico': seededBytes('ico', 1_000)
+  })
+  await build(dir, { announce: ['ws://127.0.0.1:1'] })
+  const { files } = await readManifest(dir)
+  assert.equal([...files.keys()].sort(), [...Object.keys(SITE), 'docs/_headers', 'favicon.ico'].sort())
+  assert.is(files.get('favicon.ico')!.type, 'image/x-icon')
+})
+
 manifestSuite('lists each page\'s subresources, including fonts and images its stylesheet references', async () => {
   const dir = await tempDir()
   await writeTree(dir, SITE)

@@ -3,6 +3,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawn } from 'node:child_process'
 import { readdir, readFile, stat } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Eleventy, HtmlBasePlugin } from '@11ty/eleventy'
@@ -29,8 +30,8 @@ interface RunOptions {
 }
 
 /** Builds the fixture site into a fresh folder with Eleventy's programmatic API; returns the folder and the log. */
-async function eleventy (run: RunOptions = {}): Promise<{ out: string, log: string }> {
-  const out = await tempDir('planktos-eleventy-')
+async function eleventy (run: RunOptions = {}, into?: string): Promise<{ out: string, log: string }> {
+  const out = into ?? await tempDir('planktos-eleventy-')
   const elev = new Eleventy(SITE, out, {
     // Without one, Eleventy looks in the working directory (the repository root), which has no config file.
     configPath: run.configPath,
@@ -53,7 +54,9 @@ async function assertUntouched (dir: string): Promise<void> {
   const files = await outputFiles(dir)
   assert.equal(files.filter(f => f.endsWith('.html')), PAGES)
   assert.not.ok(await exists(join(dir, 'planktos')), 'no planktos folder')
-  assert.not.ok(await exists(join(dir, 'planktos-sw.js')), 'no worker')
+  // Only the kill switch at the worker's URL, so a browser that previewed a planktos build here lets go of its worker.
+  const worker = await readFile(join(dir, 'planktos-sw.js'), 'utf8')
+  assert.match(worker.split('\n')[0]!, '"killSwitch":true')
   for (const page of PAGES) assert.not.match(await readFile(join(dir, page), 'utf8'), 'data-planktos', page)
 }
 
@@ -124,6 +127,27 @@ builds('an unknown option stops the build before Eleventy writes, with a message
   assert.equal(await readdir(out), [])
 })
 
+builds('checks the Eleventy version against package.json\'s 11ty.compatibility, as Eleventy\'s own plugins do', () => {
+  const ranges: string[] = []
+  planktos({ versionCheck (range: string) { ranges.push(range) }, on () {} })
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'))
+  assert.equal(ranges, [pkg['11ty'].compatibility])
+  assert.is(pkg.peerDependencies['@11ty/eleventy'].replace(/^\^(\d+).*$/, '>=$1'), pkg['11ty'].compatibility)
+})
+
+builds('a config that adds the plugin twice (a theme and the site) builds once', async () => {
+  const out = await tempDir('planktos-eleventy-')
+  const elev = new Eleventy(SITE, out, {
+    config (eleventyConfig: { addPlugin (p: unknown, o?: unknown): void }) {
+      eleventyConfig.addPlugin(planktos, { announce: [TRACKER] })
+      eleventyConfig.addPlugin(planktos, { announce: [TRACKER] })
+    }
+  })
+  const { log } = await captured(() => elev.write())
+  assert.is(summaries(log).length, 1, log)
+  await assertPacked(out, '/')
+})
+
 builds('a bad value, or a base of its own, is refused with the option named', () => {
   const config: EleventyConfig = { versionCheck () {}, on () {} }
   const named = (options: Options): string => {
@@ -156,14 +180,21 @@ configFiles('a CommonJS eleventy.config.cjs that requires planktos-web/eleventy'
 const modes = suite('eleventy --serve and --watch')
 modes.after(cleanup)
 
-modes('a serve build leaves the output alone', async () => {
+modes('a serve build packs nothing, and puts the kill switch at the worker\'s URL', async () => {
   const { out, log } = await eleventy({ plugin: { announce: [TRACKER] }, runMode: 'serve' })
   await assertUntouched(out)
   assert.equal(summaries(log), [])
 })
 
-modes('a watch build leaves the output alone', async () => {
+modes('a watch build packs nothing, and puts the kill switch at the worker\'s URL', async () => {
   const { out } = await eleventy({ plugin: { announce: [TRACKER] }, runMode: 'watch' })
+  await assertUntouched(out)
+})
+
+modes('a serve build into the output of a planktos build removes its manifest and torrents', async () => {
+  const { out } = await eleventy({ plugin: { announce: [TRACKER] } })
+  await assertPacked(out, '/')
+  await eleventy({ plugin: { announce: [TRACKER] }, runMode: 'serve' }, out)
   await assertUntouched(out)
 })
 

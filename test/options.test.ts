@@ -2,6 +2,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { normalizeOptions, parseBytes, OptionError, defaults } from '../integrations/options.ts'
+import { OPTION_TABLE } from '../integrations/options-table.ts'
+import { optionFlags } from '../integrations/cli/flags.ts'
 
 const errorOf = (fn: () => unknown): OptionError => {
   try {
@@ -104,3 +106,13 @@ errors('rejects options that are not an object', () => {
 })
 
 errors.run()
+
+const table = suite('the options table')
+
+table('names every option exactly once, and gives every option but dev a flag the CLI parses', () => {
+  assert.equal(OPTION_TABLE.map(row => row.option).sort(), Object.keys(defaults).sort())
+  assert.equal(Object.keys(optionFlags).sort(), OPTION_TABLE.filter(row => row.option !== 'dev').map(row => row.flag!.slice(2)).sort())
+  for (const row of OPTION_TABLE) assert.is(row.flag === null, row.help === null, row.option)
+})
+
+table.run()

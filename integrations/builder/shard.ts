@@ -1,6 +1,6 @@
 // Splits the site's files into torrents ("shards") so that a redeploy changes as few infohashes as possible.
 //
-// The rule (documented in the README):
+// The rule (documented in docs/how-it-works.md):
 // 1. A site of at most `shardSize` bytes and MAX_FILES files is one shard.
 // 2. Otherwise a file of at least `shardSize / 2` bytes is a shard of its own.
 // 3. The other files, in path order, are cut before every "boundary" file: one whose path hashes to a

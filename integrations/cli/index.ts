@@ -8,8 +8,9 @@ import { build, BuildError, type BuildProgress } from '../builder/index.ts'
 import { packageRoot } from '../builder/runtime-files.ts'
 import { summaryLine } from '../adapter-log.ts'
 import { OptionError } from '../options.ts'
-import { FlagError, flagsToOptions, optionFlags } from './flags.ts'
-import { formatBytes, formatMs, table } from './format.ts'
+import { FLAG_NAMES, FlagError, flagsToOptions, optionFlags } from './flags.ts'
+import { helpLines } from '../options-table.ts'
+import { formatBytes, formatMs, table } from '../format.ts'
 import { serve } from './serve.ts'
 import { startTracker } from './tracker.ts'
 import { MANIFEST_FILE, type Manifest } from '../../runtime/shared/manifest.ts'
@@ -32,27 +33,8 @@ Run "planktos <command> --help" for a command's options.
 Packs the finished site in <dir> in place: torrents, manifest and runtime under
 <dir>/planktos/, the worker at <dir>/planktos-sw.js, an install tag in every page.
 
-Options (see the README for defaults):
-  --base <path>            URL path the site is served under (default /)
-  --site <url>             public origin, e.g. https://example.com (adds web-seed URLs to torrents)
-  --announce <wss-url>     tracker; repeat for several (default: public WebTorrent trackers)
-  --trackers-per-shard <k> trackers each shard announces to, picked from --announce (default 2)
-  --rtc-config <json>      RTCConfiguration, e.g. '{"iceServers":[]}'
-  --include <glob>         files shared peer-to-peer (repeatable; default **)
-  --exclude <glob>         files kept off peer-to-peer (repeatable; default dotfiles)
-  --shard-size <size>      target torrent size, e.g. 16MiB
-  --peer-timeout <ms>      how long the worker waits for peers before also asking the origin
-  --prefetch <mode>        none | pages | all: download more of the site once a page is idle
-  --prefetch-budget <size> how much prefetch may download
-  --max-storage <size>     storage budget per visitor
-  --update <mode>          auto | prompt: how a new deploy takes over
-  --p2p <mode>             auto | opt-in: opt-in waits for planktos.enableP2P()
-  --ignore-param <name>    query parameter that does not change the file (repeatable; utm_* style prefixes)
-  --clean-urls             serve /about from about.html when there is no file "about"
-  --kill-switch            build a worker that removes planktos from visitors
-  --no-inject              do not add the install tag to pages (register it yourself)
-  --debug                  show the stats overlay on every page
-  --persist                ask browsers for persistent storage`,
+Options (docs/options.md gives the defaults):
+${helpLines()}`,
   serve: `Usage: planktos serve <dir> [--port <n>] [--host <addr>] [--base <path>]
 
 Serves <dir> at http://<host>:<port><base> with Range requests, MIME types and
@@ -73,10 +55,6 @@ Runs a WebTorrent tracker (WebSocket) for your site's visitors; counters at /met
 Lists the shards of the site built in <dir>: infohash, files and bytes.`
 }
 
-const FLAG_NAMES: Record<string, string> = {
-  rtcConfig: '--rtc-config', trackersPerShard: '--trackers-per-shard', shardSize: '--shard-size', peerTimeout: '--peer-timeout', prefetchBudget: '--prefetch-budget',
-  maxStorage: '--max-storage', ignoreSearchParams: '--ignore-param', cleanUrls: '--clean-urls', killSwitch: '--kill-switch', inject: '--no-inject'
-}
 
 class UsageError extends Error {}
 
@@ -184,6 +162,8 @@ async function runTracker (args: string[]): Promise<number> {
   await tracker.close()
   return 0
 }
+
+// bittorrent-tracker is an optional peer dependency (it pulls in a native WebRTC module), so only this command loads it.
 
 async function runInspect (args: string[]): Promise<number> {
   const { positionals } = parse('inspect', args, {}, 1)

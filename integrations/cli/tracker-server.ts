@@ -63,7 +63,7 @@ export async function loadServerClass (importer: Importer = importServer): Promi
     return (await importer()).default as new (options: object) => TrackerServer
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new Error(`${MISSING_PACKAGE}.`)
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw Object.assign(new Error(`${MISSING_PACKAGE}.`), { expose: true })
     throw err
   }
 }

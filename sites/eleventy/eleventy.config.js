@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { eleventyImageTransformPlugin } from '@11ty/eleventy-img'
@@ -14,6 +15,8 @@ export default function (eleventyConfig) {
   // {% css %} and {% js %} blocks are gathered into one stylesheet and one script file under /bundle/.
   eleventyConfig.addBundle('css', { toFileDirectory: 'bundle' })
   eleventyConfig.addBundle('js', { toFileDirectory: 'bundle' })
+  // The stylesheet and the theme script are the Astro site's too: one copy, in sites/shared/.
+  eleventyConfig.addShortcode('shared', name => readFileSync(join(import.meta.dirname, '../shared', name), 'utf8'))
   eleventyConfig.addFilter('isoDate', date => date.toISOString().slice(0, 10))
   eleventyConfig.addFilter('longDate', date => date.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }))
   // The audio file is made by code when the site is built, so the repository carries no binary media.

@@ -1,4 +1,4 @@
-// Human-readable numbers for the CLI's output.
+// Human-readable numbers, for the CLI's output and the hosts' build summaries (adapter-log.ts).
 
 /** 1536 -> "1.5 KiB". */
 export function formatBytes (bytes: number): string {
