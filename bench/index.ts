@@ -1,7 +1,7 @@
 // npm run bench [full] [-- part...]: performance measured side by side in one run; results to bench/results/.
 // Without `full` (or PLANKTOS_BENCH_FULL=1) it runs the quick plan, minutes on a small machine; `full` runs every site
 // and path (over an hour here). See bench/plan.ts for what each plan covers.
-// Parts: tracker, sizes, offload, visits (first and repeat visits), far, anchor, build; none named runs them all.
+// Parts: tracker, sizes, offload, visits (first and repeat visits), far, anchor, crowd, build; none named runs them all.
 // Not part of npm test: nothing here asserts on time. PLANKTOS_BENCH_N (visitors, default 8) and
 // PLANKTOS_BENCH_RUNS (runs per variant for first/repeat visits, default 3) trade time for precision.
 import { spawnSync } from 'node:child_process'
@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import { benchBuild, formatBuildBench, writeJson } from './build.ts'
+import { crowdCase, crowdCases, crowdSites, crowdTable, type CrowdResult } from './crowd.ts'
 import { FAR, netemAvailable } from './link.ts'
 import { anchor2017, install2017, PACKAGE } from './planktos-2017.ts'
 import { planOf, sitesOf, type PathChoice } from './plan.ts'
@@ -21,7 +22,7 @@ import { benchTrackerRate, formatTrackerRate } from './tracker-rate.ts'
 import { offloadSite, visitSite, type PathResult } from './visitors-bench.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const PARTS = ['tracker', 'sizes', 'offload', 'visits', 'far', 'anchor', 'build']
+const PARTS = ['tracker', 'sizes', 'offload', 'visits', 'far', 'anchor', 'crowd', 'build']
 const ALIASES: Record<string, string> = { first: 'visits', repeat: 'visits', first_visit: 'visits', size: 'sizes' }
 const args = process.argv.slice(2).filter(a => !a.startsWith('-'))
 const full = args.includes('full') || process.env.PLANKTOS_BENCH_FULL === '1'
@@ -152,6 +153,28 @@ if (visitorParts.length > 0) {
       await writeJson(join(results, 'anchor.json'), { machine, path: pages, planktos2017: a, ours })
       log('written: bench/results/anchor.json')
     }
+  } finally {
+    await tracker.close()
+  }
+}
+
+if (want('crowd')) {
+  const tracker = await startTracker({ port: 0 })
+  try {
+    const cases = crowdCases(plan.mode === 'full')
+    const out: CrowdResult[] = []
+    for (const mib of [...new Set(cases.map(c => c.mib))]) {
+      const site = await crowdSites(join(work, 'crowd'), mib, tracker.url)
+      for (const c of cases.filter(c => c.mib === mib)) {
+        log(`crowd: ${c.n} visitors, ${mib} MiB, ${c.arrival === 'together' ? 'all at once' : 'one every 2 s'}, origin behind ${FAR.mbit} Mbit/s shared…`)
+        out.push(await crowdCase(c, site, FAR, log))
+      }
+    }
+    const table = crowdTable(out, FAR)
+    console.log('\n' + table + '\n')
+    tables.push('### A crowd wanting one file\n\n' + table)
+    await writeJson(join(results, 'crowd.json'), { machine, link: FAR, loadAverageAfter: load(), results: out })
+    log('written: bench/results/crowd.json')
   } finally {
     await tracker.close()
   }
