@@ -1,8 +1,9 @@
 // npm run bench [full] [-- part...]: performance measured side by side in one run; results to bench/results/.
 // Without `full` (or PLANKTOS_BENCH_FULL=1) it runs the quick plan, minutes on a small machine; `full` runs every site
 // and path (over an hour here). See bench/plan.ts for what each plan covers.
-// Parts: tracker, sizes, offload, visits (first and repeat visits), far, anchor, build, webkit (a browser without
-// WebRTC); none named runs them all but build and webkit, which run when named (build also in the full plan).
+// Parts: tracker, sizes, offload, visits (first and repeat visits), far, anchor, crowd, build, webkit (a browser
+// without WebRTC); none named runs them all but build, crowd and webkit, which run when named (build also in the
+// full plan).
 // Not part of npm test: nothing here asserts on time. PLANKTOS_BENCH_N (visitors, default 8) and
 // PLANKTOS_BENCH_RUNS (runs per variant for first/repeat visits, default 3) trade time for precision.
 import { spawnSync } from 'node:child_process'
@@ -12,6 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import { benchBuild, formatBuildBench, writeJson } from './build.ts'
+import { crowdCase, crowdCases, crowdSites, crowdTable, type CrowdResult } from './crowd.ts'
 import { FAR, netemAvailable } from './link.ts'
 import { anchor2017, install2017, PACKAGE } from './planktos-2017.ts'
 import { planOf, sitesOf, type PathChoice } from './plan.ts'
@@ -24,7 +26,7 @@ import { offloadSite, visitSite, type PathResult } from './visitors-bench.ts'
 import { benchWebKit, webkitTable } from './webkit.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const PARTS = ['tracker', 'sizes', 'offload', 'visits', 'far', 'anchor', 'build', 'webkit']
+const PARTS = ['tracker', 'sizes', 'offload', 'visits', 'far', 'anchor', 'crowd', 'build', 'webkit']
 const ALIASES: Record<string, string> = { first: 'visits', repeat: 'visits', first_visit: 'visits', size: 'sizes' }
 const args = process.argv.slice(2).filter(a => !a.startsWith('-'))
 const full = args.includes('full') || process.env.PLANKTOS_BENCH_FULL === '1'
@@ -34,7 +36,7 @@ let plan
 try { plan = planOf(full ? 'full' : 'quick') } catch (e) { console.error((e as Error).message); process.exit(2) }
 // The build part hashes 500 MiB three times over: the full plan only, unless asked for by name.
 // WebKit needs WebKitGTK and Xvfb (installed by .ci/run): by name only.
-const want = (name: string): boolean => asked.length === 0 ? (name !== 'build' || plan.mode === 'full') && name !== 'webkit' : asked.includes(name)
+const want = (name: string): boolean => asked.length === 0 ? (name !== 'build' || plan.mode === 'full') && name !== 'webkit' && name !== 'crowd' : asked.includes(name)
 const work = process.env.PLANKTOS_BENCH_DIR ?? join(tmpdir(), 'planktos-bench')
 const N = plan.n
 const RUNS = plan.runs
@@ -175,6 +177,28 @@ if (visitorParts.length > 0) {
       await writeJson(join(results, 'anchor.json'), { machine, path: pages, planktos2017: a, ours })
       log('written: bench/results/anchor.json')
     }
+  } finally {
+    await tracker.close()
+  }
+}
+
+if (want('crowd')) {
+  const tracker = await startTracker({ port: 0 })
+  try {
+    const cases = crowdCases(plan.mode === 'full')
+    const out: CrowdResult[] = []
+    for (const mib of [...new Set(cases.map(c => c.mib))]) {
+      const site = await crowdSites(join(work, 'crowd'), mib, tracker.url)
+      for (const c of cases.filter(c => c.mib === mib)) {
+        log(`crowd: ${c.n} visitors, ${mib} MiB, ${c.arrival === 'together' ? 'all at once' : 'one every 2 s'}, origin behind ${FAR.mbit} Mbit/s shared…`)
+        out.push(await crowdCase(c, site, FAR, log))
+      }
+    }
+    const table = crowdTable(out, FAR)
+    console.log('\n' + table + '\n')
+    tables.push('### A crowd wanting one file\n\n' + table)
+    await writeJson(join(results, 'crowd.json'), { machine, link: FAR, loadAverageAfter: load(), results: out })
+    log('written: bench/results/crowd.json')
   } finally {
     await tracker.close()
   }

@@ -11,7 +11,7 @@ import type { DownloaderStats, FileRef, Message, MessageOf } from '../shared/mes
 import { PortReader } from '../shared/port.ts'
 import type { Store } from '../shared/store.ts'
 import { storeWhole } from './file-exchange.ts'
-import type { Swarm } from './swarm.ts'
+import type { Joined, Swarm } from './swarm.ts'
 import { deselectPieces, selectPieces } from './webtorrent-internals.ts'
 
 /** Bytes per chunk handed to the worker at most: large enough to be fast, small enough to bound memory per pull. */
@@ -142,7 +142,7 @@ async function select (file: FileRef, ctx: Context, stall: number): Promise<Piec
   }
   let released = false
   return {
-    verified: (from, to) => whenVerified(torrent, entry, from, to, ctx, stall),
+    verified: (from, to) => whenVerified(joined, entry, from, to, ctx, stall),
     release: () => {
       // A finished selection is dropped by WebTorrent itself; an abandoned one is dropped here. Selections are
       // counted, so a boundary piece another request still wants stays selected.
@@ -174,11 +174,19 @@ function inFile (torrent: Torrent, entry: FileEntry, index: number): number {
 /**
  * Waits until the piece holding byte `from` is verified; undefined after `stall` without a verified piece of this
  * file (bytes arriving do not count: a peer can send unrequested ones forever), or a cancel.
+ * Meanwhile the pieces up to `to` are the urgent window: the web seed takes them from the origin once peers have
+ * kept them waiting about as long as the origin would take.
  */
-function whenVerified (torrent: Torrent, entry: FileEntry, from: number, to: number, ctx: Context, stall: number): Promise<number | undefined> {
+function whenVerified ({ torrent, share, seed }: Joined, entry: FileEntry, from: number, to: number, ctx: Context, stall: number): Promise<number | undefined> {
   return new Promise(resolve => {
     let timer = setTimeout(() => finish(undefined), stall)
+    const length = torrent.pieceLength
+    const unblock = share.blocked(Math.floor((entry.offset + from) / length), Math.floor((entry.offset + to - 1) / length), Date.now())
+    // The web seed looks again at the pieces it declined once this window's wait for peers has run out.
+    const urgent = setTimeout(() => seed?.recheck(), share.urgentLimit())
     const finish = (end: number | undefined): void => {
+      unblock()
+      clearTimeout(urgent)
       clearTimeout(timer)
       torrent.removeListener('verified', check)
       ctx.signal.removeEventListener('abort', onAbort)

@@ -10,6 +10,7 @@ import { DEFAULT_TRACKERS_PER_SHARD, trackersFor } from '../shared/trackers.ts'
 import { chunkStoreFor } from './chunk-store.ts'
 import { fileExchange } from './file-exchange.ts'
 import { loadPart, loadTorrent, torrentKey } from './site-files.ts'
+import { OriginShare } from './share.ts'
 import { addOriginSeed, type OriginSeed } from './web-seed.ts'
 import { MAX_MESSAGE, forgetPiece, limitMessages, verifyPieces } from './webtorrent-internals.ts'
 
@@ -20,6 +21,8 @@ export interface Joined {
   /** The last tracker answer counted nobody but us (always so without trackers). */
   alone: boolean
   seed?: OriginSeed
+  /** Which pieces this page asks the origin for (the crowd's split, and the urgent window). */
+  share: OriginShare
 }
 
 const isPeer = (w: Wire): boolean => w.type !== 'webSeed'
@@ -117,13 +120,21 @@ export class Swarm {
       announce: this.#trackers(shard)
     })
     const solo = this.manifest.settings.announce.length === 0
-    const joined: Joined = { torrent, part, shard, alone: solo }
     // Which peers sent blocks of each piece still being assembled, to know whom to blame when it fails.
     const sources = new Map<number, Set<Wire>>()
     // New peers that have not said yet which pieces they have, with when they came.
     const untold = new Map<Wire, number>()
     const mayHave = (index: number): boolean => torrent.wires.some(w => isPeer(w) &&
       (w.peerPieces.get(index) || Date.now() - (untold.get(w) ?? -Infinity) < BITFIELD_WAIT))
+    // When each peer last announced a piece: a member of the swarm that announces nothing is not fetching.
+    const lastHave = new WeakMap<Wire, number>()
+    const share = new OriginShare({
+      self: this.client.peerId,
+      pieceLength: part.pieceLength,
+      members: () => torrent.wires.filter(w => isPeer(w) && !w.destroyed && w.peerId)
+        .map(w => ({ id: w.peerId!, has: (i: number) => w.peerPieces.get(i), lastHave: lastHave.get(w) ?? -Infinity }))
+    }, this.manifest.settings.peerTimeout)
+    const joined: Joined = { torrent, part, shard, alone: solo, share }
     // Let WebTorrent drop a closed wire first.
     const recheck = (): void => { setTimeout(() => joined.seed?.recheck()) }
     torrent.on('error', () => {})
@@ -150,6 +161,7 @@ export class Swarm {
         if (!from) sources.set(index, from = new Set())
         from.add(wire)
       })
+      wire.on('have', () => { lastHave.set(wire, Date.now()) })
       wire.on('download', (n: number) => { this.#stats.fromPeers += n })
       wire.on('upload', (n: number) => { this.#stats.uploaded += n })
       wire.once('close', () => {
@@ -175,7 +187,7 @@ export class Swarm {
       joined.alone = (data.complete ?? 0) + (data.incomplete ?? 0) <= 1
       this.#onChange()
     })
-    joined.seed = addOriginSeed(torrent, part, this.#base, this.#store, this.#stats, mayHave)
+    joined.seed = addOriginSeed(torrent, part, this.#base, this.#store, this.#stats, mayHave, share)
     if (unverified.length) this.#verify(torrent, unverified)
     this.#stats.torrents++
     this.#onChange()

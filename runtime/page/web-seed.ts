@@ -3,13 +3,15 @@
 // of a piece at the file's normal URL, through the HTTP cache, and marks the request so the worker lets it
 // through instead of looping back to the peers. WebTorrent asks a web seed for one piece at a time (16 KiB in a
 // small shard): this one reads ahead, up to READ_AHEAD within the same file, the pieces that nobody has yet,
-// so a large file costs a few requests instead of one per piece.
+// so a large file costs a few requests instead of one per piece. In a crowd each member asks the origin only for its
+// share of the pieces (share.ts) and waits a bounded while for the others' shares to reach it from their owners.
 import type { Torrent } from 'webtorrent/dist/webtorrent.min.js'
 import { spans } from '../shared/layout.ts'
 import type { ShardPart } from '../shared/manifest.ts'
 import type { DownloaderStats } from '../shared/messages.ts'
 import type { Store } from '../shared/store.ts'
 import { BYPASS_HEADER, fileUrl } from '../shared/urls.ts'
+import { GROUP, type OriginShare } from './share.ts'
 import { webSeedConn } from './webtorrent-internals.ts'
 
 const REQUEST_TIMEOUT = 60_000
@@ -17,6 +19,8 @@ const REQUEST_TIMEOUT = 60_000
 const READ_AHEAD = 1024 * 1024
 /** Read-ahead runs kept for the pieces WebTorrent asks for next. */
 const RUNS = 4
+/** How often pieces waiting for another member's share are looked at again. */
+const RECHECK_EVERY = 250
 
 interface Run { start: number, end: number, bytes: Promise<Uint8Array> }
 
@@ -29,9 +33,10 @@ export interface OriginSeed {
 
 /**
  * Adds the origin as a web seed of `torrent` (call once its metadata is ready). It is the seeder of last resort:
- * it declines the pieces `peerMayHave` says a connected peer has or may have.
+ * it declines the pieces `peerMayHave` says a connected peer has or may have, and, for a while, those `share` says
+ * another member of the swarm is to fetch.
  */
-export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, store: Store, stats: DownloaderStats, peerMayHave: (index: number) => boolean): OriginSeed | undefined {
+export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, store: Store, stats: DownloaderStats, peerMayHave: (index: number) => boolean, share: OriginShare): OriginSeed | undefined {
   const id = new URL(base, location.href).href
   torrent.addWebSeed(id)
   const conn = webSeedConn(torrent, id)
@@ -44,35 +49,64 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
    * inside one file reads ahead, and only within that file (a piece straddling two files says nothing about
    * whether the next file is wanted).
    */
-  const runEnd = (index: number, start: number, end: number): number => {
+  const runEnd = (index: number, start: number, end: number, now: number): number => {
     const inside = spans(part.files, start, end)
     if (inside.length !== 1) return end
     const file = part.files[inside[0]!.file]!
+    // Within this member's share of the pieces (a group is GROUP bytes; READ_AHEAD spans whole groups).
     const limit = Math.min(start + READ_AHEAD, file.offset + file.size, total)
+    const group = Math.floor(start / GROUP)
     let stop = end
     for (let i = index + 1; i * torrent.pieceLength < limit; i++) {
-      if (torrent.bitfield.get(i) || peerMayHave(i)) break
+      if (torrent.bitfield.get(i) || (Math.floor(i * torrent.pieceLength / GROUP) !== group ? share.decide(i, now, peerMayHave(i), true) === 'wait' : peerMayHave(i))) break
       stop = Math.min(limit, (i + 1) * torrent.pieceLength)
     }
     return stop
   }
   const stale = new Set<number>()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  /** Offers again the declined pieces that no peer has and this member may now take from the origin. */
+  const recheck = (): void => {
+    timer = undefined
+    if (torrent.destroyed) return
+    const now = Date.now()
+    for (const index of declined) {
+      if (torrent.bitfield.get(index)) {
+        declined.delete(index)
+        share.forget(index)
+        continue
+      }
+      if (share.decide(index, now, peerMayHave(index)) === 'wait') continue
+      declined.delete(index)
+      conn.have(index)
+    }
+    if (declined.size > 0 && share.waiting()) timer = setTimeout(recheck, RECHECK_EVERY)
+  }
+  const decline = (index: number): void => {
+    declined.add(index)
+    // WebTorrent itself offers a declined piece again only after 10 s; a wait that runs out (share.ts) is noticed
+    // here, while wire changes call recheck themselves.
+    if (share.waiting()) timer ??= setTimeout(recheck, RECHECK_EVERY)
+  }
   // WebTorrent's web-seed connection calls `httpRequest` for each piece it is asked for; replace that one step.
   conn.httpRequest = (index, offset, length, cb) => {
     // A declined piece is marked missing from the web seed, so WebTorrent asks the peers for it.
     // WebTorrent would ask again forever, each failure counting as download progress.
     if (stale.has(index)) return cb(new Error(`the origin has other bytes for piece ${index}`))
-    if (peerMayHave(index)) {
-      declined.add(index)
-      return cb(new Error(`a peer may have piece ${index}`))
+    const now = Date.now()
+    if (share.decide(index, now, peerMayHave(index)) === 'wait') {
+      decline(index)
+      return cb(new Error(`a peer has piece ${index}, or another member of the swarm fetches it`))
     }
     declined.delete(index)
     const start = index * torrent.pieceLength + offset
     const end = start + length
     let run = runs.find(r => r.start <= start && end <= r.end)
     if (!run) {
-      const stop = runEnd(index, start, end)
+      const stop = runEnd(index, start, end, now)
+      const began = Date.now()
       run = { start, end: stop, bytes: fetchRange(part, base, start, stop, store, stats) }
+      void run.bytes.then(() => share.originTook(stop - start, Date.now() - began), () => {})
       runs.push(run)
       if (runs.length > RUNS) runs.shift()
     }
@@ -84,15 +118,7 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
     })
   }
   return {
-    // WebTorrent itself offers a declined piece again only after 10 s.
-    recheck: () => {
-      if (torrent.destroyed) return
-      for (const index of declined) {
-        if (peerMayHave(index)) continue
-        declined.delete(index)
-        conn.have(index)
-      }
-    },
+    recheck,
     stale: (index) => { stale.add(index) }
   }
 }

@@ -100,6 +100,8 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
   export default class WebTorrent implements Emitter {
     constructor (opts?: ClientOptions)
     static readonly WEBRTC_SUPPORT: boolean
+    /** This client's peer id, hex: the id its peers see in the handshake. */
+    readonly peerId: string
     readonly torrents: Torrent[]
     add (torrentId: Uint8Array, opts?: TorrentOptions, ontorrent?: (torrent: Torrent) => void): Torrent
     destroy (cb?: (err: Error | null) => void): void

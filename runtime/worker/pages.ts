@@ -4,6 +4,7 @@
 // The list is kept in the store as well, because the browser stops an idle worker within a minute and the
 // next navigation must still find the page the visitor is leaving.
 import type { Message, SwarmState } from '../shared/messages.ts'
+import { peersCanHelp } from './peers-help.ts'
 import { prune } from './prune.ts'
 import { scope, type WorkerClient } from './scope.ts'
 import { store } from './storage.ts'
@@ -92,12 +93,11 @@ export async function noteDownloader (clientId: string, webrtc: boolean, swarms:
 }
 
 /**
- * The page to ask for a file of shard `infoHash` from peers, or undefined when asking is pointless: no open page
- * listens, or every downloader has heard from a tracker that nobody else is in this swarm (or has no WebRTC).
- * `preferred` (the requesting page) wins among equals.
+ * The page to ask for a file of shard `infoHash` from peers, or undefined when asking is pointless (peersCanHelp):
+ * the build names no tracker (`trackers`), no open page listens, or every downloader has heard from a tracker that
+ * nobody else is in this swarm (or has no WebRTC). `preferred` (the requesting page) wins among equals.
  */
-export async function pageForPeers (preferred: string, infoHash: string): Promise<WorkerClient | undefined> {
-  if (!await peersPossible()) return undefined
+export async function pageForPeers (preferred: string, infoHash: string, trackers: number): Promise<WorkerClient | undefined> {
   const all = await known()
   const windows = await scope.clients.matchAll({ type: 'window' })
   let changed = false
@@ -114,10 +114,13 @@ export async function pageForPeers (preferred: string, infoHash: string): Promis
   const withPeers = listening.find(w => (swarm(w)?.state?.peers ?? 0) > 0)
   // A page whose downloader has not run, not joined this shard or not been told by a tracker that nobody is
   // there may still find peers; asking starts it.
-  return withPeers ?? listening.find(w => {
+  const mayFind = listening.find(w => {
     const s = swarm(w)
     return !s || (s.webrtc && !s.state?.alone)
   })
+  // browserRunsPeers: the install script's word that this browser has no WebRTC (peersPossible).
+  if (!peersCanHelp({ trackers, browserRunsPeers: await peersPossible(), pageHasPeers: !!withPeers, pageMayFindPeers: !!mayFind })) return undefined
+  return withPeers ?? mayFind
 }
 
 /** Sends `message` to every open page of the site. */

@@ -87,7 +87,7 @@ export class PeerFeed {
  * progress; `signal` cancels.
  */
 export async function openPeers (found: Found, deps: FileRef[], preferred: string, peerTimeout: number, onProgress: () => void, signal: AbortSignal, from = 0): Promise<PeerFeed | undefined> {
-  const page = await pageForPeers(preferred, found.shard.infoHash)
+  const page = await pageForPeers(preferred, found.shard.infoHash, found.manifest.settings.announce.length)
   if (!page || signal.aborted) return undefined
   const channel = new MessageChannel()
   const reader = new PortReader(channel.port1)

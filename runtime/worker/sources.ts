@@ -11,12 +11,10 @@ import { fileRef, openPeers, stallAfter } from './peers.ts'
 import { etagOf, rangeFor } from './range.ts'
 import { fileResponse, refusal, type Part } from './respond.ts'
 import type { FetchEvent } from './scope.ts'
-import { currentManifest, lookup, type Found } from './site.ts'
+import { lookup, type Found } from './site.ts'
 import { count, served, statsSaved } from './stats.ts'
 import { store } from './storage.ts'
 import { STREAM_FROM, storedBody, streamFile } from './stream.ts'
-
-const DEFAULT_PEER_TIMEOUT = 2000
 
 /** The response for a site file the manifest lists. Never rejects; a network error only when no source has it. */
 export async function answerFile (found: Found, event: FetchEvent): Promise<Response> {
@@ -122,7 +120,8 @@ function concat (chunks: Uint8Array[], length: number): Uint8Array {
 type Winner = { peers: Uint8Array } | { origin: OriginAnswer }
 
 async function peersThenOrigin (found: Found, event: FetchEvent): Promise<Winner | undefined> {
-  const peerTimeout = currentManifest()?.settings.peerTimeout ?? DEFAULT_PEER_TIMEOUT
+  // The settings of the build this file belongs to, not of the newest deploy the worker knows.
+  const { peerTimeout } = found.manifest.settings
   const stopPeers = new AbortController()
   let progress = 0
   const deps = event.request.mode === 'navigate' ? await missingDeps(found) : []

@@ -13,7 +13,7 @@ import { openPeers, type PeerFeed } from './peers.ts'
 import { fileResponse, type Part } from './respond.ts'
 import { config, scope } from './scope.ts'
 import { Sha256 } from './sha256.ts'
-import { currentManifest, refreshManifest, type Found } from './site.ts'
+import { refreshManifest, type Found } from './site.ts'
 import { delivered, served } from './stats.ts'
 
 /** Files at least this large are streamed; smaller ones are verified whole before they are answered. */
@@ -22,7 +22,6 @@ export const STREAM_FROM = 1024 * 1024
 const CHUNK = 1024 * 1024
 /** The origin's first chunk when peers may take over soon: enough for a media element's metadata. */
 const FIRST_FROM_ORIGIN = 256 * 1024
-const DEFAULT_PEER_TIMEOUT = 2000
 
 type Source = 'store' | 'peers' | 'origin'
 
@@ -138,7 +137,8 @@ class Download {
       if (!bytes) break
       this.#take(bytes, 'store')
     }
-    const peerTimeout = currentManifest()?.settings.peerTimeout ?? DEFAULT_PEER_TIMEOUT
+    // The settings of the build this file belongs to, not of the newest deploy the worker knows.
+    const { peerTimeout } = this.found.manifest.settings
     let feed = this.pos < size ? await this.#peers(requester, peerTimeout) : undefined
     while (feed && this.pos < size) {
       let got = false
@@ -228,9 +228,9 @@ class Download {
 
   /** Whether a page may supply the file from peers before long. */
   async #mayGetPeers (requester: string): Promise<boolean> {
-    const settings = currentManifest()?.settings
-    if (!settings || settings.announce.length === 0 || !await peersPossible()) return false
-    if (await pageForPeers(requester, this.found.shard.infoHash)) return true
+    const trackers = this.found.manifest.settings.announce.length
+    if (await pageForPeers(requester, this.found.shard.infoHash, trackers)) return true
+    if (trackers === 0 || !await peersPossible()) return false
     // A page whose scripts have not run yet (its media asked first) connects to peers in a moment.
     return requester !== '' && !await listens(requester) && !!await scope.clients.get(requester)
   }

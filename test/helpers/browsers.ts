@@ -126,12 +126,12 @@ export function startDownloader (page: Page): Promise<void> {
 }
 
 /** SHA-256 of a file fetched through the page (so through the worker), and where it came from. */
-export function fetchHash (page: Page, url: string): Promise<{ sha: string, source: string | null }> {
+export function fetchHash (page: Page, url: string, ms = HANG): Promise<{ sha: string, source: string | null }> {
   return within(page.evaluate(async (url) => {
     const res = await fetch(url)
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await res.arrayBuffer()))
     return { sha: [...digest].map(b => b.toString(16).padStart(2, '0')).join(''), source: res.headers.get('X-Planktos-Source') }
-  }, url), `fetch ${url}`)
+  }, url), `fetch ${url}`, ms)
 }
 
 /** What a rendered page shows: its title and, for each image, its decoded width and the SHA-256 of its bytes. */

@@ -1,0 +1,149 @@
+// Which visitor fetches which piece from the origin (runs in the page, no WebTorrent import, so it is unit-tested
+// in Node). A crowd that wants the same file at the same time would otherwise have every member pull every piece
+// from the web seed. BitTorrent's answer for an initial seeder is to hand each piece to one peer; here the origin
+// cannot choose, so each member computes the same split on its own: the pieces, in groups of GROUP bytes, are
+// assigned over the members of the swarm by rendezvous hashing (highest hash of member id and group wins), which
+// every member computes alike from the same peer ids and which moves only the departed member's groups when the
+// swarm changes. A member fetches its own groups from the origin at once and waits a while for the others' owners
+// to have them (then WebTorrent fetches them from that peer). The wait is bounded: an owner that says nothing for
+// `patience` ms loses its share (it may be reading another page, or stalled), and no piece waits longer than
+// twice `patience` whatever the owner says.
+
+/** Bytes of consecutive pieces one member fetches from the origin in one go: the web seed's read-ahead. */
+export const GROUP = 1024 * 1024
+
+/** One other member of the swarm, as this page sees it. */
+export interface Member {
+  readonly id: string
+  /** Whether it has said it has piece `index`. */
+  has (index: number): boolean
+  /** When it last said it has a piece (ms on the clock `now` uses), or -Infinity. */
+  readonly lastHave: number
+}
+
+/** What `decide` sees of the swarm. */
+export interface SwarmView {
+  readonly self: string
+  readonly pieceLength: number
+  members (): readonly Member[]
+}
+
+/** A 32-bit hash of member `id` and `group`: FNV-1a of the id, then murmur3's finalizer, so that ids differing
+ * only in a few characters still win different groups (FNV-1a alone mixes its last bytes poorly). */
+function score (id: string, group: number): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193)
+  h ^= Math.imul(group + 1, 0x9e3779b1)
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+  return (h ^ (h >>> 16)) >>> 0
+}
+
+/** The member among `ids` that fetches group `group` from the origin. */
+export function ownerOf (group: number, ids: readonly string[]): string {
+  let best = ids[0]!
+  let top = -1
+  for (const id of ids) {
+    const s = score(id, group)
+    if (s > top || (s === top && id < best)) [best, top] = [id, s]
+  }
+  return best
+}
+
+export type Decision = 'take' | 'wait'
+
+/** The shortest wait for peers on a piece a response is blocked on: a round trip or two to a peer. */
+const URGENT_FLOOR = 250
+
+/**
+ * Decides, per piece, whether this page asks the origin for it now. Pieces a response is blocked on (the urgent
+ * window, marked by `urgent`) wait for peers at most about as long as the origin would take to send them, so a
+ * slow or stalled peer never holds a response longer than the origin would; the rest wait for their owner.
+ */
+export class OriginShare {
+  readonly #view: SwarmView
+  readonly #patience: number
+  readonly #held = new Map<number, { owner: string, since: number }>()
+  /** Members that let a hold run out: left out of the split until they announce a piece again. */
+  readonly #idle = new Map<string, number>()
+  /** Pieces a response waits for, with when it started waiting. */
+  readonly #urgent = new Map<number, number>()
+  /** The origin's pace as this page saw it (bytes per ms, smoothed), 0 until measured. */
+  #rate = 0
+
+  constructor (view: SwarmView, patience: number) {
+    this.#view = view
+    this.#patience = patience
+  }
+
+  /** The member to fetch piece `index` from the origin, and the members lacking it that take part in the split. */
+  #owner (index: number): { owner: string, members: Member[] } {
+    const members = this.#view.members().filter(m => !m.has(index) && !(this.#idle.get(m.id)! >= m.lastHave))
+    const group = Math.floor(index * this.#view.pieceLength / GROUP)
+    return { owner: ownerOf(group, [this.#view.self, ...members.map(m => m.id)]), members }
+  }
+
+  /**
+   * Whether this page should fetch piece `index` from the origin at time `now`; `peerHas`: a connected peer has it
+   * (or may: it has not said yet). `peek` asks without starting a wait (the web seed's read-ahead).
+   */
+  decide (index: number, now: number, peerHas: boolean, peek = false): Decision {
+    const urgent = this.#urgent.get(index)
+    if (urgent !== undefined && now - urgent >= this.urgentLimit()) return this.#taken(index)
+    if (peerHas) return 'wait'
+    const { owner, members } = this.#owner(index)
+    if (owner === this.#view.self) return this.#taken(index)
+    let held = this.#held.get(index)
+    if (peek && !held) return 'wait'
+    if (!held || held.owner !== owner) this.#held.set(index, held = { owner, since: now })
+    const waited = now - held.since
+    const lastHave = members.find(m => m.id === owner)!.lastHave
+    if (waited >= this.#patience && now - lastHave >= this.#patience) {
+      // Silent all along: it is not fetching this file (or cannot); the others' shares stay as they are.
+      this.#idle.set(owner, lastHave)
+      return this.#taken(index)
+    }
+    return waited >= 2 * this.#patience ? this.#taken(index) : 'wait'
+  }
+
+  /**
+   * How long a blocked response waits for peers: twice what the origin would take for a group of pieces (an owner
+   * fetches it from the origin, then a peer passes it on), `patience` until the origin's pace is known.
+   */
+  urgentLimit (): number {
+    return this.#rate > 0 ? Math.min(this.#patience, Math.max(URGENT_FLOOR, 2 * GROUP / this.#rate)) : this.#patience
+  }
+
+  /** A response waits for pieces [first, last] from `now`; the returned function says it no longer does. */
+  blocked (first: number, last: number, now: number): () => void {
+    const mine: number[] = []
+    for (let i = first; i <= last; i++) {
+      if (this.#urgent.has(i)) continue
+      this.#urgent.set(i, now)
+      mine.push(i)
+    }
+    return () => { for (const i of mine) this.#urgent.delete(i) }
+  }
+
+  /** Whether a wait is running out (a hold or a blocked piece), so declined pieces are worth looking at again soon. */
+  waiting (): boolean {
+    return this.#held.size > 0 || this.#urgent.size > 0
+  }
+
+  /** The origin sent `bytes` in `ms`. */
+  originTook (bytes: number, ms: number): void {
+    if (bytes < 64 * 1024 || ms <= 0) return
+    const rate = bytes / ms
+    this.#rate = this.#rate > 0 ? 0.7 * this.#rate + 0.3 * rate : rate
+  }
+
+  /** Piece `index` arrived or was given up: no hold for it any more. */
+  forget (index: number): void {
+    this.#held.delete(index)
+  }
+
+  #taken (index: number): Decision {
+    this.#held.delete(index)
+    return 'take'
+  }
+}

@@ -1,0 +1,143 @@
+// How a crowd splits the origin's pieces (runtime/page/share.ts): every member computes the same owner for a group
+// of pieces, the owners share the file about evenly, a member fetches its own share at once and waits a bounded
+// while for the others', and a response blocked on a piece waits for peers about as long as the origin would take.
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { GROUP, OriginShare, ownerOf, type Member } from '../runtime/page/share.ts'
+
+const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => '2d5757303330302d' + (0x5a17 * (i + 1)).toString(16).padStart(24, '0'))
+const PIECE = 16 * 1024
+/** Pieces per group. */
+const PER = GROUP / PIECE
+const PATIENCE = 2000
+
+const split = suite('ownerOf')
+
+split('every member names the same owner whatever order it lists the members in', () => {
+  const all = ids(5)
+  for (let g = 0; g < 100; g++) assert.is(ownerOf(g, all), ownerOf(g, [...all].reverse()))
+})
+
+split('shares the groups about evenly among five members', () => {
+  const all = ids(5)
+  const count = new Map<string, number>()
+  for (let g = 0; g < 1000; g++) count.set(ownerOf(g, all), (count.get(ownerOf(g, all)) ?? 0) + 1)
+  for (const id of all) assert.ok((count.get(id) ?? 0) > 120 && (count.get(id) ?? 0) < 280, `${id} owns ${count.get(id)} of 1000 groups`)
+})
+
+split('a member leaving moves only its own groups', () => {
+  const all = ids(4)
+  const rest = all.slice(1)
+  for (let g = 0; g < 200; g++) {
+    const before = ownerOf(g, all)
+    if (before !== all[0]) assert.is(ownerOf(g, rest), before)
+  }
+})
+
+interface Fake extends Member { id: string, pieces: Set<number>, lastHave: number }
+const member = (id: string): Fake => {
+  const pieces = new Set<number>()
+  return { id, pieces, lastHave: -Infinity, has: (i: number) => pieces.has(i) }
+}
+
+/** A share for the first of `n` members, the others as fakes, and a piece index of a group each member owns. */
+function crowd (n: number): { share: OriginShare, self: string, others: Fake[], pieceOf: (id: string) => number } {
+  const all = ids(n)
+  const others = all.slice(1).map(member)
+  const share = new OriginShare({ self: all[0]!, pieceLength: PIECE, members: () => others }, PATIENCE)
+  const pieceOf = (id: string): number => {
+    for (let g = 0; ; g++) if (ownerOf(g, all) === id) return g * PER
+  }
+  return { share, self: all[0]!, others, pieceOf }
+}
+
+const decide = suite('OriginShare.decide')
+
+decide('alone in the swarm, every piece is taken from the origin at once', () => {
+  const share = new OriginShare({ self: ids(1)[0]!, pieceLength: PIECE, members: () => [] }, PATIENCE)
+  for (let i = 0; i < 3 * PER; i++) assert.is(share.decide(i, 0, false), 'take')
+})
+
+decide('a member takes its own share at once and waits for the others\' owners', () => {
+  const { share, self, others, pieceOf } = crowd(3)
+  assert.is(share.decide(pieceOf(self), 0, false), 'take')
+  assert.is(share.decide(pieceOf(others[0]!.id), 0, false), 'wait')
+  assert.is(share.decide(pieceOf(others[1]!.id), 0, false), 'wait')
+})
+
+decide('a piece a peer has waits for that peer', () => {
+  const { share, self, pieceOf } = crowd(3)
+  assert.is(share.decide(pieceOf(self), 0, true), 'wait')
+})
+
+decide('an owner that announces nothing for the patience loses that piece, and its later ones, to the origin', () => {
+  const { share, others, pieceOf } = crowd(3)
+  const silent = others[0]!
+  const index = pieceOf(silent.id)
+  assert.is(share.decide(index, 0, false), 'wait')
+  assert.is(share.decide(index, PATIENCE - 1, false), 'wait')
+  assert.is(share.decide(index, PATIENCE, false), 'take')
+  // Left out of the split now: its other groups go to the remaining members at once (some of them to us).
+  const later = Array.from({ length: 50 }, (_, g) => (g + 1000) * PER)
+  assert.ok(later.every(i => share.decide(i, PATIENCE, false) === 'take' || ownerOf(i / PER, [ids(3)[0]!, others[1]!.id]) !== ids(3)[0]))
+})
+
+decide('an owner that keeps announcing pieces is waited for, but not past twice the patience', () => {
+  const { share, others, pieceOf } = crowd(3)
+  const busy = others[0]!
+  const index = pieceOf(busy.id)
+  assert.is(share.decide(index, 0, false), 'wait')
+  busy.lastHave = PATIENCE
+  assert.is(share.decide(index, PATIENCE + 100, false), 'wait')
+  busy.lastHave = 2 * PATIENCE - 10
+  assert.is(share.decide(index, 2 * PATIENCE, false), 'take')
+})
+
+decide('an owner that left: its groups are shared among those still here', () => {
+  const { share, others, pieceOf } = crowd(2)
+  const index = pieceOf(others[0]!.id)
+  assert.is(share.decide(index, 0, false), 'wait')
+  others.pop()
+  assert.is(share.decide(index, 1, false), 'take')
+})
+
+decide('peeking does not start a wait', () => {
+  const { share, others, pieceOf } = crowd(3)
+  const index = pieceOf(others[0]!.id)
+  assert.is(share.decide(index, 0, false, true), 'wait')
+  // A real ask at the patience starts the clock only now.
+  assert.is(share.decide(index, PATIENCE, false), 'wait')
+})
+
+const urgent = suite('OriginShare: the urgent window')
+
+urgent('a blocked piece a peer holds goes to the origin once it waited the patience (pace unknown)', () => {
+  const { share, self, pieceOf } = crowd(3)
+  const index = pieceOf(self)
+  const unblock = share.blocked(index, index, 0)
+  assert.is(share.decide(index, PATIENCE - 1, true), 'wait')
+  assert.is(share.decide(index, PATIENCE, true), 'take')
+  unblock()
+  assert.is(share.decide(index, 10 * PATIENCE, true), 'wait', 'no longer blocked: the peer is waited for')
+})
+
+urgent('once the origin\'s pace is known, a blocked piece waits about twice what the origin takes for a group', () => {
+  const { share, others, pieceOf } = crowd(3)
+  const index = pieceOf(others[0]!.id)
+  // 1 MiB in 200 ms: a group would take 200 ms, so a blocked piece waits 400 ms for peers.
+  share.originTook(GROUP, 200)
+  assert.is(share.urgentLimit(), 400)
+  share.blocked(index, index, 0)
+  assert.is(share.decide(index, 399, false), 'wait')
+  assert.is(share.decide(index, 400, false), 'take')
+})
+
+urgent('a slow origin never makes a blocked piece wait longer than the patience', () => {
+  const { share } = crowd(3)
+  share.originTook(GROUP, 60_000)
+  assert.is(share.urgentLimit(), PATIENCE)
+})
+
+split.run()
+decide.run()
+urgent.run()
