@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { answer, type Env } from '../runtime/page/answer.ts'
+import { OriginShare } from '../runtime/page/share.ts'
 import type { Message } from '../runtime/shared/messages.ts'
 import { PortReader } from '../runtime/shared/port.ts'
 import { PeerFeed } from '../runtime/worker/peers.ts'
@@ -38,7 +39,9 @@ const page = suite('the page reports progress')
 page('only for verified pieces of the file asked for, not for bytes arriving or other pieces', async () => {
   const torrent = fakeTorrent()
   const client = new EventEmitter()
-  const joined = { torrent, part: { version: 1, infoHash: 'cd'.repeat(20), pieceLength: PIECE, files: [entry] }, alone: false }
+  // A swarm of one for the origin split: nobody else is waited for.
+  const share = new OriginShare({ self: 'self', pieceLength: PIECE, members: () => [] }, 1000)
+  const joined = { torrent, part: { version: 1, infoHash: 'cd'.repeat(20), pieceLength: PIECE, files: [entry] }, alone: false, share }
   const env = {
     swarm: { manifest: { settings: { peerTimeout: 1000 } }, join: async () => joined, ban: () => {}, client },
     store: { record: async () => undefined, read: async (_: string, s: number, e: number) => new Uint8Array(e - s) },
