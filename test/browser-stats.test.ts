@@ -87,6 +87,9 @@ browserSuites(name => `stats and overlay in ${name}`, ({ test, name }) => {
         w.seen = []
         w.planktos.addEventListener('stats', e => w.seen.push((e as CustomEvent<StatsDetail>).detail))
       })
+      // The first page's own files are fetched and stored by the worker in the background (the page's 'seen'
+      // message); they are done first, so the two answers below are the latest in the recent list.
+      await until(page, "the first page's files to be stored", s => (s.worker?.stored ?? 0) >= pageFiles(files, '').length)
       // Once from the origin (the worker stores it), once from the store.
       await pageFetch(page, origin.url + 'notes/a.txt')
       await until(page, 'notes/a.txt to be stored', s => (s.worker?.stored ?? 0) >= pageFiles(files, '').length + 1)
