@@ -60,10 +60,10 @@ function own (bytes: Uint8Array): Uint8Array {
 }
 
 export class Store {
-  readonly #db: IDBDatabase
+  readonly db: IDBDatabase
 
   constructor (db: IDBDatabase) {
-    this.#db = db
+    this.db = db
   }
 
   /** Opens (creating if needed) the store of the site under `base`. */
@@ -82,30 +82,30 @@ export class Store {
   }
 
   /** One object store in a transaction of its own. (Callers are async, so a closed database rejects, never throws.) */
-  #store (name: StoreName, mode?: IDBTransactionMode): IDBObjectStore {
-    return this.#db.transaction(name, mode).objectStore(name)
+  private store (name: StoreName, mode?: IDBTransactionMode): IDBObjectStore {
+    return this.db.transaction(name, mode).objectStore(name)
   }
 
   /** Runs one write request in a transaction of its own; settles when that commits. */
-  async #write (name: StoreName, change: (store: IDBObjectStore) => IDBRequest): Promise<void> {
-    const tx = this.#db.transaction(name, 'readwrite')
+  private async write (name: StoreName, change: (store: IDBObjectStore) => IDBRequest): Promise<void> {
+    const tx = this.db.transaction(name, 'readwrite')
     const done = committed(tx)
     await Promise.all([request(change(tx.objectStore(name))), done])
   }
 
   async record (sha256: string): Promise<FileRecord | undefined> {
-    return request(this.#store('files').get(sha256))
+    return request(this.store('files').get(sha256))
   }
 
   /** Every file's record. */
   async records (): Promise<FileRecord[]> {
-    return request(this.#store('files').getAll())
+    return request(this.store('files').getAll())
   }
 
   /** Bytes [start, end) of a file, or undefined when some of them are not stored. */
   async read (sha256: string, start: number, end: number): Promise<Uint8Array | undefined> {
     if (end <= start) return new Uint8Array(0)
-    const store = this.#store('segments')
+    const store = this.store('segments')
     const range = IDBKeyRange.bound([sha256, Math.max(0, start - MAX_SEGMENT)], [sha256, end], false, true)
     const [keys, values] = await Promise.all([
       request(store.getAllKeys(range)) as Promise<SegmentKey[]>,
@@ -118,14 +118,14 @@ export class Store {
 
   /** Merged [start, end) ranges of a file that are stored. */
   async coverage (sha256: string): Promise<Array<[number, number]>> {
-    const keys = await request(this.#store('segments').getAllKeys(fileRange(sha256))) as SegmentKey[]
+    const keys = await request(this.store('segments').getAllKeys(fileRange(sha256))) as SegmentKey[]
     return merge(keys.map(([, s, e]) => [s, e]))
   }
 
   /** Stored ranges of every file, by SHA-256 (one key-only scan, for a downloader's startup bitfields). */
   async allCoverage (): Promise<Map<string, Array<[number, number]>>> {
     const bySha = new Map<string, Array<[number, number]>>()
-    for (const [sha, s, e] of await request(this.#store('segments').getAllKeys()) as SegmentKey[]) {
+    for (const [sha, s, e] of await request(this.store('segments').getAllKeys()) as SegmentKey[]) {
       let list = bySha.get(sha)
       if (!list) bySha.set(sha, list = [])
       list.push([s, e])
@@ -136,7 +136,7 @@ export class Store {
 
   /** Stores a whole, verified file, replacing any partial segments of it, and marks it complete. */
   async putFile (sha256: string, bytes: Uint8Array): Promise<void> {
-    const tx = this.#db.transaction(['files', 'segments'], 'readwrite')
+    const tx = this.db.transaction(['files', 'segments'], 'readwrite')
     const done = committed(tx)
     const segments = tx.objectStore('segments')
     segments.delete(fileRange(sha256))
@@ -150,7 +150,7 @@ export class Store {
 
   /** Stores bytes [start, start + bytes.length) of a file whose pieces were verified; skips complete files. */
   async putSegment (sha256: string, size: number, start: number, bytes: Uint8Array): Promise<void> {
-    const tx = this.#db.transaction(['files', 'segments'], 'readwrite')
+    const tx = this.db.transaction(['files', 'segments'], 'readwrite')
     const done = committed(tx)
     const files = tx.objectStore('files')
     const segments = tx.objectStore('segments')
@@ -168,12 +168,12 @@ export class Store {
 
   /** Records that a file's stored bytes matched its SHA-256 as a whole. */
   async markComplete (sha256: string): Promise<void> {
-    return this.#update<FileRecord>('files', sha256, r => r && !r.complete ? { ...r, complete: true, used: Date.now() } : undefined)
+    return this.update<FileRecord>('files', sha256, r => r && !r.complete ? { ...r, complete: true, used: Date.now() } : undefined)
   }
 
   /** Forgets a file and its bytes (after a failed verification, or to make room). */
   async remove (sha256: string): Promise<void> {
-    const tx = this.#db.transaction(['files', 'segments'], 'readwrite')
+    const tx = this.db.transaction(['files', 'segments'], 'readwrite')
     const done = committed(tx)
     tx.objectStore('segments').delete(fileRange(sha256))
     tx.objectStore('files').delete(sha256)
@@ -182,7 +182,7 @@ export class Store {
 
   /** Marks a file as just used, for eviction order. */
   async touch (sha256: string): Promise<void> {
-    return this.#update<FileRecord>('files', sha256, r => r && { ...r, used: Date.now() })
+    return this.update<FileRecord>('files', sha256, r => r && { ...r, used: Date.now() })
   }
 
   /** Evicts least-recently-used files (except `keep`) until at most `maxBytes` are stored; returns their hashes. */
@@ -201,31 +201,31 @@ export class Store {
   }
 
   async getMeta<T> (key: string): Promise<T | undefined> {
-    return request(this.#store('meta').get(key))
+    return request(this.store('meta').get(key))
   }
 
   async setMeta (key: string, value: unknown): Promise<void> {
-    return this.#write('meta', store => store.put(value, key))
+    return this.write('meta', store => store.put(value, key))
   }
 
   async deleteMeta (key: string): Promise<void> {
-    return this.#write('meta', store => store.delete(key))
+    return this.write('meta', store => store.delete(key))
   }
 
   /** Reads, changes and writes back one meta value in one transaction (tabs may change it at once). */
   async updateMeta<T> (key: string, change: (old: T | undefined) => T | undefined): Promise<void> {
-    return this.#update('meta', key, change)
+    return this.update('meta', key, change)
   }
 
   /** The meta keys that start with `prefix` (such as every kept build's manifest). */
   async metaKeys (prefix: string): Promise<string[]> {
     // U+FFFF sorts after any character a key here uses, so this range is exactly the keys with the prefix.
-    return request(this.#store('meta').getAllKeys(IDBKeyRange.bound(prefix, prefix + '\uffff'))) as Promise<string[]>
+    return request(this.store('meta').getAllKeys(IDBKeyRange.bound(prefix, prefix + '\uffff'))) as Promise<string[]>
   }
 
   /** Reads one value and, when `change` returns a new one, writes it back, in one transaction. */
-  async #update<T> (name: StoreName, key: string, change: (old: T | undefined) => T | undefined): Promise<void> {
-    const tx = this.#db.transaction(name, 'readwrite')
+  private async update<T> (name: StoreName, key: string, change: (old: T | undefined) => T | undefined): Promise<void> {
+    const tx = this.db.transaction(name, 'readwrite')
     const done = committed(tx)
     const store = tx.objectStore(name)
     const value = change(await request(store.get(key)))
