@@ -37,7 +37,7 @@ async function bundle (entry: Entry): Promise<string> {
   const build = await rollup({
     input: join(root, entry.input),
     plugins: [
-      // Every dependency of the runtime ships ES modules (idb, WebTorrent's browser build): no CommonJS step.
+      // Every dependency of the runtime ships ES modules (WebTorrent's browser build): no CommonJS step.
       nodeResolve({ browser: true }),
       esbuild({ target: 'es2022', minify: true, legalComments: 'none' })
     ],

@@ -1,5 +1,5 @@
-// Every worker module loads in plain Node, with no service-worker scope at all: none does work when imported
-// (idb's habit), so the worker's decisions can be unit-tested (test/worker-decisions.test.ts).
+// Every worker module loads in plain Node, with no service-worker scope at all: none does work when imported,
+// so the worker's decisions can be unit-tested (test/worker-decisions.test.ts).
 import { readdirSync } from 'node:fs'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'

@@ -99,7 +99,7 @@ async function planFiles ({ manifest, base, store }: PrefetchEnv, signal: AbortS
   if (manifest.settings.prefetch === 'all') order.push(...byPath.keys())
   const here = loadedHere(manifest, base)
 
-  const records = await store.db.getAll('files')
+  const records = await store.records()
   const have = new Set(records.filter(r => r.complete).map(r => r.sha256))
   const used = records.reduce((n, r) => n + r.bytes, 0)
   let left = Math.min(manifest.settings.prefetchBudget - await spent({ manifest, store }), manifest.settings.maxStorage - used)
@@ -146,10 +146,7 @@ async function spend ({ manifest, store, stats, onChange }: PrefetchEnv, bytes: 
   stats.prefetch.files++
   stats.prefetch.bytes += bytes
   onChange()
-  const tx = store.db.transaction('meta', 'readwrite')
-  const s = await tx.store.get(SPENT) as Spent | undefined
-  void tx.store.put({ buildId: manifest.buildId, bytes: (s?.buildId === manifest.buildId ? s.bytes : 0) + bytes } satisfies Spent, SPENT)
-  await tx.done
+  await store.updateMeta<Spent>(SPENT, s => ({ buildId: manifest.buildId, bytes: (s?.buildId === manifest.buildId ? s.bytes : 0) + bytes }))
 }
 
 /** The first files of `files` whose sizes add up to at most `room` (smaller ones further on still fit). */

@@ -1,7 +1,8 @@
 // The one place file bytes live, shared by the worker (origin bytes) and the downloader (WebTorrent's chunk
-// store): IndexedDB through idb. Files are keyed by SHA-256, so a file that survives a redeploy is kept, and
-// the same bytes are never stored twice under two names.
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+// store): IndexedDB. Files are keyed by SHA-256, so a file that survives a redeploy is kept, and the same bytes
+// are never stored twice under two names.
+// Plain IndexedDB with two small promise helpers, not idb: the few calls here need nothing more, and idb's proxies
+// were over a kilobyte (brotli) of the worker's budget.
 import { dbName } from './db-name.ts'
 import { assemble, merge } from './layout.ts'
 
@@ -20,11 +21,8 @@ export interface FileRecord {
 /** A segment is bytes [start, end) of one file; the key carries both ends so coverage needs no values. */
 type SegmentKey = [sha256: string, start: number, end: number]
 
-interface Schema extends DBSchema {
-  files: { key: string, value: FileRecord }
-  segments: { key: SegmentKey, value: Uint8Array }
-  meta: { key: string, value: unknown }
-}
+/** The object stores: files (FileRecord by sha256), segments (bytes by SegmentKey), meta (anything by name). */
+type StoreName = 'files' | 'segments' | 'meta'
 
 /** Segments are at most this long (the largest piece length the builder uses), so a read looks back this far. */
 export const MAX_SEGMENT = 4 * 1024 * 1024
@@ -40,42 +38,79 @@ function fileRange (sha256: string): IDBKeyRange {
   return IDBKeyRange.bound([sha256], [sha256, []])
 }
 
+/** A request's result, or its error. */
+function request<T> (req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result)
+    req.onerror = () => reject(req.error)
+  })
+}
+
+/** Settles when the transaction commits; fails when it errs or aborts. Call right after opening it. */
+function committed (tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve()
+    tx.onerror = tx.onabort = () => reject(tx.error ?? new DOMException('AbortError', 'AbortError'))
+  })
+}
+
 /** A copy that owns its buffer: structured clone would otherwise store the whole underlying ArrayBuffer. */
 function own (bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
 }
 
 export class Store {
-  readonly db: IDBPDatabase<Schema>
+  readonly db: IDBDatabase
 
-  constructor (db: IDBPDatabase<Schema>) {
+  constructor (db: IDBDatabase) {
     this.db = db
   }
 
   /** Opens (creating if needed) the store of the site under `base`. */
   static async open (base: string): Promise<Store> {
-    const db = await openDB<Schema>(dbName(base), DB_VERSION, {
-      upgrade (db) {
-        db.createObjectStore('files', { keyPath: 'sha256' })
-        db.createObjectStore('segments')
-        db.createObjectStore('meta')
-      },
-      // A newer deploy wants another layout: let it; this context's reads then fail and fall back to the network.
-      blocking () { db.close() }
-    })
+    const open = indexedDB.open(dbName(base), DB_VERSION)
+    open.onupgradeneeded = () => {
+      const db = open.result
+      db.createObjectStore('files', { keyPath: 'sha256' })
+      db.createObjectStore('segments')
+      db.createObjectStore('meta')
+    }
+    const db = await request(open)
+    // A newer deploy wants another layout: let it; this context's reads then fail and fall back to the network.
+    db.onversionchange = () => db.close()
     return new Store(db)
   }
 
-  record (sha256: string): Promise<FileRecord | undefined> {
-    return this.db.get('files', sha256)
+  /** One object store in a transaction of its own. (Callers are async, so a closed database rejects, never throws.) */
+  private store (name: StoreName, mode?: IDBTransactionMode): IDBObjectStore {
+    return this.db.transaction(name, mode).objectStore(name)
+  }
+
+  /** Runs one write request in a transaction of its own; settles when that commits. */
+  private async write (name: StoreName, change: (store: IDBObjectStore) => IDBRequest): Promise<void> {
+    const tx = this.db.transaction(name, 'readwrite')
+    const done = committed(tx)
+    await Promise.all([request(change(tx.objectStore(name))), done])
+  }
+
+  async record (sha256: string): Promise<FileRecord | undefined> {
+    return request(this.store('files').get(sha256))
+  }
+
+  /** Every file's record. */
+  async records (): Promise<FileRecord[]> {
+    return request(this.store('files').getAll())
   }
 
   /** Bytes [start, end) of a file, or undefined when some of them are not stored. */
   async read (sha256: string, start: number, end: number): Promise<Uint8Array | undefined> {
     if (end <= start) return new Uint8Array(0)
-    const tx = this.db.transaction('segments')
+    const store = this.store('segments')
     const range = IDBKeyRange.bound([sha256, Math.max(0, start - MAX_SEGMENT)], [sha256, end], false, true)
-    const [keys, values] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)])
+    const [keys, values] = await Promise.all([
+      request(store.getAllKeys(range)) as Promise<SegmentKey[]>,
+      request(store.getAll(range)) as Promise<Uint8Array[]>
+    ])
     const segments = keys.map((key, i) => ({ start: key[1], bytes: values[i]! }))
       .filter(s => s.start + s.bytes.length > start)
     return assemble(segments, start, end)
@@ -83,14 +118,14 @@ export class Store {
 
   /** Merged [start, end) ranges of a file that are stored. */
   async coverage (sha256: string): Promise<Array<[number, number]>> {
-    const keys = await this.db.getAllKeys('segments', fileRange(sha256))
+    const keys = await request(this.store('segments').getAllKeys(fileRange(sha256))) as SegmentKey[]
     return merge(keys.map(([, s, e]) => [s, e]))
   }
 
   /** Stored ranges of every file, by SHA-256 (one key-only scan, for a downloader's startup bitfields). */
   async allCoverage (): Promise<Map<string, Array<[number, number]>>> {
     const bySha = new Map<string, Array<[number, number]>>()
-    for (const [sha, s, e] of await this.db.getAllKeys('segments')) {
+    for (const [sha, s, e] of await request(this.store('segments').getAllKeys()) as SegmentKey[]) {
       let list = bySha.get(sha)
       if (!list) bySha.set(sha, list = [])
       list.push([s, e])
@@ -102,60 +137,57 @@ export class Store {
   /** Stores a whole, verified file, replacing any partial segments of it, and marks it complete. */
   async putFile (sha256: string, bytes: Uint8Array): Promise<void> {
     const tx = this.db.transaction(['files', 'segments'], 'readwrite')
+    const done = committed(tx)
     const segments = tx.objectStore('segments')
-    void segments.delete(fileRange(sha256))
+    segments.delete(fileRange(sha256))
     for (let s = 0; s < bytes.length; s += CHUNK) {
       const e = Math.min(bytes.length, s + CHUNK)
-      void segments.put(bytes.slice(s, e), [sha256, s, e])
+      segments.put(bytes.slice(s, e), [sha256, s, e])
     }
-    void tx.objectStore('files').put({ sha256, size: bytes.length, complete: true, bytes: bytes.length, used: Date.now() })
-    await tx.done
+    tx.objectStore('files').put({ sha256, size: bytes.length, complete: true, bytes: bytes.length, used: Date.now() } satisfies FileRecord)
+    await done
   }
 
   /** Stores bytes [start, start + bytes.length) of a file whose pieces were verified; skips complete files. */
   async putSegment (sha256: string, size: number, start: number, bytes: Uint8Array): Promise<void> {
     const tx = this.db.transaction(['files', 'segments'], 'readwrite')
+    const done = committed(tx)
     const files = tx.objectStore('files')
     const segments = tx.objectStore('segments')
-    const record = await files.get(sha256) ?? { sha256, size, complete: false, bytes: 0, used: Date.now() }
-    if (record.complete) return tx.done
+    const record: FileRecord = await request(files.get(sha256)) ?? { sha256, size, complete: false, bytes: 0, used: Date.now() }
+    if (record.complete) return done
     for (let s = 0; s < bytes.length; s += MAX_SEGMENT) {
       const e = Math.min(bytes.length, s + MAX_SEGMENT)
       const key: SegmentKey = [sha256, start + s, start + e]
-      if (await segments.getKey(key) === undefined) record.bytes += e - s
-      void segments.put(own(bytes.subarray(s, e)), key)
+      if (await request(segments.getKey(key)) === undefined) record.bytes += e - s
+      segments.put(own(bytes.subarray(s, e)), key)
     }
-    void files.put(record)
-    await tx.done
+    files.put(record)
+    await done
   }
 
   /** Records that a file's stored bytes matched its SHA-256 as a whole. */
   async markComplete (sha256: string): Promise<void> {
-    const tx = this.db.transaction('files', 'readwrite')
-    const record = await tx.store.get(sha256)
-    if (record && !record.complete) void tx.store.put({ ...record, complete: true, used: Date.now() })
-    await tx.done
+    return this.update<FileRecord>('files', sha256, r => r && !r.complete ? { ...r, complete: true, used: Date.now() } : undefined)
   }
 
   /** Forgets a file and its bytes (after a failed verification, or to make room). */
   async remove (sha256: string): Promise<void> {
     const tx = this.db.transaction(['files', 'segments'], 'readwrite')
-    void tx.objectStore('segments').delete(fileRange(sha256))
-    void tx.objectStore('files').delete(sha256)
-    await tx.done
+    const done = committed(tx)
+    tx.objectStore('segments').delete(fileRange(sha256))
+    tx.objectStore('files').delete(sha256)
+    await done
   }
 
   /** Marks a file as just used, for eviction order. */
   async touch (sha256: string): Promise<void> {
-    const tx = this.db.transaction('files', 'readwrite')
-    const record = await tx.store.get(sha256)
-    if (record) void tx.store.put({ ...record, used: Date.now() })
-    await tx.done
+    return this.update<FileRecord>('files', sha256, r => r && { ...r, used: Date.now() })
   }
 
   /** Evicts least-recently-used files (except `keep`) until at most `maxBytes` are stored; returns their hashes. */
   async evict (maxBytes: number, keep: ReadonlySet<string> = new Set()): Promise<string[]> {
-    const records = await this.db.getAll('files')
+    const records = await this.records()
     let total = records.reduce((sum, r) => sum + r.bytes, 0)
     const removed: string[] = []
     for (const r of records.sort((a, b) => a.used - b.used)) {
@@ -168,21 +200,37 @@ export class Store {
     return removed
   }
 
-  getMeta<T> (key: string): Promise<T | undefined> {
-    return this.db.get('meta', key) as Promise<T | undefined>
+  async getMeta<T> (key: string): Promise<T | undefined> {
+    return request(this.store('meta').get(key))
   }
 
   async setMeta (key: string, value: unknown): Promise<void> {
-    await this.db.put('meta', value, key)
+    return this.write('meta', store => store.put(value, key))
   }
 
   async deleteMeta (key: string): Promise<void> {
-    await this.db.delete('meta', key)
+    return this.write('meta', store => store.delete(key))
+  }
+
+  /** Reads, changes and writes back one meta value in one transaction (tabs may change it at once). */
+  async updateMeta<T> (key: string, change: (old: T | undefined) => T | undefined): Promise<void> {
+    return this.update('meta', key, change)
   }
 
   /** The meta keys that start with `prefix` (such as every kept build's manifest). */
   async metaKeys (prefix: string): Promise<string[]> {
     // U+FFFF sorts after any character a key here uses, so this range is exactly the keys with the prefix.
-    return this.db.getAllKeys('meta', IDBKeyRange.bound(prefix, prefix + '\uffff'))
+    return request(this.store('meta').getAllKeys(IDBKeyRange.bound(prefix, prefix + '\uffff'))) as Promise<string[]>
+  }
+
+  /** Reads one value and, when `change` returns a new one, writes it back, in one transaction. */
+  private async update<T> (name: StoreName, key: string, change: (old: T | undefined) => T | undefined): Promise<void> {
+    const tx = this.db.transaction(name, 'readwrite')
+    const done = committed(tx)
+    const store = tx.objectStore(name)
+    const value = change(await request(store.get(key)))
+    // Files are keyed by their own sha256 field; meta takes the key apart.
+    if (value !== undefined) void (name === 'meta' ? store.put(value, key) : store.put(value))
+    await done
   }
 }

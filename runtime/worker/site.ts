@@ -119,13 +119,8 @@ export function loadManifest (): Promise<Manifest | undefined> {
 
 /** Build `id`'s manifest: memory, else the store. Undefined once the build is pruned. */
 export async function loadBuild (id: string): Promise<Manifest | undefined> {
-  const known = builds.get(id)
-  if (known) return known
-  const stored = await (await store())?.getMeta<Manifest>(BUILD_PREFIX + id).catch(() => undefined)
-  if (isManifest(stored) && stored.buildId === id && await manifestIntact(stored)) {
-    builds.set(id, stored)
-    return stored
-  }
+  const kept = await loadBuildStored(id)
+  if (kept) return kept
   const n = await loadManifest()
   return n?.buildId === id ? n : undefined
 }
@@ -149,11 +144,15 @@ export async function becomeNewest (): Promise<void> {
   if (m) await adopt(m)
 }
 
+/** Build `id`'s manifest from memory, else from the store (then kept in memory). */
 async function loadBuildStored (id: string): Promise<Manifest | undefined> {
   const known = builds.get(id)
   if (known) return known
   const stored = await (await store())?.getMeta<Manifest>(BUILD_PREFIX + id).catch(() => undefined)
-  return isManifest(stored) && stored.buildId === id && await manifestIntact(stored) ? stored : undefined
+  if (isManifest(stored) && stored.buildId === id && await manifestIntact(stored)) {
+    builds.set(id, stored)
+    return stored
+  }
 }
 
 /** The check for a new deploy under way, if any: a navigation waits for it, so it gets the deploy it found. */
