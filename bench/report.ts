@@ -36,7 +36,7 @@ export function visitTable (results: VisitResult[], title: string): string {
 
 export function sizesTable (ours: { entries: Size[], webtorrent: Size }, old: Size[] | null): string {
   const rows = ours.entries.map(s => `| ${s.file} | ${s.raw} | ${s.brotli} |`)
-  rows.push(`| (of which WebTorrent, its own bundle) | ${ours.webtorrent.raw} | ${ours.webtorrent.brotli} |`)
+  rows.push(`| (of which WebTorrent, built alone the same way) | ${ours.webtorrent.raw} | ${ours.webtorrent.brotli} |`)
   if (old) rows.push(...old.map(s => `| 2017 planktos: ${s.file} | ${s.raw} | ${s.brotli} |`))
   return ['| runtime file (absolute bytes) | raw | brotli |', '|---|---|---|', ...rows].join('\n')
 }

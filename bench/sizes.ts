@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { brotliCompressSync } from 'node:zlib'
+import { webtorrentAlone } from '../scripts/webtorrent-lite.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -14,12 +15,16 @@ async function size (file: string, path: string): Promise<Size> {
   return { file, raw: bytes.length, brotli: brotliCompressSync(bytes).length }
 }
 
-/** Our three entries, plus WebTorrent's share of downloader.js (its own minified bundle). */
+function measured (file: string, code: string): Size {
+  return { file, raw: Buffer.byteLength(code), brotli: brotliCompressSync(code).length }
+}
+
+/** Our three entries, plus WebTorrent's share of downloader.js (built alone the same way). */
 export async function runtimeSizes (): Promise<{ entries: Size[], webtorrent: Size }> {
   const dist = join(root, 'dist/runtime')
   return {
     entries: [await size('install.js', join(dist, 'install.js')), await size('planktos-sw.js (sw.js)', join(dist, 'sw.js')), await size('downloader.js', join(dist, 'downloader.js'))],
-    webtorrent: await size('webtorrent.min.js (inside downloader.js)', join(root, 'node_modules/webtorrent/dist/webtorrent.min.js'))
+    webtorrent: measured('WebTorrent (inside downloader.js)', await webtorrentAlone(root))
   }
 }
 

@@ -1,13 +1,14 @@
 // Builds the three runtime entries into dist/runtime/ with rollup, and prints each one's size next to its
 // budget. Fails when a budget is exceeded or WebTorrent ends up in the worker.
 // Usage: node scripts/build-runtime.ts
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { brotliCompressSync } from 'node:zlib'
+import { brotliCompressSync, gzipSync } from 'node:zlib'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import { rollup, type ModuleFormat } from 'rollup'
 import esbuild from 'rollup-plugin-esbuild'
+import { downloaderPlugins } from './webtorrent-lite.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const out = join(root, 'dist', 'runtime')
@@ -18,14 +19,15 @@ interface Entry {
   input: string
   /** The install script and the worker are classic scripts; the downloader is imported as a module. */
   format: ModuleFormat
-  /** Brotli bytes allowed for our own code. */
+  /** Brotli bytes allowed for the whole file. */
   budget: number
 }
 
 const entries: Entry[] = [
   { name: 'install', input: 'runtime/install.ts', format: 'iife', budget: 1 * KB },
   { name: 'sw', input: 'runtime/sw.ts', format: 'iife', budget: 12 * KB },
-  { name: 'downloader', input: 'runtime/downloader.ts', format: 'es', budget: 15 * KB },
+  // WebTorrent included (issue 13: 45 KB; test/runtime-size.test.ts holds it there).
+  { name: 'downloader', input: 'runtime/downloader.ts', format: 'es', budget: 45 * KB },
   // A kill-switch build's install.js: removes planktos instead.
   { name: 'remove', input: 'runtime/remove.ts', format: 'iife', budget: 1 * KB }
 ]
@@ -36,11 +38,10 @@ const brotli = (bytes: Uint8Array | string): number => brotliCompressSync(bytes)
 async function bundle (entry: Entry): Promise<string> {
   const build = await rollup({
     input: join(root, entry.input),
-    plugins: [
-      // Every dependency of the runtime ships ES modules (WebTorrent's browser build): no CommonJS step.
-      nodeResolve({ browser: true }),
-      esbuild({ target: 'es2022', minify: true, legalComments: 'none' })
-    ],
+    // The downloader bundles WebTorrent from its sources, less what planktos never reaches (scripts/webtorrent-lite.ts).
+    plugins: entry.name === 'downloader'
+      ? downloaderPlugins(root)
+      : [nodeResolve({ browser: true }), esbuild({ target: 'es2022', minify: true, legalComments: 'none' })],
     onwarn (warning, warn) {
       // The install script imports the downloader from a URL only known at run time: that is intended.
       if (warning.code === 'UNRESOLVED_IMPORT' || warning.code === 'CIRCULAR_DEPENDENCY') return
@@ -57,20 +58,17 @@ async function bundle (entry: Entry): Promise<string> {
 
 async function main (): Promise<void> {
   await mkdir(out, { recursive: true })
-  // WebTorrent's own share of the downloader, measured the same way, to hold our part to its budget.
-  const webtorrent = brotli(await readFile(join(root, 'node_modules/webtorrent/dist/webtorrent.min.js')))
   const rows: string[][] = []
   const problems: string[] = []
   for (const entry of entries) {
     const code = await bundle(entry)
     await writeFile(join(out, `${entry.name}.js`), code)
     const size = brotli(code)
-    const ours = entry.name === 'downloader' ? size - webtorrent : size
-    if (ours > entry.budget) problems.push(`${entry.name}.js: ${ours} bytes brotli of our code, budget ${entry.budget}.`)
+    if (size > entry.budget) problems.push(`${entry.name}.js: ${size} bytes brotli, budget ${entry.budget}.`)
     if (entry.name === 'sw' && /webtorrent/i.test(code)) problems.push('sw.js contains WebTorrent; the worker must not import it.')
-    rows.push([`${entry.name}.js`, String(code.length), String(size), entry.name === 'downloader' ? `${ours} + WebTorrent ${webtorrent}` : String(ours), String(entry.budget)])
+    rows.push([`${entry.name}.js`, String(code.length), String(gzipSync(code, { level: 9 }).length), String(size), String(entry.budget)])
   }
-  const header = ['file', 'raw', 'brotli', 'ours (brotli)', 'budget']
+  const header = ['file', 'raw', 'gzip', 'brotli', 'budget']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i]!.length)))
   for (const row of [header, ...rows]) console.log(row.map((c, i) => i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)).join('  '))
   if (problems.length) {
