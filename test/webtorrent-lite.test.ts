@@ -88,6 +88,9 @@ stubs('the ut_metadata stand-in is an extension a wire accepts, and listens like
   const ext = new Extension()
   ext.on('warning', () => {})
   assert.is(ext.listenerCount('warning'), 1)
+  // What WebTorrent calls on a wire that comes before the metadata: nothing to do, nothing thrown.
+  ext.fetch()
+  assert.ok(ext.setMetadata(new Uint8Array(0)))
 })
 
 stubs.run()
