@@ -1,9 +1,9 @@
 // npm run bench [full] [-- part...]: performance measured side by side in one run; results to bench/results/.
 // Without `full` (or PLANKTOS_BENCH_FULL=1) it runs the quick plan, minutes on a small machine; `full` runs every site
 // and path (over an hour here). See bench/plan.ts for what each plan covers.
-// Parts: tracker, sizes, offload, visits (first and repeat visits), far, anchor, crowd, build, webkit (a browser
-// without WebRTC); none named runs them all but build, crowd and webkit, which run when named (build also in the
-// full plan).
+// Parts: tracker, sizes, bill (every byte the origin sends, compressed), offload, visits (first and repeat visits),
+// far, anchor, crowd, build, webkit (a browser without WebRTC); none named runs them all but build, crowd and webkit,
+// which run when named (build also in the full plan).
 // Not part of npm test: nothing here asserts on time. PLANKTOS_BENCH_N (visitors, default 8) and
 // PLANKTOS_BENCH_RUNS (runs per variant for first/repeat visits, default 3) trade time for precision.
 import { spawnSync } from 'node:child_process'
@@ -12,6 +12,7 @@ import { availableParallelism, cpus, loadavg, totalmem, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startTracker } from '../integrations/cli/tracker.ts'
+import { billSite, billTable, type BillResult } from './bill.ts'
 import { benchBuild, formatBuildBench, writeJson } from './build.ts'
 import { crowdCase, crowdCases, crowdSites, crowdTable, type CrowdResult } from './crowd.ts'
 import { FAR, netemAvailable } from './link.ts'
@@ -26,7 +27,7 @@ import { offloadSite, visitSite, type PathResult } from './visitors-bench.ts'
 import { benchWebKit, webkitTable } from './webkit.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const PARTS = ['tracker', 'sizes', 'offload', 'visits', 'far', 'anchor', 'crowd', 'build', 'webkit']
+const PARTS = ['tracker', 'sizes', 'offload', 'visits', 'far', 'anchor', 'crowd', 'build', 'webkit', 'bill']
 const ALIASES: Record<string, string> = { first: 'visits', repeat: 'visits', first_visit: 'visits', size: 'sizes' }
 const args = process.argv.slice(2).filter(a => !a.startsWith('-'))
 const full = args.includes('full') || process.env.PLANKTOS_BENCH_FULL === '1'
@@ -82,7 +83,7 @@ if (want('sizes')) {
   await writeJson(join(results, 'sizes.json'), { machine, ours, planktos2017: old })
 }
 
-const visitorParts = ['offload', 'visits', 'far', 'anchor', 'webkit'].filter(want)
+const visitorParts = ['bill', 'offload', 'visits', 'far', 'anchor', 'webkit'].filter(want)
 if (visitorParts.length > 0) {
   const tracker = await startTracker({ port: 0 })
   try {
@@ -96,6 +97,20 @@ if (visitorParts.length > 0) {
     }
     // First and repeat visits leave out the audio page: its Range requests are the streaming tests' subject.
     const visitPathOf = (name: string): { site: BenchSite, label: string, path: string[] } => pathOf({ site: name, pages: 'no-audio' })
+
+    if (want('bill')) {
+      const out: BillResult[] = []
+      for (const site of sites.filter(s => s.name === 'astro' || s.name === 'eleventy')) {
+        log(`bill: ${site.name}, a bouncing visitor and 6 visitors × 4 pages, with and without planktos…`)
+        out.push(await billSite(site, log))
+      }
+      const table = billTable(out)
+      console.log('\n' + table + '\n')
+      // Its own file, so a run of this part alone leaves the other parts' tables as they are (docs.ts puts it first).
+      await writeFile(join(results, 'bill.md'), `Measured ${machineLine}, Chromium; load average (1 / 5 / 15 min) at the start: ${loadAtStart}.\n\n${table}\n`)
+      await writeJson(join(results, 'bill.json'), { machine, loadAverageAfter: load(), results: out })
+      log('written: bench/results/bill.json, bench/results/bill.md')
+    }
 
     if (want('offload')) {
       const out: PathResult[] = []

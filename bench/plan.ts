@@ -64,6 +64,8 @@ export function planOf (mode: Mode, env: NodeJS.ProcessEnv = process.env): Plan 
 /** The sites a plan browses, so only those are prepared. */
 export function sitesOf (plan: Plan, parts: (name: string) => boolean): string[] {
   const names = new Set<string>()
+  // The bill is measured on both example sites in either plan.
+  if (parts('bill')) for (const s of ['astro', 'eleventy']) names.add(s)
   if (parts('offload')) for (const p of plan.offload) names.add(p.site)
   if (parts('visits')) for (const s of plan.visits) names.add(s)
   if (parts('far')) {

@@ -1,8 +1,11 @@
 // The tag every page loads (runs in the page, as a classic async script, so it never blocks rendering):
 // registers the worker with the site's base as scope, defines `window.planktos`, and starts the downloader
-// when the page is idle or as soon as the worker asks it for peers (in a browser without WebRTC, only when the page
-// calls `start()` or `enableP2P()`). It must stay under 1 KB brotli: everything else (the `stats` event, the
-// overlay, consent, prefetch) lives in the downloader.
+// as soon as the worker asks it for peers, or when the page calls `start()` or `enableP2P()`, or when a page the
+// worker controlled from its start is idle (in a browser without WebRTC, only on `start()` or `enableP2P()`). A
+// visitor's first page starts it only after the visitor stayed STAY ms: a visitor who leaves sooner (most of those who
+// read one page and leave) would pay the origin the downloader, a torrent and a part for nothing (docs/engine.md).
+// It must stay under 1 KB brotli: everything else (the `stats` event, the overlay, consent, prefetch) lives in the
+// downloader.
 import type { Downloader } from './downloader.ts'
 import type { DownloaderStats, Message, WorkerStats } from './shared/messages.ts'
 
@@ -24,6 +27,8 @@ export interface Planktos extends EventTarget {
 }
 
 const WAIT = 5000
+/** How long a visitor reads a first page before its downloader starts by itself. */
+const STAY = 15_000
 // Without WebRTC there are no peers: the downloader (WebTorrent, torrents, trackers) would only cost time and bytes.
 const webrtc = 'RTCPeerConnection' in window
 const sw = navigator.serviceWorker as ServiceWorkerContainer | undefined
@@ -69,6 +74,7 @@ if (sw) {
       if (!webrtc) port.postMessage({ type: 'miss', reason: 'no WebRTC' } satisfies Message)
       else load().then(d => d.onPeerRequest(m, port), () => port.postMessage({ type: 'miss', reason: 'no downloader' } satisfies Message))
     }
+    if (m?.type === 'start' && webrtc) load().catch(() => {})
     if (m?.type === 'stored') void downloader?.then(d => d.onStored(m.files), () => {})
     if (m?.type === 'evicted') void downloader?.then(d => d.onEvicted(m.sha256), () => {})
     if (m?.type === 'keep-alive') sw.controller?.postMessage({ type: 'hello' } satisfies Message)
@@ -87,7 +93,11 @@ if (sw) {
     if (firstVisit) post({ type: 'seen', urls: [location.href, ...performance.getEntriesByType('resource').map(e => e.name)] })
     // Without a worker to answer, the downloader would be useless: it starts only once the page is controlled.
     const idle = (): void => {
-      if (webrtc) (window.requestIdleCallback ?? setTimeout)(() => { load().catch(() => {}) })
+      const start = (): void => { load().catch(() => {}) }
+      if (webrtc) {
+        if (!firstVisit || location.hash === '#planktos-debug') (window.requestIdleCallback ?? setTimeout)(start)
+        else setTimeout(start, STAY)
+      }
       // A deploy that was already waiting when this page loaded: told once the page's own scripts could listen.
       void sw.getRegistration(base).then(r => r?.waiting && announce())
     }

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import type { Browser, CDPSession, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import type { FileEntry } from '../runtime/shared/manifest.ts'
-import { alterStored, connected, firstVisit, installed, launch, rendered, stats, until, within, type BrowserName } from './helpers/browsers.ts'
+import { alterStored, connected, firstVisit, installed, launch, rendered, startDownloader, stats, until, within, type BrowserName } from './helpers/browsers.ts'
 import { bmp, buildSite, gallery, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 
 const GALLERY = gallery(2)
@@ -85,6 +85,8 @@ for (const [a, b] of [['chromium', 'chromium'], ['firefox', 'chromium'], ['chrom
 
     const B = await firstVisit(browsers.get(b)!, origin.url)
     own(B.context())
+    // A reader staying on a first page: its downloader would start after install.js's STAY.
+    await startDownloader(B)
     await connected(B)
     const mark = origin.log.length
     const res = await B.goto(origin.url + 'big/')
@@ -104,6 +106,8 @@ for (const b of ['chromium', 'firefox'] as const) {
     const { origin, files, A } = await seeded(browsers.get('chromium')!, 1000)
     const B = await firstVisit(browsers.get(b)!, origin.url)
     own(B.context())
+    // A reader staying on a first page: its downloader would start after install.js's STAY.
+    await startDownloader(B)
     await connected(B)
     const cdp = await freeze(A)
     try {
@@ -122,6 +126,7 @@ for (const b of ['chromium', 'firefox'] as const) {
     const { origin, files, A } = await seeded(browsers.get('chromium')!, 60_000)
     const supplier = await firstVisit(browsers.get(b)!, origin.url)
     own(supplier.context())
+    await startDownloader(supplier)
     await connected(supplier)
     const cdp = await freeze(A)
     try {

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import type { StatsDetail } from '../runtime/shared/messages.ts'
-import { connected, firstVisit, installed, pageFetch, stats, until, within } from './helpers/browsers.ts'
+import { connected, firstVisit, installed, pageFetch, startDownloader, stats, until, within } from './helpers/browsers.ts'
 import { buildSite, gallery, pageFiles, siteFiles, startOrigin, type Origin } from './helpers/site.ts'
 import { browserSuites, originSiteBytes } from './helpers/suite.ts'
 
@@ -48,6 +48,8 @@ browserSuites(name => `stats and overlay in ${name}`, ({ test, name }) => {
       await installed(A)
 
       const B = await firstVisit(browser, origin.url)
+      // A reader staying on a first page: its downloader would start after install.js's STAY.
+      await startDownloader(B)
       await connected(B)
       const mark = origin.log.length
       const before = (await stats(B)).worker!
@@ -82,6 +84,8 @@ browserSuites(name => `stats and overlay in ${name}`, ({ test, name }) => {
     try {
       const files = await siteFiles(site)
       const page = await firstVisit(browser, origin.url)
+      // The `stats` event comes from the downloader, which a first page starts only after install.js's STAY.
+      await startDownloader(page)
       await page.evaluate(() => {
         const w = window as unknown as { planktos: EventTarget, seen: StatsDetail[] }
         w.seen = []
@@ -158,6 +162,8 @@ browserSuites(name => `stats and overlay in ${name}`, ({ test, name }) => {
       const page = await firstVisit(browser, origin.url)
       await overlayShows(page, 'planktos')
       const quiet = await firstVisit(browser, other.url)
+      // Without either, a first page's downloader starts only after install.js's STAY: start it, then look.
+      await startDownloader(quiet)
       await until(quiet, 'the downloader to run', s => s.downloader !== undefined)
       assert.is((await overlay(quiet)).text, '')
       await page.context().close()

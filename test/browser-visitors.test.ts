@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core'
 import { startTracker, type TrackerHandle } from '../integrations/cli/tracker.ts'
 import type { FileEntry } from '../runtime/shared/manifest.ts'
 import type { Traffic } from '../runtime/shared/messages.ts'
-import { connected, firstVisit, installed, launch, stats, until, type BrowserName } from './helpers/browsers.ts'
+import { connected, firstVisit, installed, launch, startDownloader, stats, until, type BrowserName } from './helpers/browsers.ts'
 import { buildSite, gallery, isPlanktosFile, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 import { renderCheck, originSiteBytes } from './helpers/suite.ts'
 
@@ -20,10 +20,10 @@ const PAGES = ['', 'about/', ...GALLERY.pages.map(p => p.url)]
 const UNSEEN = PAGES[PAGES.length - 1]!
 const assertRendered = renderCheck(GALLERY)
 
-/**
- * Waits until the page's downloader (started when the page is idle) is connected to a peer, as it is when a visitor
- * has read a page for a moment. (A visitor who clicks on sooner gets the next page from the origin after peerTimeout:
- * Firefox cancels a page's fetches as soon as a navigation away from it starts, its downloader's among them.)
+/*
+ * B waits on each page until its downloader is connected to a peer, as it is when a visitor has read a page for a
+ * moment. (A visitor who clicks on sooner gets the next page from the origin: Firefox cancels a page's fetches as
+ * soon as a navigation away from it starts, its downloader's among them.)
  */
 
 interface Pair {
@@ -85,6 +85,9 @@ for (const [a, b] of PAIRS) {
 
     const B = await firstVisit(browsers.get(b)!, origin.url)
     pairs.set(key, { tracker, site, origin, files, A, B })
+    // B reads its first page long enough for install.js to start the downloader there (STAY); on later pages it
+    // starts when the page is idle.
+    await startDownloader(B)
     await connected(B)
     const mark = origin.log.length
     const before = (await stats(B)).worker!

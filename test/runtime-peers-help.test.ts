@@ -2,7 +2,7 @@
 // at once instead of after a wait for peers nobody can supply.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { peersCanHelp, type PeerChances } from '../runtime/worker/peers-help.ts'
+import { peersCanHelp, WAKE_FROM, worthStarting, type PeerChances } from '../runtime/worker/peers-help.ts'
 
 const test = suite('peersCanHelp')
 const good: PeerChances = { trackers: 1, browserRunsPeers: true, pageHasPeers: true, pageMayFindPeers: true }
@@ -29,3 +29,20 @@ test('every page heard from its tracker that nobody else is there (or has no Web
 })
 
 test.run()
+
+const wake = suite('worthStarting: which requests may start a downloader that has not run yet')
+
+wake('the next page of the visit may: the visitor stays', () => {
+  assert.ok(worthStarting({ size: 3000, type: 'text/html; charset=utf-8' }))
+})
+
+wake('a large file may: peers can save more than the downloader costs', () => {
+  assert.ok(worthStarting({ size: WAKE_FROM, type: 'video/mp4' }))
+})
+
+wake('a small late request of a first page may not (a bouncing visitor would pay the downloader for nothing)', () => {
+  assert.not.ok(worthStarting({ size: 40_000, type: 'image/webp' }))
+  assert.not.ok(worthStarting({ size: WAKE_FROM - 1, type: 'font/woff2' }))
+})
+
+wake.run()

@@ -143,6 +143,11 @@ export type Message =
    * are in the store when the new page asks for them (the asking page is gone by then).
    */
   | { type: 'peer-request', file: FileRef, deps: FileRef[], from: number }
+  /**
+   * The answer to a first page's `hello` when the site wants the downloader there at once (`prefetch` or `debug` on):
+   * otherwise a visitor's first page starts it only when the worker asks it for peers.
+   */
+  | { type: 'start' }
   /** The worker stored these files (from the origin): a downloader may now seed them. */
   | { type: 'stored', files: Array<{ sha256: string, infoHash: string }> }
   /** The worker removed these files to stay within `maxStorage`: a downloader must stop offering them. */
@@ -174,7 +179,7 @@ export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>
 
 const TYPES: ReadonlySet<string> = new Set<MessageType>([
   'hello', 'webrtc', 'downloader', 'traffic', 'seen', 'stats-request', 'skip-waiting', 'stats', 'update-waiting', 'peer-request',
-  'stored', 'evicted', 'keep-alive',
+  'start', 'stored', 'evicted', 'keep-alive',
   'progress', 'miss', 'ready', 'chunk', 'pull', 'cancel'
 ])
 

@@ -16,7 +16,7 @@ export function onMessage (event: ExtendableMessageEvent): void {
   const source = event.source as WorkerClient | null
   switch (message.type) {
     case 'hello':
-      if (source?.id) event.waitUntil(noteHello(source.id))
+      if (source?.id) event.waitUntil(noteHello(source.id).then(() => startIfWanted(source)))
       break
     case 'webrtc':
       event.waitUntil(noteWebRTC(message.available))
@@ -40,6 +40,15 @@ export function onMessage (event: ExtendableMessageEvent): void {
       break
     }
   }
+}
+
+/**
+ * Tells a page to start its downloader now when the site asks for work only the downloader does on every page:
+ * prefetching, the debug overlay. A page that is not told waits until the worker asks it for peers (install.ts).
+ */
+async function startIfWanted (page: WorkerClient): Promise<void> {
+  const settings = (await loadManifest())?.settings
+  if (settings && (settings.prefetch !== 'none' || settings.debug)) page.postMessage({ type: 'start' } satisfies Message)
 }
 
 /**

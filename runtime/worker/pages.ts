@@ -95,9 +95,11 @@ export async function noteDownloader (clientId: string, webrtc: boolean, swarms:
 /**
  * The page to ask for a file of shard `infoHash` from peers, or undefined when asking is pointless (peersCanHelp):
  * the build names no tracker (`trackers`), no open page listens, or every downloader has heard from a tracker that
- * nobody else is in this swarm (or has no WebRTC). `preferred` (the requesting page) wins among equals.
+ * nobody else is in this swarm (or has no WebRTC). `preferred` (the requesting page) wins among equals. A page whose
+ * downloader has not run is asked (which starts it) only with `wake` (peers-help.ts, worthStarting): a bouncing
+ * visitor's page must not fetch the downloader for a small late request.
  */
-export async function pageForPeers (preferred: string, infoHash: string, trackers: number): Promise<WorkerClient | undefined> {
+export async function pageForPeers (preferred: string, infoHash: string, trackers: number, wake = true): Promise<WorkerClient | undefined> {
   const all = await known()
   const windows = await scope.clients.matchAll({ type: 'window' })
   let changed = false
@@ -116,7 +118,7 @@ export async function pageForPeers (preferred: string, infoHash: string, tracker
   // there may still find peers; asking starts it.
   const mayFind = listening.find(w => {
     const s = swarm(w)
-    return !s || (s.webrtc && !s.state?.alone)
+    return s ? s.webrtc && !s.state?.alone : wake
   })
   // browserRunsPeers: the install script's word that this browser has no WebRTC (peersPossible).
   if (!peersCanHelp({ trackers, browserRunsPeers: await peersPossible(), pageHasPeers: !!withPeers, pageMayFindPeers: !!mayFind })) return undefined

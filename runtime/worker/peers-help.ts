@@ -20,3 +20,18 @@ export function peersCanHelp (c: PeerChances): boolean {
   if (c.trackers === 0 || !c.browserRunsPeers) return false
   return c.pageHasPeers || c.pageMayFindPeers
 }
+
+/**
+ * A file below this size never starts a downloader by itself: the downloader and a shard's torrent and part cost the
+ * origin about 80 KB the first time, more than peers could save on it. (A page's own first requests are answered by
+ * the origin before the worker exists, so this is about a page's late requests: lazy images, fonts, a search index.)
+ */
+export const WAKE_FROM = 256 * 1024
+
+/**
+ * Whether a request for this file may start a downloader that has not run yet on the page asked: a navigation's
+ * page (the visitor stays on the site, so a downloader will pay for itself on the pages to come) or a large file.
+ */
+export function worthStarting (file: { size: number, type: string }): boolean {
+  return file.type.startsWith('text/html') || file.size >= WAKE_FROM
+}

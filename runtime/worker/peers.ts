@@ -6,6 +6,7 @@
 import type { FileRef, Message } from '../shared/messages.ts'
 import { PortReader } from '../shared/port.ts'
 import { pageForPeers } from './pages.ts'
+import { worthStarting } from './peers-help.ts'
 import { scope, type WorkerClient } from './scope.ts'
 import type { Found } from './site.ts'
 
@@ -87,7 +88,7 @@ export class PeerFeed {
  * progress; `signal` cancels.
  */
 export async function openPeers (found: Found, deps: FileRef[], preferred: string, peerTimeout: number, onProgress: () => void, signal: AbortSignal, from = 0): Promise<PeerFeed | undefined> {
-  const page = await pageForPeers(preferred, found.shard.infoHash, found.manifest.settings.announce.length)
+  const page = await pageForPeers(preferred, found.shard.infoHash, found.manifest.settings.announce.length, worthStarting(found.entry))
   if (!page || signal.aborted) return undefined
   const channel = new MessageChannel()
   const reader = new PortReader(channel.port1)
