@@ -128,11 +128,14 @@ export class Swarm {
       (w.peerPieces.get(index) || Date.now() - (untold.get(w) ?? -Infinity) < BITFIELD_WAIT))
     // When each peer last announced a piece: a member of the swarm that announces nothing is not fetching.
     const lastHave = new WeakMap<Wire, number>()
+    // When a peer last sent us a block: a response blocked on a piece a peer is sending keeps waiting for it.
+    let received = -Infinity
     const share = new OriginShare({
       self: this.client.peerId,
       pieceLength: part.pieceLength,
       members: () => torrent.wires.filter(w => isPeer(w) && !w.destroyed && w.peerId)
-        .map(w => ({ id: w.peerId!, has: (i: number) => w.peerPieces.get(i), lastHave: lastHave.get(w) ?? -Infinity }))
+        .map(w => ({ id: w.peerId!, has: (i: number) => w.peerPieces.get(i), lastHave: lastHave.get(w) ?? -Infinity })),
+      get lastReceived () { return received }
     }, this.manifest.settings.peerTimeout)
     const joined: Joined = { torrent, part, shard, alone: solo, share }
     // Let WebTorrent drop a closed wire first.
@@ -162,7 +165,10 @@ export class Swarm {
         from.add(wire)
       })
       wire.on('have', () => { lastHave.set(wire, Date.now()) })
-      wire.on('download', (n: number) => { this.#stats.fromPeers += n })
+      wire.on('download', (n: number) => {
+        this.#stats.fromPeers += n
+        received = Date.now()
+      })
       wire.on('upload', (n: number) => { this.#stats.uploaded += n })
       wire.once('close', () => {
         untold.delete(wire)
