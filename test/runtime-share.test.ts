@@ -167,12 +167,12 @@ urgent('a blocked piece whose owner went silent comes from the origin after the 
   assert.is(share.decide(index, 400, false), 'take')
 })
 
-urgent('a blocked piece a peer is sending waits while its blocks arrive, but not past twice the patience', () => {
+urgent('a blocked piece a peer is sending waits while its pieces arrive, but not past twice the patience', () => {
   const { share, self, pieceOf, view } = crowd(3)
   const index = pieceOf(self)
   share.blocked(index, index, 0)
   view.lastReceived = PATIENCE
-  assert.is(share.decide(index, PATIENCE + 100, true), 'wait', 'blocks arrived 100 ms ago')
+  assert.is(share.decide(index, PATIENCE + 100, true), 'wait', 'a piece from peers was verified 100 ms ago')
   view.lastReceived = 2 * PATIENCE - 1
   assert.is(share.decide(index, 2 * PATIENCE, true), 'take')
 })

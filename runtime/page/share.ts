@@ -9,7 +9,7 @@
 // `patience` ms loses its share (it may be reading another page, or stalled), and no piece waits longer than
 // twice `patience` whatever the owner says. A piece a response is blocked on (the urgent window) waits while the
 // swarm visibly moves: its owner announcing pieces (the web seed hands each piece over as it arrives) or peers
-// sending this page blocks; after about what the origin would take without either, or twice `patience` in all,
+// delivering pieces to this page; after about what the origin would take without either, or twice `patience` in all,
 // it comes from the origin. In a crowd that arrives together every member is blocked on the same group at once,
 // while its owner is still fetching it: a fixed wait would have them all fetch it too.
 
@@ -30,7 +30,7 @@ export interface SwarmView {
   readonly self: string
   readonly pieceLength: number
   members (): readonly Member[]
-  /** When a peer last sent this page a block of the torrent (ms on the clock `now` uses), or -Infinity. */
+  /** When a piece made of peers' blocks last passed verification here (ms on the clock `now` uses), or -Infinity. */
   readonly lastReceived: number
 }
 
@@ -114,7 +114,7 @@ export class OriginShare {
 
   /**
    * Whether a blocked piece that waited `waited` ms has waited enough, the swarm having been silent for `silent` ms
-   * (its owner announced nothing, or no peer sent this page anything): silent for the urgent limit, or twice the
+   * (its owner announced nothing, or no piece from peers was verified here): silent for the urgent limit, or twice the
    * patience in all, however busy the swarm looks (a slow peer holds a response no longer).
    */
   #overdue (waited: number, silent: number): boolean {

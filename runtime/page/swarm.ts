@@ -128,7 +128,8 @@ export class Swarm {
       (w.peerPieces.get(index) || Date.now() - (untold.get(w) ?? -Infinity) < BITFIELD_WAIT))
     // When each peer last announced a piece: a member of the swarm that announces nothing is not fetching.
     const lastHave = new WeakMap<Wire, number>()
-    // When a peer last sent us a block: a response blocked on a piece a peer is sending keeps waiting for it.
+    // When a piece made of peers' blocks last passed verification: a response blocked on a piece a peer is sending
+    // keeps waiting while peers deliver. Blocks alone do not count: a peer can send unrequested ones forever.
     let received = -Infinity
     const share = new OriginShare({
       self: this.client.peerId,
@@ -145,7 +146,9 @@ export class Swarm {
       const failed = FAILED.exec(err.message)
       if (failed) this.#failed(Number(failed[1]), sources, joined)
     })
-    torrent.on('verified', (index: number) => { sources.delete(index) })
+    torrent.on('verified', (index: number) => {
+      if (sources.delete(index)) received = Date.now()
+    })
     torrent.on('wire', (wire: Wire) => {
       if (!isPeer(wire)) return
       if (wire.peerId && this.#banned.has(wire.peerId)) return wire.destroy()
@@ -165,10 +168,7 @@ export class Swarm {
         from.add(wire)
       })
       wire.on('have', () => { lastHave.set(wire, Date.now()) })
-      wire.on('download', (n: number) => {
-        this.#stats.fromPeers += n
-        received = Date.now()
-      })
+      wire.on('download', (n: number) => { this.#stats.fromPeers += n })
       wire.on('upload', (n: number) => { this.#stats.uploaded += n })
       wire.once('close', () => {
         untold.delete(wire)
