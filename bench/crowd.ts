@@ -22,6 +22,8 @@ export interface CrowdRun {
   shaOk: boolean[]
   /** Per planktos visitor: its downloaders' bytes from the origin and from peers (planktos.stats()). */
   traffic?: Array<{ fromOrigin: number, fromPeers: number, uploaded: number }>
+  /** Per planktos visitor: the worker's response bytes by source, and its verification failures. */
+  worker?: Array<{ bytes: Record<string, number>, verifyFailures: number } | undefined>
 }
 
 export interface CrowdResult extends CrowdCase {
@@ -60,6 +62,12 @@ export async function crowdSites (work: string, mib: number, tracker: string): P
   return { ...dirs, sha256: createHash('sha256').update(data).digest('hex'), size }
 }
 
+/** What a planktos visitor's worker answered from where (bytes by source), and its verification failures. */
+async function workerStats (v: Visitor): Promise<{ bytes: Record<string, number>, verifyFailures: number } | undefined> {
+  const s = await v.page.evaluate(() => (window as unknown as { planktos: { stats (): Promise<{ worker?: { bytes: Record<string, number>, verifyFailures: number } }> } }).planktos.stats()).catch(() => undefined)
+  return s?.worker && { bytes: s.worker.bytes, verifyFailures: s.worker.verifyFailures }
+}
+
 /** One variant of one case: N browsers, each fetching the file once. */
 async function crowdRun (variant: Variant, dir: string, c: CrowdCase, size: number, sha256: string, link: LinkSpec): Promise<CrowdRun> {
   const origin = await startOrigin(dir, link)
@@ -75,15 +83,21 @@ async function crowdRun (variant: Variant, dir: string, c: CrowdCase, size: numb
     const mark = origin.log.length
     const results = await Promise.all(visitors.map(async (v, i) => {
       if (c.arrival === 'staggered') await new Promise(resolve => setTimeout(resolve, i * STAGGER_MS))
+      // A visitor whose fetch fails is counted (wrong bytes, no time) instead of ending the run: that is a finding.
       return v.page.evaluate(async (url) => {
         const began = performance.now()
-        const res = await fetch(url)
-        const body = await res.arrayBuffer()
-        const ms = performance.now() - began
-        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
-        return { ms, sha: [...digest].map(b => b.toString(16).padStart(2, '0')).join('') }
+        try {
+          const res = await fetch(url)
+          const body = await res.arrayBuffer()
+          const ms = performance.now() - began
+          const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
+          return { ms, sha: [...digest].map(b => b.toString(16).padStart(2, '0')).join('') }
+        } catch (err) {
+          return { ms: NaN, sha: '', error: `${String(err)} after ${Math.round(performance.now() - began)} ms` }
+        }
       }, origin.url + FILE)
     }))
+    for (const [i, r] of results.entries()) if ('error' in r) console.log(`  ${variant}: visitor ${i + 1}: ${r.error}`)
     const sent = origin.log.slice(mark).filter(e => e.url === '/' + FILE).reduce((n, e) => n + e.bytes, 0)
     const traffic = variant === 'planktos'
       ? await Promise.all(visitors.map(async v => {
@@ -91,7 +105,7 @@ async function crowdRun (variant: Variant, dir: string, c: CrowdCase, size: numb
         return { fromOrigin: d?.fromOrigin ?? 0, fromPeers: d?.fromPeers ?? 0, uploaded: d?.uploaded ?? 0 }
       }))
       : undefined
-    return { variant, copies: +(sent / size).toFixed(2), ms: results.map(r => Math.round(r.ms)), shaOk: results.map(r => r.sha === sha256), ...traffic && { traffic } }
+    return { variant, copies: +(sent / size).toFixed(2), ms: results.map(r => Math.round(r.ms)), shaOk: results.map(r => r.sha === sha256), ...traffic && { traffic }, ...variant === 'planktos' && { worker: await Promise.all(visitors.map(v => workerStats(v))) } }
   } finally {
     for (const v of visitors) await v.close().catch(() => {})
     await origin.close()
@@ -116,7 +130,7 @@ export function crowdCases (full: boolean): CrowdCase[] {
 
 /** A markdown table of the results. */
 export function crowdTable (results: CrowdResult[], link: LinkSpec): string {
-  const rows = results.map(r => `| ${r.n} | ${r.mib} MiB | ${r.arrival} | ${r.plain.copies} | ${r.planktos.copies} | ${median(r.plain.ms)} | ${median(r.planktos.ms)} | ${r.ratio.median}× | ${r.ratio.slowest}× | ${r.planktos.shaOk.every(Boolean) && r.plain.shaOk.every(Boolean) ? 'all right' : 'WRONG'} |`)
+  const rows = results.map(r => `| ${r.n} | ${r.mib} MiB | ${r.arrival} | ${r.plain.copies} | ${r.planktos.copies} | ${median(r.plain.ms)} | ${median(r.planktos.ms)} | ${r.ratio.median}× | ${r.ratio.slowest}× | ${r.planktos.shaOk.every(Boolean) && r.plain.shaOk.every(Boolean) ? 'all right' : `WRONG: ${r.plain.shaOk.filter(Boolean).length}/${r.n} plain, ${r.planktos.shaOk.filter(Boolean).length}/${r.n} planktos right`} |`)
   return [
     `Origin behind one shared ${link.mbit} Mbit/s link (${link.rttMs} ms RTT). Goals: origin ≤ 1.3 copies, median ≤ 0.35×, slowest visitor ≤ 1.0×.`,
     '',

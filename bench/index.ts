@@ -7,7 +7,7 @@
 // Not part of npm test: nothing here asserts on time. PLANKTOS_BENCH_N (visitors, default 8) and
 // PLANKTOS_BENCH_RUNS (runs per variant for first/repeat visits, default 3) trade time for precision.
 import { spawnSync } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus, loadavg, totalmem, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,7 +18,7 @@ import { crowdCase, crowdCases, crowdSites, crowdTable, type CrowdResult } from 
 import { FAR, netemAvailable } from './link.ts'
 import { anchor2017, install2017, PACKAGE } from './planktos-2017.ts'
 import { planOf, sitesOf, type PathChoice } from './plan.ts'
-import { anchorTable, chartOf, offloadTable, sizesTable, visitTable } from './report.ts'
+import { anchorTable, chartOf, mergeTables, offloadTable, sizesTable, visitTable } from './report.ts'
 import { runtimeSizes, sizes2017 } from './sizes.ts'
 import { prepareSites, AUDIO_PAGE, type BenchSite } from './sites.ts'
 import { benchTrackerRate, formatTrackerRate } from './tracker-rate.ts'
@@ -229,5 +229,10 @@ if (want('build')) {
 const minutes = ((Date.now() - began) / 60_000).toFixed(1)
 console.log(`bench: ${plan.mode} plan done in ${minutes} min (abs.); load average (1 / 5 / 15 min) at the end: ${load()}`)
 tables.push(`Whole run (${plan.mode} plan): ${minutes} min (abs.); load average (1 / 5 / 15 min) at the end: ${load()}.`)
-// The tables of the last run, as pasted into the README's Benchmark section.
-if (tables.length > 1) await writeFile(join(results, 'tables.md'), tables.join('\n\n') + '\n')
+// The tables of the last run, as pasted into the README's Benchmark section. A run of named parts replaces only
+// their sections: the others stay as the last run of them measured them.
+if (tables.length > 1) {
+  const file = join(results, 'tables.md')
+  const previous = asked.length > 0 ? await readFile(file, 'utf8').catch(() => '') : ''
+  await writeFile(file, previous ? mergeTables(previous, tables, `Measured ${machineLine}, Chromium; ${plan.mode} plan; load average (1 / 5 / 15 min) at the start: ${loadAtStart}.`) : tables.join('\n\n') + '\n')
+}

@@ -34,10 +34,13 @@ export async function startLink (target: number, spec: LinkSpec = FAR): Promise<
     sockets.add(client).add(origin)
     let first = true
     pipe(client, origin, up, () => { const extra = first ? spec.rttMs : 0; first = false; return extra })
-    pipe(origin, client, down, () => 0)
+    const back = pipe(origin, client, down, () => 0)
     const done = (): void => { client.destroy(); origin.destroy(); sockets.delete(client); sockets.delete(origin) }
     client.on('error', done).on('close', done)
-    origin.on('error', done).on('close', done)
+    // The origin sends at loopback speed and may close an idle keep-alive connection while the link still carries
+    // its bytes (a 16 MiB answer takes seconds on it): the visitor's side ends once they are delivered (end, not
+    // destroy, which would drop what is still buffered), and its close cleans up.
+    origin.on('error', back.finish).on('close', back.finish)
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   return {
@@ -49,17 +52,36 @@ export async function startLink (target: number, spec: LinkSpec = FAR): Promise<
   }
 }
 
-/** Forwards `from` to `to`, each chunk released when the link would deliver it, in order. */
-function pipe (from: Socket, to: Socket, link: Direction, extra: () => number): void {
+/**
+ * Forwards `from` to `to`, each chunk released when the link would deliver it, in order; `finish()` ends `to` after
+ * the last chunk. One queue and one timer: separate timers per chunk can fire out of order (their delays are counted
+ * from the event loop's cached clock), and an end overtaking the last chunks cut responses short.
+ */
+function pipe (from: Socket, to: Socket, link: Direction, extra: () => number): { finish (): void } {
   let last = 0
+  const queue: Array<{ at: number, chunk?: Buffer }> = []
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const drain = (): void => {
+    timer = undefined
+    while (queue.length > 0 && queue[0]!.at <= performance.now()) {
+      const { chunk } = queue.shift()!
+      if (to.destroyed) continue
+      if (chunk) to.write(chunk)
+      else to.end()
+    }
+    if (queue.length > 0) timer = setTimeout(drain, Math.max(0, queue[0]!.at - performance.now()))
+  }
+  const push = (item: { at: number, chunk?: Buffer }): void => {
+    queue.push(item)
+    timer ??= setTimeout(drain, Math.max(0, item.at - performance.now()))
+  }
   from.on('data', (chunk: Buffer) => {
-    const at = Math.max(last, link.arrival(chunk.length, performance.now(), extra()))
-    last = at
-    setTimeout(() => { if (!to.destroyed) to.write(chunk) }, Math.max(0, at - performance.now()))
+    last = Math.max(last, link.arrival(chunk.length, performance.now(), extra()))
+    push({ at: last, chunk })
   })
-  from.on('end', () => {
-    setTimeout(() => to.end(), Math.max(0, last - performance.now()))
-  })
+  const finish = (): void => push({ at: last })
+  from.on('end', finish)
+  return { finish }
 }
 
 export interface NetemCheck { ok: boolean, steps: Array<{ command: string, status: number | null, stderr: string }> }

@@ -79,3 +79,21 @@ export function chartOf (results: PathResult[], caption: string): string {
   })
   return offloadChart(panels, caption)
 }
+
+/**
+ * tables.md after a run of some parts only: each `### ` section the run wrote replaces the one of the same title
+ * (or is added before the closing line), headed by when and where it was measured; the other sections stay.
+ */
+export function mergeTables (previous: string, fresh: string[], measured: string): string {
+  const closing = /\n\n(Whole run[^\n]*)\n*$/.exec(previous)
+  const body = closing ? previous.slice(0, closing.index) : previous.trimEnd()
+  const [head = '', ...sections] = body.split(/\n\n(?=### )/)
+  const title = (s: string): string => s.slice(0, s.indexOf('\n'))
+  for (const s of fresh.filter(s => s.startsWith('### '))) {
+    const dated = s.replace('\n\n', `\n\n${measured}\n\n`)
+    const at = sections.findIndex(old => title(old) === title(s))
+    if (at >= 0) sections[at] = dated
+    else sections.push(dated)
+  }
+  return [head, ...sections, ...closing ? [closing[1]!] : []].join('\n\n') + '\n'
+}

@@ -40,21 +40,25 @@ const member = (id: string): Fake => {
   return { id, pieces, lastHave: -Infinity, has: (i: number) => pieces.has(i) }
 }
 
-/** A share for the first of `n` members, the others as fakes, and a piece index of a group each member owns. */
-function crowd (n: number): { share: OriginShare, self: string, others: Fake[], pieceOf: (id: string) => number } {
+/**
+ * A share for the first of `n` members, the others as fakes, a piece index of a group each member owns, and the
+ * view's `lastReceived` (when a peer last sent this page a block) to set.
+ */
+function crowd (n: number): { share: OriginShare, self: string, others: Fake[], pieceOf: (id: string) => number, view: { lastReceived: number } } {
   const all = ids(n)
   const others = all.slice(1).map(member)
-  const share = new OriginShare({ self: all[0]!, pieceLength: PIECE, members: () => others }, PATIENCE)
+  const view = { self: all[0]!, pieceLength: PIECE, members: () => others, lastReceived: -Infinity }
+  const share = new OriginShare(view, PATIENCE)
   const pieceOf = (id: string): number => {
     for (let g = 0; ; g++) if (ownerOf(g, all) === id) return g * PER
   }
-  return { share, self: all[0]!, others, pieceOf }
+  return { share, self: all[0]!, others, pieceOf, view }
 }
 
 const decide = suite('OriginShare.decide')
 
 decide('alone in the swarm, every piece is taken from the origin at once', () => {
-  const share = new OriginShare({ self: ids(1)[0]!, pieceLength: PIECE, members: () => [] }, PATIENCE)
+  const share = new OriginShare({ self: ids(1)[0]!, pieceLength: PIECE, members: () => [], lastReceived: -Infinity }, PATIENCE)
   for (let i = 0; i < 3 * PER; i++) assert.is(share.decide(i, 0, false), 'take')
 })
 
@@ -136,6 +140,41 @@ urgent('a slow origin never makes a blocked piece wait longer than the patience'
   const { share } = crowd(3)
   share.originTook(GROUP, 60_000)
   assert.is(share.urgentLimit(), PATIENCE)
+})
+
+urgent('a blocked piece whose owner keeps announcing pieces waits for it, but not past twice the patience', () => {
+  // A crowd arriving together: everyone is blocked on the same group while its owner still fetches it.
+  const { share, others, pieceOf } = crowd(3)
+  const owner = others[0]!
+  const index = pieceOf(owner.id)
+  share.originTook(GROUP, 200)
+  share.blocked(index, index, 0)
+  owner.lastHave = 300
+  assert.is(share.decide(index, 500, false), 'wait', 'the owner announced a piece 200 ms ago')
+  owner.lastHave = 2 * PATIENCE - 100
+  assert.is(share.decide(index, 2 * PATIENCE - 1, false), 'wait')
+  assert.is(share.decide(index, 2 * PATIENCE, false), 'take')
+})
+
+urgent('a blocked piece whose owner went silent comes from the origin after the urgent limit', () => {
+  const { share, others, pieceOf } = crowd(3)
+  const owner = others[0]!
+  const index = pieceOf(owner.id)
+  share.originTook(GROUP, 200)
+  owner.lastHave = 0
+  share.blocked(index, index, 0)
+  assert.is(share.decide(index, 399, false), 'wait')
+  assert.is(share.decide(index, 400, false), 'take')
+})
+
+urgent('a blocked piece a peer is sending waits while its pieces arrive, but not past twice the patience', () => {
+  const { share, self, pieceOf, view } = crowd(3)
+  const index = pieceOf(self)
+  share.blocked(index, index, 0)
+  view.lastReceived = PATIENCE
+  assert.is(share.decide(index, PATIENCE + 100, true), 'wait', 'a piece from peers was verified 100 ms ago')
+  view.lastReceived = 2 * PATIENCE - 1
+  assert.is(share.decide(index, 2 * PATIENCE, true), 'take')
 })
 
 split.run()

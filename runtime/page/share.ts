@@ -7,7 +7,11 @@
 // swarm changes. A member fetches its own groups from the origin at once and waits a while for the others' owners
 // to have them (then WebTorrent fetches them from that peer). The wait is bounded: an owner that says nothing for
 // `patience` ms loses its share (it may be reading another page, or stalled), and no piece waits longer than
-// twice `patience` whatever the owner says.
+// twice `patience` whatever the owner says. A piece a response is blocked on (the urgent window) waits while the
+// swarm visibly moves: its owner announcing pieces (the web seed hands each piece over as it arrives) or peers
+// delivering pieces to this page; after about what the origin would take without either, or twice `patience` in all,
+// it comes from the origin. In a crowd that arrives together every member is blocked on the same group at once,
+// while its owner is still fetching it: a fixed wait would have them all fetch it too.
 
 /** Bytes of consecutive pieces one member fetches from the origin in one go: the web seed's read-ahead. */
 export const GROUP = 1024 * 1024
@@ -26,6 +30,8 @@ export interface SwarmView {
   readonly self: string
   readonly pieceLength: number
   members (): readonly Member[]
+  /** When a piece made of peers' blocks last passed verification here (ms on the clock `now` uses), or -Infinity. */
+  readonly lastReceived: number
 }
 
 /** A 32-bit hash of member `id` and `group`: FNV-1a of the id, then murmur3's finalizer, so that ids differing
@@ -89,15 +95,15 @@ export class OriginShare {
    */
   decide (index: number, now: number, peerHas: boolean, peek = false): Decision {
     const urgent = this.#urgent.get(index)
-    if (urgent !== undefined && now - urgent >= this.urgentLimit()) return this.#taken(index)
-    if (peerHas) return 'wait'
+    if (peerHas) return urgent !== undefined && this.#overdue(now - urgent, now - this.#view.lastReceived) ? this.#taken(index) : 'wait'
     const { owner, members } = this.#owner(index)
     if (owner === this.#view.self) return this.#taken(index)
+    const lastHave = members.find(m => m.id === owner)!.lastHave
+    if (urgent !== undefined && this.#overdue(now - urgent, now - lastHave)) return this.#taken(index)
     let held = this.#held.get(index)
     if (peek && !held) return 'wait'
     if (!held || held.owner !== owner) this.#held.set(index, held = { owner, since: now })
     const waited = now - held.since
-    const lastHave = members.find(m => m.id === owner)!.lastHave
     if (waited >= this.#patience && now - lastHave >= this.#patience) {
       // Silent all along: it is not fetching this file (or cannot); the others' shares stay as they are.
       this.#idle.set(owner, lastHave)
@@ -107,7 +113,17 @@ export class OriginShare {
   }
 
   /**
-   * How long a blocked response waits for peers: twice what the origin would take for a group of pieces (an owner
+   * Whether a blocked piece that waited `waited` ms has waited enough, the swarm having been silent for `silent` ms
+   * (its owner announced nothing, or no piece from peers was verified here): silent for the urgent limit, or twice the
+   * patience in all, however busy the swarm looks (a slow peer holds a response no longer).
+   */
+  #overdue (waited: number, silent: number): boolean {
+    const limit = this.urgentLimit()
+    return waited >= 2 * this.#patience || (waited >= limit && silent >= limit)
+  }
+
+  /**
+   * How long a blocked response waits for a silent swarm: twice what the origin would take for a group of pieces (an owner
    * fetches it from the origin, then a peer passes it on), `patience` until the origin's pace is known.
    */
   urgentLimit (): number {

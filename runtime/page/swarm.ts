@@ -128,11 +128,15 @@ export class Swarm {
       (w.peerPieces.get(index) || Date.now() - (untold.get(w) ?? -Infinity) < BITFIELD_WAIT))
     // When each peer last announced a piece: a member of the swarm that announces nothing is not fetching.
     const lastHave = new WeakMap<Wire, number>()
+    // When a piece made of peers' blocks last passed verification: a response blocked on a piece a peer is sending
+    // keeps waiting while peers deliver. Blocks alone do not count: a peer can send unrequested ones forever.
+    let received = -Infinity
     const share = new OriginShare({
       self: this.client.peerId,
       pieceLength: part.pieceLength,
       members: () => torrent.wires.filter(w => isPeer(w) && !w.destroyed && w.peerId)
-        .map(w => ({ id: w.peerId!, has: (i: number) => w.peerPieces.get(i), lastHave: lastHave.get(w) ?? -Infinity }))
+        .map(w => ({ id: w.peerId!, has: (i: number) => w.peerPieces.get(i), lastHave: lastHave.get(w) ?? -Infinity })),
+      get lastReceived () { return received }
     }, this.manifest.settings.peerTimeout)
     const joined: Joined = { torrent, part, shard, alone: solo, share }
     // Let WebTorrent drop a closed wire first.
@@ -142,7 +146,9 @@ export class Swarm {
       const failed = FAILED.exec(err.message)
       if (failed) this.#failed(Number(failed[1]), sources, joined)
     })
-    torrent.on('verified', (index: number) => { sources.delete(index) })
+    torrent.on('verified', (index: number) => {
+      if (sources.delete(index)) received = Date.now()
+    })
     torrent.on('wire', (wire: Wire) => {
       if (!isPeer(wire)) return
       if (wire.peerId && this.#banned.has(wire.peerId)) return wire.destroy()

@@ -3,7 +3,9 @@
 // of a piece at the file's normal URL, through the HTTP cache, and marks the request so the worker lets it
 // through instead of looping back to the peers. WebTorrent asks a web seed for one piece at a time (16 KiB in a
 // small shard): this one reads ahead, up to READ_AHEAD within the same file, the pieces that nobody has yet,
-// so a large file costs a few requests instead of one per piece. In a crowd each member asks the origin only for its
+// so a large file costs a few requests instead of one per piece. A run hands each piece over as soon as its bytes
+// have arrived, so the piece is verified and offered to peers at once: in a crowd the others see its owner make
+// progress and fetch from it while the origin still sends the rest of the run. In a crowd each member asks the origin only for its
 // share of the pieces (share.ts) and waits a bounded while for the others' shares to reach it from their owners.
 import type { Torrent } from 'webtorrent/dist/webtorrent.min.js'
 import { spans } from '../shared/layout.ts'
@@ -22,7 +24,54 @@ const RUNS = 4
 /** How often pieces waiting for another member's share are looked at again. */
 const RECHECK_EVERY = 250
 
-interface Run { start: number, end: number, bytes: Promise<Uint8Array> }
+interface Run { start: number, end: number, bytes: Arriving }
+
+/** A run's bytes as the origin sends them: a read waits only for the bytes it asks for. */
+export class Arriving {
+  readonly #bytes: Uint8Array
+  #got = 0
+  #error: Error | undefined
+  #waiting: Array<() => void> = []
+
+  constructor (length: number) {
+    this.#bytes = new Uint8Array(length)
+  }
+
+  /** The next bytes of the run arrived. */
+  add (chunk: Uint8Array): void {
+    this.#bytes.set(chunk, this.#got)
+    this.#got += chunk.length
+    this.#wake()
+  }
+
+  /** All of the run's bytes, at once (a run read from the store or from several files). */
+  fill (bytes: Uint8Array): void {
+    if (this.#got === bytes.length) return
+    this.#bytes.set(bytes)
+    this.#got = bytes.length
+    this.#wake()
+  }
+
+  fail (err: Error): void {
+    this.#error ??= err
+    this.#wake()
+  }
+
+  /** Bytes [from, to) of the run, once they are in; rejects if the run fails first. */
+  async read (from: number, to: number): Promise<Uint8Array> {
+    while (this.#got < to) {
+      if (this.#error) throw this.#error
+      await new Promise<void>(resolve => this.#waiting.push(resolve))
+    }
+    return this.#bytes.slice(from, to)
+  }
+
+  #wake (): void {
+    const waiting = this.#waiting
+    this.#waiting = []
+    for (const wake of waiting) wake()
+  }
+}
 
 export interface OriginSeed {
   /** Offers again, at once, the declined pieces no peer may have any more (a peer left, was cut off, or said). */
@@ -105,13 +154,17 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
     if (!run) {
       const stop = runEnd(index, start, end, now)
       const began = Date.now()
-      run = { start, end: stop, bytes: fetchRange(part, base, start, stop, store, stats) }
-      void run.bytes.then(() => share.originTook(stop - start, Date.now() - began), () => {})
+      const bytes = new Arriving(stop - start)
+      run = { start, end: stop, bytes }
+      fetchRange(part, base, start, stop, store, stats, bytes).then((b) => {
+        bytes.fill(b)
+        share.originTook(stop - start, Date.now() - began)
+      }, (err: Error) => bytes.fail(err))
       runs.push(run)
       if (runs.length > RUNS) runs.shift()
     }
     const { start: at, bytes } = run
-    bytes.then(b => cb(null, b.slice(start - at, end - at)), (err: Error) => {
+    bytes.read(start - at, end - at).then(b => cb(null, b), (err: Error) => {
       const i = runs.indexOf(run)
       if (i >= 0) runs.splice(i, 1)
       cb(err)
@@ -125,15 +178,17 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
 
 /**
  * Torrent bytes [start, end): what the store holds already (a piece often straddles a file the visitor has),
- * the rest from the origin with one Range request per file, in parallel.
+ * the rest from the origin with one Range request per file, in parallel. A range inside one file goes to `arriving`
+ * as it comes in, besides.
  */
-export async function fetchRange (part: ShardPart, base: string, start: number, end: number, store: Store, stats: Pick<DownloaderStats, 'fromOrigin'>): Promise<Uint8Array> {
+export async function fetchRange (part: ShardPart, base: string, start: number, end: number, store: Store, stats: Pick<DownloaderStats, 'fromOrigin'>, arriving?: Arriving): Promise<Uint8Array> {
   const out = new Uint8Array(end - start)
-  await Promise.all(spans(part.files, start, end).map(async (span) => {
+  const inside = spans(part.files, start, end)
+  await Promise.all(inside.map(async (span) => {
     const file = part.files[span.file]!
     const held = await store.read(file.sha256, span.start, span.end).catch(() => undefined)
     if (held) return out.set(held, span.at)
-    out.set(await fromOrigin(fileUrl(base, file.path), file.size, span.start, span.end, stats), span.at)
+    out.set(await fromOrigin(fileUrl(base, file.path), file.size, span.start, span.end, stats, inside.length === 1 ? arriving : undefined), span.at)
   }))
   return out
 }
@@ -145,8 +200,8 @@ let wholeFiles = false
 const get = (url: string, headers: Record<string, string>): Promise<Response> =>
   fetch(url, { headers: { ...headers, [BYPASS_HEADER]: '1' }, credentials: 'same-origin', signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
 
-/** Bytes [start, end) of the file at `url` (`size` bytes long) from the origin. */
-async function fromOrigin (url: string, size: number, start: number, end: number, stats: Pick<DownloaderStats, 'fromOrigin'>): Promise<Uint8Array> {
+/** Bytes [start, end) of the file at `url` (`size` bytes long) from the origin; a plain 206 is also fed to `arriving`. */
+async function fromOrigin (url: string, size: number, start: number, end: number, stats: Pick<DownloaderStats, 'fromOrigin'>, arriving?: Arriving): Promise<Uint8Array> {
   const what = `${url}: bytes ${start}-${end - 1}`
   let res: Response | undefined
   if (!wholeFiles) {
@@ -160,12 +215,7 @@ async function fromOrigin (url: string, size: number, start: number, end: number
     })
     // Firefox hands the compressed 206 over: it is a range of the compressed bytes, which nobody can decode.
     const encoded = spoiled || (res.headers.get('Content-Encoding') ?? 'identity') !== 'identity'
-    if (res.status === 206 && !encoded) {
-      const bytes = new Uint8Array(await res.arrayBuffer())
-      stats.fromOrigin += bytes.length
-      if (bytes.length !== end - start) throw new Error(`${what}: ${bytes.length} bytes came back`)
-      return bytes
-    }
+    if (res.status === 206 && !encoded) return readRange(res, end - start, what, stats, arriving)
     if (res.status !== 200 && res.status !== 206) throw new Error(`${what}: HTTP ${res.status}`)
     // A 200 for a range that is the whole file is a fair answer, not a sign of a server that ignores Range.
     const whole = res.status === 200 && !spoiled && start === 0 && end === size
@@ -183,4 +233,31 @@ async function fromOrigin (url: string, size: number, start: number, end: number
   stats.fromOrigin += bytes.length
   if (res.status !== 200 || bytes.length !== size) throw new Error(`${what}: HTTP ${res.status} with ${bytes.length} of ${size} bytes`)
   return bytes.subarray(start, end)
+}
+
+/** The body of a 206 for `length` bytes, fed to `arriving` as it comes in. */
+async function readRange (res: Response, length: number, what: string, stats: Pick<DownloaderStats, 'fromOrigin'>, arriving?: Arriving): Promise<Uint8Array> {
+  if (!arriving || !res.body) {
+    const bytes = new Uint8Array(await res.arrayBuffer())
+    stats.fromOrigin += bytes.length
+    if (bytes.length !== length) throw new Error(`${what}: ${bytes.length} bytes came back`)
+    return bytes
+  }
+  const out = new Uint8Array(length)
+  let got = 0
+  const reader = res.body.getReader()
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) break
+    stats.fromOrigin += value.length
+    if (got + value.length > length) {
+      void reader.cancel().catch(() => {})
+      throw new Error(`${what}: more than ${length} bytes came back`)
+    }
+    out.set(value, got)
+    got += value.length
+    arriving.add(value)
+  }
+  if (got !== length) throw new Error(`${what}: ${got} bytes came back`)
+  return out
 }

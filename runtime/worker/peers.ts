@@ -12,6 +12,13 @@ import type { Found } from './site.ts'
 
 /** Longest silence from the page before the worker gives up on it (the origin hedge starts much earlier). */
 export const stallAfter = (peerTimeout: number): number => Math.max(15_000, 2 * peerTimeout)
+/**
+ * Longest silence (no chunk, no more verified bytes) from a page streaming a file before the worker turns elsewhere.
+ * The page itself takes a piece from the origin once peers kept it waiting (at most twice peerTimeout, share.ts), so
+ * a page silent longer than that is stuck; a shorter wait would have the worker fetch from the origin what the
+ * page's crowd is about to deliver (the origin's pieces split among visitors take a while to come round).
+ */
+export const chunkQuiet = (peerTimeout: number): number => 3 * peerTimeout
 /** How often the worker checks, while the page is silent, that the page still exists. */
 const CHECK_EVERY = 500
 

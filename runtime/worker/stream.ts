@@ -9,7 +9,7 @@ import { fileUrl } from '../shared/urls.ts'
 import { delay } from './delay.ts'
 import { completed, discard, reserve } from './keep.ts'
 import { broadcast, listens, listensSoon, pageForPeers, peersPossible } from './pages.ts'
-import { openPeers, type PeerFeed } from './peers.ts'
+import { chunkQuiet, openPeers, type PeerFeed } from './peers.ts'
 import { fileResponse, type Part } from './respond.ts'
 import { config, scope } from './scope.ts'
 import { Sha256 } from './sha256.ts'
@@ -142,7 +142,7 @@ class Download {
     let feed = this.pos < size ? await this.#peers(requester, peerTimeout) : undefined
     while (feed && this.pos < size) {
       let got = false
-      for (let bytes = await feed.next(peerTimeout); bytes; bytes = this.pos < size ? await feed.next(peerTimeout) : undefined) {
+      for (let bytes = await feed.next(chunkQuiet(peerTimeout)); bytes; bytes = this.pos < size ? await feed.next(chunkQuiet(peerTimeout)) : undefined) {
         if (bytes.length > size - this.pos) return false
         this.#take(bytes, 'peers')
         got = true
@@ -239,7 +239,7 @@ class Download {
   async #fromFeed (feed: PeerFeed, from: number, peerTimeout: number): Promise<void> {
     const size = this.found.entry.size
     let at = from
-    for (let bytes = await feed.next(peerTimeout); bytes; bytes = this.pos < size ? await feed.next(peerTimeout) : undefined) {
+    for (let bytes = await feed.next(chunkQuiet(peerTimeout)); bytes; bytes = this.pos < size ? await feed.next(chunkQuiet(peerTimeout)) : undefined) {
       if (at + bytes.length > size) break
       // Bytes the origin supplied while the page got ready are dropped.
       const skip = Math.min(bytes.length, Math.max(0, this.pos - at))
