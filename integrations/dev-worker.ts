@@ -2,7 +2,7 @@
 // previewed a planktos build on the same port (`planktos serve` and `eleventy --serve` both use 8080, `astro preview`
 // and `astro dev` 4321) still runs that build's worker, which would answer every page from its store. A 404 for the
 // worker's script does not remove a worker, so the adapters put a kill switch at its URL: the browser's next
-// update check installs it, it deletes planktos' storage and unregisters; the next load comes from the dev server.
+// update check installs it, it deletes planktos' storage, unregisters, and reloads the pages the old worker answered.
 import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PLANKTOS_DIR, WORKER_FILE } from '../runtime/shared/manifest.ts'
@@ -11,7 +11,7 @@ import { readRuntime, workerSource } from './builder/runtime-files.ts'
 /** The kill-switch worker a dev server answers `<base>planktos-sw.js` with. */
 export async function devWorker (base: string): Promise<Uint8Array> {
   const runtime = await readRuntime()
-  return workerSource(runtime.worker, { buildId: 'dev', base, killSwitch: true })
+  return workerSource(runtime.worker, { buildId: 'dev', base, killSwitch: true, reload: true })
 }
 
 /** For hosts that serve their output folder in dev (Eleventy): the stale planktos files go, the kill switch comes. */

@@ -229,6 +229,7 @@ devServer('serves pages without the install tag, the kill switch at the worker\'
     assert.match(worker.headers.get('content-type') ?? '', 'text/javascript')
     const firstLine = (await worker.text()).split('\n')[0]!
     assert.match(firstLine, '"killSwitch":true')
+    assert.match(firstLine, '"reload":true')
     assert.is((await fetch(`${origin}/planktos/manifest.json`, { signal: AbortSignal.timeout(20_000) })).status, 404)
   } finally {
     await server.stop()

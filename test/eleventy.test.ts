@@ -57,6 +57,7 @@ async function assertUntouched (dir: string): Promise<void> {
   // Only the kill switch at the worker's URL, so a browser that previewed a planktos build here lets go of its worker.
   const worker = await readFile(join(dir, 'planktos-sw.js'), 'utf8')
   assert.match(worker.split('\n')[0]!, '"killSwitch":true')
+  assert.match(worker.split('\n')[0]!, '"reload":true')
   for (const page of PAGES) assert.not.match(await readFile(join(dir, page), 'utf8'), 'data-planktos', page)
 }
 

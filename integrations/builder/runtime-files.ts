@@ -48,6 +48,8 @@ export interface WorkerConfig {
   buildId: string
   base: string
   killSwitch: boolean
+  /** Kill switch only: reload the pages the removed worker controlled (dev servers, where those pages are stale). */
+  reload?: boolean
   /** SHA-256 of the deploy's install.js and downloader.js by path: the worker answers them from its copies when they match. */
   runtime?: Record<string, string>
 }

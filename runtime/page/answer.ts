@@ -11,6 +11,7 @@ import type { DownloaderStats, FileRef, Message, MessageOf } from '../shared/mes
 import { PortReader } from '../shared/port.ts'
 import type { Store } from '../shared/store.ts'
 import { storeWhole } from './file-exchange.ts'
+import { listen } from './listeners.ts'
 import type { Joined, Swarm } from './swarm.ts'
 import { deselectPieces, selectPieces } from './webtorrent-internals.ts'
 
@@ -188,7 +189,7 @@ function whenVerified ({ torrent, share, seed }: Joined, entry: FileEntry, from:
       unblock()
       clearTimeout(urgent)
       clearTimeout(timer)
-      torrent.removeListener('verified', check)
+      stop()
       ctx.signal.removeEventListener('abort', onAbort)
       resolve(end)
     }
@@ -203,7 +204,7 @@ function whenVerified ({ torrent, share, seed }: Joined, entry: FileEntry, from:
     }
     const onAbort = (): void => finish(undefined)
     ctx.signal.addEventListener('abort', onAbort)
-    torrent.on('verified', check)
+    const stop = listen(torrent, 'verified', check)
     if (torrent.destroyed) return finish(undefined)
     const end = verifiedEnd(torrent, entry, from, to)
     if (end) finish(end)
@@ -268,7 +269,7 @@ function download (torrent: Torrent, [first, last]: [number, number], ctx: Conte
     let timer = setTimeout(() => finish(false), stall)
     const finish = (ok: boolean): void => {
       clearTimeout(timer)
-      torrent.removeListener('verified', onVerified)
+      stop()
       ctx.signal.removeEventListener('abort', onAbort)
       // A finished selection is dropped by WebTorrent itself; an abandoned one is dropped here. Selections are
       // counted, so a boundary piece another request still wants stays selected.
@@ -285,7 +286,7 @@ function download (torrent: Torrent, [first, last]: [number, number], ctx: Conte
     }
     const onAbort = (): void => finish(false)
     ctx.signal.addEventListener('abort', onAbort)
-    torrent.on('verified', onVerified)
+    const stop = listen(torrent, 'verified', onVerified)
     // Another request may have completed these pieces while this one waited for a peer.
     if (hasPieces(torrent, [first, last])) return finish(true)
     selectPieces(torrent, first, last, 1)

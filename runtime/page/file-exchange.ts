@@ -9,6 +9,7 @@ import { piecesOf } from '../shared/layout.ts'
 import type { FileEntry, ShardPart } from '../shared/manifest.ts'
 import type { DownloaderStats } from '../shared/messages.ts'
 import type { Store } from '../shared/store.ts'
+import { listen } from './listeners.ts'
 import type { Joined, Swarm } from './swarm.ts'
 
 const NAME = 'planktos_file'
@@ -238,11 +239,12 @@ function fromWire (ext: FileExchange, entry: FileEntry, f: Fetch): Promise<Uint8
   let got = 0
   return new Promise(resolve => {
     let timer: ReturnType<typeof setTimeout>
+    let unwatch = (): void => {}
     const finish = (bytes: Uint8Array | null | undefined): void => {
       clearTimeout(timer)
       ext.waiting.delete(sha)
       f.signal.removeEventListener('abort', abort)
-      ext.wire.removeListener('close', abort)
+      unwatch()
       resolve(bytes)
     }
     const abort = (): void => finish(undefined)
@@ -270,7 +272,7 @@ function fromWire (ext: FileExchange, entry: FileEntry, f: Fetch): Promise<Uint8
       ask()
     })
     f.signal.addEventListener('abort', abort)
-    ext.wire.once('close', abort)
+    unwatch = listen(ext.wire, 'close', abort)
     // A peer serves files only to peers it unchoked; saying we want something from it is how it comes to.
     ext.wire.interested()
     quiet()

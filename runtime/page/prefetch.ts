@@ -10,6 +10,7 @@ import type { FileEntry, Manifest, ShardRef } from '../shared/manifest.ts'
 import type { DownloaderStats } from '../shared/messages.ts'
 import type { Store } from '../shared/store.ts'
 import { fileUrl, sitePath } from '../shared/urls.ts'
+import { listen } from './listeners.ts'
 import { loadPart } from './site-files.ts'
 import type { Joined, Swarm } from './swarm.ts'
 import { deselectPieces, selectPieces } from './webtorrent-internals.ts'
@@ -200,6 +201,7 @@ function viaSwarm ({ torrent }: Joined, files: FileEntry[], env: PrefetchEnv, si
   const runs = merge([...pending.values()].map(([a, b]) => [a, b + 1])).map(([a, b]): [number, number] => [a, b - 1])
   return new Promise(resolve => {
     let timer = setTimeout(() => finish(false), STALL)
+    const stops: Array<() => void> = []
     const alive = (): void => {
       clearTimeout(timer)
       timer = setTimeout(() => finish(false), STALL)
@@ -218,9 +220,7 @@ function viaSwarm ({ torrent }: Joined, files: FileEntry[], env: PrefetchEnv, si
     }
     const finish = (ok: boolean): void => {
       clearTimeout(timer)
-      torrent.removeListener('verified', onVerified)
-      torrent.removeListener('download', alive)
-      torrent.removeListener('close', onAbort)
+      for (const stop of stops) stop()
       signal.removeEventListener('abort', onAbort)
       // Completed runs were dropped by WebTorrent; the others are dropped here (selections are counted).
       if (!torrent.destroyed) for (const run of runs) if (!hasPieces(torrent, run)) deselectPieces(torrent, run[0], run[1])
@@ -228,10 +228,8 @@ function viaSwarm ({ torrent }: Joined, files: FileEntry[], env: PrefetchEnv, si
     }
     const onAbort = (): void => finish(false)
     signal.addEventListener('abort', onAbort)
-    torrent.on('verified', onVerified)
-    torrent.on('download', alive)
-    // Peer-to-peer withdrawn: the swarm is gone.
-    torrent.once('close', onAbort)
+    // Peer-to-peer withdrawn: the swarm is gone ('close').
+    stops.push(listen(torrent, 'verified', onVerified), listen(torrent, 'download', alive), listen(torrent, 'close', onAbort))
     if (torrent.destroyed) return finish(false)
     for (const [first, last] of runs) if (!hasPieces(torrent, [first, last])) selectPieces(torrent, first, last, 0)
     check()

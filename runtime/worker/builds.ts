@@ -4,6 +4,7 @@ import type { Manifest } from '../shared/manifest.ts'
 import { loadPins, pin, pinsInMemory } from './pins.ts'
 import type { FetchEvent } from './scope.ts'
 import { buildInMemory, currentManifest, loadBuild, loadManifest, pendingCheck, refreshManifest } from './site.ts'
+import { leaving } from './step-aside.ts'
 
 /** How long a navigation waits for a look for a new deploy that is under way. */
 const CHECK_WAIT = 3_000
@@ -16,7 +17,8 @@ function extend (event: FetchEvent, work: Promise<unknown>): void {
 
 function afterNavigation (event: FetchEvent, m: Manifest): void {
   if (event.resultingClientId) extend(event, pin(event.resultingClientId, m.buildId))
-  extend(event, refreshManifest())
+  // A check that finds the manifest gone makes the worker step aside: the event keeps it alive until it has.
+  extend(event, refreshManifest().then(leaving))
 }
 
 /**

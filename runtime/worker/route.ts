@@ -9,6 +9,7 @@ import { loadManifestFor, manifestFor, superseded, supersededResponse } from './
 import { orNotFound, wantsNotFound } from './not-found.ts'
 import { loadManifest, lookup, urlRules } from './site.ts'
 import { answerFile } from './sources.ts'
+import { steppedAside } from './step-aside.ts'
 import { count } from './stats.ts'
 
 /** The routes the worker tries for `request`, or null to leave it to the network. */
@@ -19,7 +20,7 @@ function ours (request: Request, manifest: Manifest): Route[] | null {
 
 export function onFetch (event: FetchEvent): void {
   const { request } = event
-  if (config.killSwitch || request.method !== 'GET' || request.headers.has(BYPASS_HEADER)) return
+  if (config.killSwitch || steppedAside() || request.method !== 'GET' || request.headers.has(BYPASS_HEADER)) return
   const url = new URL(request.url)
   if (url.origin !== scope.location.origin || !url.pathname.startsWith(config.base)) return
   const runtime = url.search === '' ? runtimeKey(url.pathname) : null
@@ -40,6 +41,8 @@ export function onFetch (event: FetchEvent): void {
   // The browser restarted the worker and the manifest is not in memory yet: decide once it is loaded. What
   // turns out not to be ours is fetched as the page asked for it.
   event.respondWith(loadManifestFor(event).then(m => {
+    // A navigation waits for a check under way, which may have found the manifest gone.
+    if (steppedAside()) return fetch(request)
     const routes = m ? ours(request, m) : null
     if (routes !== null) return answer(routes, event, m!)
     if (m && wantsNotFound(event, m)) return orNotFound(event, m)

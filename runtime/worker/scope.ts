@@ -20,6 +20,8 @@ export interface WorkerClient {
   readonly url: string
   readonly type: 'window' | 'worker' | 'sharedworker'
   postMessage (message: unknown, transfer?: Transferable[]): void
+  /** Window clients only: loads `url` in the page. */
+  navigate? (url: string): Promise<WorkerClient | null>
 }
 
 export interface ExtendableMessageEvent extends ExtendableEvent {
@@ -53,6 +55,8 @@ export interface WorkerConfig {
   base: string
   /** This build only removes planktos from visitors. */
   killSwitch: boolean
+  /** Kill switch only: reload the pages the removed worker controlled (dev servers, where those pages are stale). */
+  reload?: boolean
   /** SHA-256 of this deploy's install.js and downloader.js, by path under the base. */
   runtime?: Record<string, string>
 }

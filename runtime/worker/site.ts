@@ -9,6 +9,7 @@ import { manifestIntact, partIntact } from '../shared/integrity.ts'
 import { isSitePath, type UrlRules } from '../shared/urls.ts'
 import { config, scope } from './scope.ts'
 import { noteHeaders, securityOf } from './site-headers.ts'
+import { manifestStatus } from './step-aside.ts'
 import { store } from './storage.ts'
 
 export interface Found {
@@ -66,6 +67,7 @@ function isManifest (m: unknown): m is Manifest {
 async function fetchManifest (): Promise<Manifest | undefined> {
   try {
     const res = await fetch(config.base + MANIFEST_FILE, { cache: 'no-cache', signal: AbortSignal.timeout(MANIFEST_TIMEOUT) })
+    manifestStatus(res.status)
     const fresh: unknown = res.ok ? await res.json() : undefined
     if (!isManifest(fresh)) return undefined
     // The host's site-wide security headers (as nginx's add_header sends with every file), kept with the manifest

@@ -1,0 +1,40 @@
+// A worker whose site no longer has a planktos manifest steps aside: the origin answered 404 for it, so what is
+// there now is not a planktos deploy (a dev server on the port a planktos build was previewed on, or a site that
+// dropped planktos without a kill switch). Serving on from the store would show stale pages forever, since a 404
+// for the worker's script does not remove a worker. A network failure is not a 404: offline, the store serves on.
+// A host that answers 404 for the manifest for a moment during a deploy costs its visitors their store, once.
+import { delay } from './delay.ts'
+import { removePlanktos } from './kill.ts'
+import { loadPins } from './pins.ts'
+import { scope, type WorkerClient } from './scope.ts'
+
+/** How long a page whose navigation is under way is waited for before it is left as it is. */
+const PAGE_WAIT = 10_000
+
+let aside: Promise<void> | undefined
+
+/** Whether the worker has stepped aside: every request is then the network's, as without planktos. */
+export function steppedAside (): boolean {
+  return aside !== undefined
+}
+
+/** Resolves once a worker that stepped aside has cleaned up (at once otherwise): keeps the worker alive for it. */
+export function leaving (): Promise<void> {
+  return aside ?? Promise.resolve()
+}
+
+/**
+ * The pages this worker answered from a build: the ones whose navigation it took (pinned), including the one whose
+ * navigation found the 404, which may not have loaded yet (`clients.get` waits until it has).
+ */
+async function answeredPages (ids: string[]): Promise<WorkerClient[]> {
+  const pages = await Promise.all(ids.map(id => Promise.race([scope.clients.get(id), delay(PAGE_WAIT)]).catch(() => undefined)))
+  return pages.filter((p): p is WorkerClient => !!p && p.type === 'window')
+}
+
+/** Called with the origin's status for the manifest; 404 and 410 mean planktos is gone from the site. */
+export function manifestStatus (status: number): void {
+  if (status !== 404 && status !== 410) return
+  // The pins are read before the store goes: they are kept there.
+  aside ??= loadPins().then(pins => removePlanktos(() => answeredPages([...pins.keys()])))
+}
