@@ -16,17 +16,20 @@ function deleteStore (): Promise<void> {
   })
 }
 
+/** Loads `page` again from the network; a page being unloaded cannot be navigated, and is left as it is. */
+export function reloadPage (page: WorkerClient): Promise<unknown> {
+  return page.navigate?.(page.url).catch(() => null) ?? Promise.resolve()
+}
+
 /**
- * Deletes planktos' storage, unregisters, and loads `reload` (pages showing a build that is gone) again from the
- * network. The store is deleted again once unregistered: a worker may still be opening it for a navigation it
- * took just before, and an open queued after the first deletion creates the database anew.
+ * Deletes planktos' storage, unregisters, then runs `reload` (which loads the pages showing a build that is gone
+ * again from the network). The store is deleted again once unregistered: a worker may still be opening it for a
+ * navigation it took just before, and an open queued after the first deletion creates the database anew.
  */
-export function removePlanktos (reload: () => Promise<WorkerClient[]>): Promise<void> {
+export function removePlanktos (reload: () => Promise<unknown>): Promise<void> {
   return deleteStore()
     .then(() => scope.registration.unregister())
     .then(() => reload())
-    // A page being unloaded cannot be navigated: one failing must not keep the others stale.
-    .then(pages => Promise.all(pages.map(page => page.navigate?.(page.url).catch(() => null))))
     .then(() => delay(1000)).then(deleteStore)
     .then(() => {}, () => {})
 }
@@ -36,6 +39,8 @@ export function wireKillSwitch (): void {
   scope.addEventListener('activate', (event) => {
     // A dev server's kill switch reloads the pages the old worker answered (they were stale); activating made
     // this worker their controller. A deploy's kill switch leaves open pages alone: they are that site's pages.
-    event.waitUntil(removePlanktos(async () => config.reload ? await scope.clients.matchAll({ type: 'window' }) : []))
+    event.waitUntil(removePlanktos(async () => {
+      if (config.reload) await Promise.all((await scope.clients.matchAll({ type: 'window' })).map(reloadPage))
+    }))
   })
 }

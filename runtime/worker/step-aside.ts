@@ -4,7 +4,7 @@
 // for the worker's script does not remove a worker. A network failure is not a 404: offline, the store serves on.
 // A host that answers 404 for the manifest for a moment during a deploy costs its visitors their store, once.
 import { delay } from './delay.ts'
-import { removePlanktos } from './kill.ts'
+import { reloadPage, removePlanktos } from './kill.ts'
 import { loadPins } from './pins.ts'
 import { scope, type WorkerClient } from './scope.ts'
 
@@ -23,18 +23,28 @@ export function leaving (): Promise<void> {
   return aside ?? Promise.resolve()
 }
 
+/** Page `id` once it can be navigated: a page whose navigation is under way is not listed until it has loaded. */
+async function pageOf (id: string): Promise<WorkerClient | undefined> {
+  for (const limit = Date.now() + PAGE_WAIT; Date.now() < limit; await delay(100)) {
+    const page = await scope.clients.get(id).catch(() => undefined)
+    if (page) return page.type === 'window' ? page : undefined
+  }
+}
+
 /**
- * The pages this worker answered from a build: the ones whose navigation it took (pinned), including the one whose
- * navigation found the 404, which may not have loaded yet (`clients.get` waits until it has).
+ * Reloads the pages this worker answered from a build: the ones whose navigation it took (pinned), including the one
+ * whose navigation found the 404, which may not have loaded yet. Each as soon as it can be.
  */
-async function answeredPages (ids: string[]): Promise<WorkerClient[]> {
-  const pages = await Promise.all(ids.map(id => Promise.race([scope.clients.get(id), delay(PAGE_WAIT)]).catch(() => undefined)))
-  return pages.filter((p): p is WorkerClient => !!p && p.type === 'window')
+async function reloadAnswered (ids: string[]): Promise<void> {
+  await Promise.all(ids.map(async id => {
+    const page = await pageOf(id)
+    if (page) await reloadPage(page)
+  }))
 }
 
 /** Called with the origin's status for the manifest; 404 and 410 mean planktos is gone from the site. */
 export function manifestStatus (status: number): void {
   if (status !== 404 && status !== 410) return
   // The pins are read before the store goes: they are kept there.
-  aside ??= loadPins().then(pins => removePlanktos(() => answeredPages([...pins.keys()])))
+  aside ??= loadPins().then(pins => removePlanktos(() => reloadAnswered([...pins.keys()])))
 }
