@@ -39,10 +39,9 @@ export async function reserve (found: Found): Promise<boolean> {
 }
 
 /** Stores a whole file's verified bytes within the storage budget and tells the downloaders they can seed it. */
-export async function keep (found: Found, bytes: Uint8Array): Promise<void> {
-  // Outside the queue: a streamed file's reserve() must not wait for the pages' requests, its own among them.
-  await quiet()
+export function keep (found: Found, bytes: Uint8Array): Promise<void> {
   return serially(async () => {
+    await quiet()
     const { entry } = found
     const db = await store()
     const budget = currentManifest()?.settings.maxStorage ?? Infinity
