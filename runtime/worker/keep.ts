@@ -1,7 +1,6 @@
 // The worker's side of storing verified files: within the storage budget, one at a time, and telling the pages'
 // downloaders what they may now seed or must stop offering.
 import { broadcast } from './pages.ts'
-import { quiet } from './quiet.ts'
 import { currentManifest, type Found } from './site.ts'
 import { count } from './stats.ts'
 import { store } from './storage.ts'
@@ -41,7 +40,6 @@ export async function reserve (found: Found): Promise<boolean> {
 /** Stores a whole file's verified bytes within the storage budget and tells the downloaders they can seed it. */
 export function keep (found: Found, bytes: Uint8Array): Promise<void> {
   return serially(async () => {
-    await quiet()
     const { entry } = found
     const db = await store()
     const budget = currentManifest()?.settings.maxStorage ?? Infinity

@@ -8,7 +8,6 @@ import { completed, discard } from './keep.ts'
 import { fromOrigin, type OriginAnswer } from './origin.ts'
 import { listens, listensSoon, peersPossible } from './pages.ts'
 import { fileRef, openPeers, stallAfter } from './peers.ts'
-import { answerStarted, quiet } from './quiet.ts'
 import { etagOf, rangeFor } from './range.ts'
 import { fileResponse, refusal, type Part } from './respond.ts'
 import type { FetchEvent } from './scope.ts'
@@ -19,8 +18,7 @@ import { STREAM_FROM, storedBody, streamFile } from './stream.ts'
 
 /** The response for a site file the manifest lists. Never rejects; a network error only when no source has it. */
 export async function answerFile (found: Found, event: FetchEvent): Promise<Response> {
-  const answered = answerStarted()
-  const response = await answerFrom(found, event).finally(answered)
+  const response = await answerFrom(found, event)
   // The counters as they are once this response is counted, saved before the browser may stop the worker.
   event.waitUntil(statsSaved())
   return response
@@ -36,7 +34,7 @@ async function answerFrom (found: Found, event: FetchEvent): Promise<Response> {
     const complete = (await db.record(entry.sha256).catch(() => undefined))?.complete
     if (complete) {
       served('store', 0)
-      void quiet().then(() => db.touch(entry.sha256)).catch(() => {})
+      void db.touch(entry.sha256).catch(() => {})
       return fileResponse(entry, storedBody(db, found, part), 'store', part)
     }
     const streamed = await streamFile(found, db, event.request.url, event.clientId, part, p => event.waitUntil(p)).catch(() => undefined)
@@ -73,7 +71,7 @@ async function fromStore ({ entry }: Found): Promise<Uint8Array | undefined> {
       await db.remove(entry.sha256)
       return undefined
     }
-    void quiet().then(() => db.touch(entry.sha256)).catch(() => {})
+    void db.touch(entry.sha256).catch(() => {})
     return bytes
   } catch {
     return undefined
