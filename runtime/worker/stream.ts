@@ -44,7 +44,7 @@ function streams (delta: number): void {
 class Download {
   readonly found: Found
   readonly db: Store
-  /** Bytes [0, pos) are hashed and stored. */
+  /** Bytes [0, pos) are stored (or held in memory until they are) and being hashed. */
   pos = 0
   /** Where the bytes came from most recently, for the response header. */
   source: Source = 'store'
@@ -70,6 +70,8 @@ class Download {
   #writes: Promise<void> = Promise.resolve()
   #waiting: Array<() => void> = []
   #hash = new Sha256()
+  /** The hashing of the bytes taken so far, behind the responses (see #take). */
+  #hashing: Promise<void> = Promise.resolve()
 
   constructor (found: Found, db: Store, url: string, requester: string) {
     this.found = found
@@ -126,7 +128,9 @@ class Download {
   }
 
   #take (bytes: Uint8Array, source: Source): void {
-    this.#hash.update(bytes)
+    // Hashed a slice per task, after the bytes went to the responses: hashing a large piece at once (WebKit hands a
+    // worker a whole loopback response in one) held the first bytes of a media file back for hundreds of ms.
+    this.#hashing = this.#hashing.then(() => hashSlices(this.#hash, bytes))
     this.source = source
     this.#last = { start: this.pos, bytes }
     this.pos += bytes.length
@@ -140,7 +144,7 @@ class Download {
     if (!this.kept) {
       await this.#fromOrigin(url, size)
       if (this.pos !== size) return false
-      const matched = this.#hash.hex() === entry.sha256
+      const matched = await this.#digest() === entry.sha256
       if (!matched) await discard(entry.sha256)
       return matched
     }
@@ -167,12 +171,18 @@ class Download {
     }
     if (this.pos < size) await this.#fromOriginAndPeers(url, requester, peerTimeout)
     if (this.pos !== size) return false
-    if (this.#hash.hex() !== entry.sha256) {
+    if (await this.#digest() !== entry.sha256) {
       await discard(entry.sha256)
       return false
     }
     await completed(this.found)
     return true
+  }
+
+  /** The file's SHA-256 once every byte taken is hashed. */
+  async #digest (): Promise<string> {
+    await this.#hashing
+    return this.#hash.hex()
   }
 
   /** A page supplying the file from peers from `pos` on; the requesting page gets a moment to start listening. */
@@ -379,6 +389,26 @@ class Download {
     } finally {
       await this.#writes
     }
+  }
+}
+
+const HASH_SLICE = 256 * 1024
+
+/** Lets the worker's other tasks (the responses reading) run. */
+const yieldTask = (): Promise<void> => new Promise(resolve => {
+  const { port1, port2 } = new MessageChannel()
+  port1.onmessage = () => {
+    port1.close()
+    resolve()
+  }
+  port2.postMessage(null)
+})
+
+/** Feeds `bytes` to `hash` a slice per task. */
+async function hashSlices (hash: Sha256, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length; at += HASH_SLICE) {
+    hash.update(bytes.subarray(at, at + HASH_SLICE))
+    if (at + HASH_SLICE < bytes.length) await yieldTask()
   }
 }
 
