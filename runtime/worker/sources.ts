@@ -62,10 +62,8 @@ function whole (entry: Found['entry'], bytes: Uint8Array, source: 'store' | 'pee
 async function fromStore ({ entry }: Found): Promise<Uint8Array | undefined> {
   const db = await store()
   try {
-    const record = await db?.record(entry.sha256)
-    if (!db || !record?.complete) return undefined
-    const bytes = await db.read(entry.sha256, 0, entry.size)
-    if (!bytes) return undefined
+    const bytes = await db?.readComplete(entry.sha256, entry.size)
+    if (!db || !bytes) return undefined
     if (await sha256(bytes) !== entry.sha256) {
       count('verifyFailures')
       await db.remove(entry.sha256)
