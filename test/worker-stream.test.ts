@@ -1,7 +1,7 @@
 // The worker streaming a file larger than maxStorage, in Node (faked scope, IndexedDB in memory): it is not kept,
 // the origin is read no further ahead of the response than a couple of chunks whatever the file's size, and a file
 // whose bytes are wrong errors before its last bytes reach the response. A file that is kept reaches the response as
-// the origin sends it, not a stored megabyte at a time.
+// the origin sends it, not a stored megabyte at a time; a small stored file is read back only once complete.
 import { build, deploy, origin } from './helpers/worker-scope.ts'
 import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
@@ -165,3 +165,19 @@ kept('reaches the response as the origin sends it, before a megabyte of it has a
 })
 
 kept.run()
+
+const stored = suite('a small file read from the store')
+
+stored('comes back whole once complete, and not while only some of it is stored', async () => {
+  const db = (await store())!
+  const whole = slice(0, 300 * 1024)
+  await db.putFile('a'.repeat(64), whole)
+  assert.equal(await db.readComplete('a'.repeat(64), whole.length), whole)
+  await db.putSegment('b'.repeat(64), whole.length, 0, whole)
+  assert.is(await db.readComplete('b'.repeat(64), whole.length), undefined, 'all bytes stored, but not verified as a whole')
+  assert.is(await db.readComplete('c'.repeat(64), 10), undefined, 'nothing stored')
+  await db.putFile('d'.repeat(64), new Uint8Array(0))
+  assert.equal(await db.readComplete('d'.repeat(64), 0), new Uint8Array(0), 'an empty file')
+})
+
+stored.run()
