@@ -1,6 +1,7 @@
 // The worker streaming a file larger than maxStorage, in Node (faked scope, IndexedDB in memory): it is not kept,
 // the origin is read no further ahead of the response than a couple of chunks whatever the file's size, and a file
-// whose bytes are wrong errors before its last bytes reach the response.
+// whose bytes are wrong errors before its last bytes reach the response. A file that is kept reaches the response as
+// the origin sends it, not a stored megabyte at a time; a small stored file is read back only once complete.
 import { build, deploy, origin } from './helpers/worker-scope.ts'
 import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
@@ -106,3 +107,77 @@ test('with a wrong byte, the response errors before the file\'s last bytes', asy
 })
 
 test.run()
+
+const kept = suite('a large file that is kept')
+const KEPT = 3 * MiB + 1000
+
+kept('reaches the response as the origin sends it, before a megabyte of it has arrived or been stored', async () => {
+  const first = slice(0, 64 * 1024)
+  const rest = slice(64 * 1024, KEPT)
+  const sha = createHash('sha256').update(first).update(rest).digest('hex')
+  // The origin sends 64 KiB, then nothing until the test opens the gate.
+  let open!: () => void
+  const gate = new Promise<void>(resolve => { open = resolve })
+  let held!: () => void
+  const holding = new Promise<void>(resolve => { held = resolve })
+  const plain = globalThis.fetch
+  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    if (!url.endsWith('/data/kept.bin')) return plain(input, init)
+    let sent = 0
+    return new Response(new ReadableStream<Uint8Array>({
+      async pull (controller) {
+        if (sent === 0) {
+          controller.enqueue(first)
+          sent = first.length
+          return
+        }
+        held()
+        await gate
+        controller.enqueue(rest)
+        controller.close()
+      }
+    }, { highWaterMark: 0 }), { status: 200, headers: { 'Content-Length': String(KEPT) } })
+  }
+  try {
+    const entry: FileEntry = { path: 'data/kept.bin', size: KEPT, sha256: sha, type: 'application/octet-stream', offset: 0 }
+    const f: Found = { entry, shard: b.manifest.shards[0]!, part: b.part, manifest: b.manifest }
+    const db = (await store())!
+    const work: Array<Promise<unknown>> = []
+    const answered = streamFile(f, db, 'https://site.test/data/kept.bin', '', undefined, p => work.push(p))
+    const firstRead = answered.then(res => res!.body!.getReader()).then(async reader => ({ reader, read: await reader.read() }))
+    await holding
+    // The origin waits for the gate: whatever the response has by now came from the first 64 KiB alone.
+    for (let i = 0; i < 50; i++) await new Promise(resolve => setImmediate(resolve))
+    const early = await Promise.race([firstRead, Promise.resolve(undefined)])
+    open()
+    assert.ok(early, 'the response had bytes while the origin had sent 64 KiB')
+    assert.equal(early.read.value, first, 'the first 64 KiB')
+    let length = early.read.value!.length
+    for (let r = await early.reader.read(); !r.done; r = await early.reader.read()) length += r.value.length
+    assert.is(length, KEPT)
+    assert.equal(await Promise.all(work), [true], 'the download verified the file')
+    assert.is((await db.record(sha))?.complete, true, 'it is stored')
+    assert.equal(await db.read(sha, 0, KEPT), Uint8Array.from([...first, ...rest]), 'every byte of it')
+  } finally {
+    globalThis.fetch = plain
+  }
+})
+
+kept.run()
+
+const stored = suite('a small file read from the store')
+
+stored('comes back whole once complete, and not while only some of it is stored', async () => {
+  const db = (await store())!
+  const whole = slice(0, 300 * 1024)
+  await db.putFile('a'.repeat(64), whole)
+  assert.equal(await db.readComplete('a'.repeat(64), whole.length), whole)
+  await db.putSegment('b'.repeat(64), whole.length, 0, whole)
+  assert.is(await db.readComplete('b'.repeat(64), whole.length), undefined, 'all bytes stored, but not verified as a whole')
+  assert.is(await db.readComplete('c'.repeat(64), 10), undefined, 'nothing stored')
+  await db.putFile('d'.repeat(64), new Uint8Array(0))
+  assert.equal(await db.readComplete('d'.repeat(64), 0), new Uint8Array(0), 'an empty file')
+})
+
+stored.run()

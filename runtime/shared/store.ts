@@ -116,6 +116,24 @@ export class Store {
     return assemble(segments, start, end)
   }
 
+  /**
+   * A complete file's bytes, or undefined when it is not complete: its record and segments read in one transaction
+   * (one round trip to the database, which in WebKit is another process).
+   */
+  async readComplete (sha256: string, size: number): Promise<Uint8Array | undefined> {
+    const tx = this.db.transaction(['files', 'segments'])
+    const segments = tx.objectStore('segments')
+    // Segments start below `size` (an empty file still needs a valid range).
+    const range = IDBKeyRange.bound([sha256, 0], [sha256, Math.max(size, 1)], false, true)
+    const [record, keys, values] = await Promise.all([
+      request(tx.objectStore('files').get(sha256)) as Promise<FileRecord | undefined>,
+      request(segments.getAllKeys(range)) as Promise<SegmentKey[]>,
+      request(segments.getAll(range)) as Promise<Uint8Array[]>
+    ])
+    if (!record?.complete) return undefined
+    return assemble(keys.map((key, i) => ({ start: key[1], bytes: values[i]! })), 0, size)
+  }
+
   /** Merged [start, end) ranges of a file that are stored. */
   async coverage (sha256: string): Promise<Array<[number, number]>> {
     const keys = await request(this.store('segments').getAllKeys(fileRange(sha256))) as SegmentKey[]

@@ -52,8 +52,10 @@ async function startIfWanted (page: WorkerClient): Promise<void> {
 }
 
 /**
- * Stores the site files a page loaded before the worker controlled it. They come from the HTTP cache
- * (`force-cache`), so the origin is not asked again; each is verified like any origin answer.
+ * Stores the site files a page loaded before the worker controlled it. They come from the HTTP cache only
+ * (`only-if-cached`): a file the cache does not hold yet (a page that is still arriving, as when the visitor clicks
+ * the moment the worker takes over) is left for later rather than fetched from the origin a second time. Each is
+ * verified like any origin answer.
  */
 async function storeSeen (urls: string[]): Promise<void> {
   const manifest = await loadManifest()
@@ -74,7 +76,7 @@ async function storeSeen (urls: string[]): Promise<void> {
     if (!found) continue
     try {
       if ((await db.record(found.entry.sha256))?.complete) continue
-      await (await fromOrigin(found, url, undefined, 'force-cache')).stored
+      await (await fromOrigin(found, url, undefined, 'only-if-cached')).stored
     } catch {
       // One file failing to store only means it will be fetched again later.
     }

@@ -19,13 +19,14 @@ export interface OriginAnswer {
 }
 
 /**
- * Fetches a site file from the origin (or the HTTP cache, with `cache: 'force-cache'`). `url` is the URL the
+ * Fetches a site file from the origin (or only the HTTP cache, with `cache: 'only-if-cached'`). `url` is the URL the
  * page asked for, so the HTTP cache entries are those the site has without planktos (`about/`, not
  * `about/index.html`). Rejects on network errors.
  */
 export async function fromOrigin (found: Found, url = fileUrl(config.base, found.entry.path), signal?: AbortSignal, cache: RequestCache = 'default'): Promise<OriginAnswer> {
   const { entry } = found
-  const res = await fetch(url, { signal, cache, credentials: 'same-origin' })
+  // `only-if-cached` is allowed for same-origin requests only.
+  const res = await fetch(url, { signal, cache, credentials: 'same-origin', ...cache === 'only-if-cached' ? { mode: 'same-origin' as const } : {} })
   // Errors are the origin's business: the page gets them as they are. A followed redirect is handed on as a
   // redirect, since a navigation refuses a response that was redirected behind its back.
   if (res.redirected) return { response: Response.redirect(res.url, 302), stored: Promise.resolve() }

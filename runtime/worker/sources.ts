@@ -6,7 +6,7 @@ import type { FileRef } from '../shared/messages.ts'
 import { delay } from './delay.ts'
 import { completed, discard } from './keep.ts'
 import { fromOrigin, type OriginAnswer } from './origin.ts'
-import { listens, listensSoon } from './pages.ts'
+import { listens, listensSoon, peersPossible } from './pages.ts'
 import { fileRef, openPeers, stallAfter } from './peers.ts'
 import { etagOf, rangeFor } from './range.ts'
 import { fileResponse, refusal, type Part } from './respond.ts'
@@ -62,10 +62,8 @@ function whole (entry: Found['entry'], bytes: Uint8Array, source: 'store' | 'pee
 async function fromStore ({ entry }: Found): Promise<Uint8Array | undefined> {
   const db = await store()
   try {
-    const record = await db?.record(entry.sha256)
-    if (!db || !record?.complete) return undefined
-    const bytes = await db.read(entry.sha256, 0, entry.size)
-    if (!bytes) return undefined
+    const bytes = await db?.readComplete(entry.sha256, entry.size)
+    if (!db || !bytes) return undefined
     if (await sha256(bytes) !== entry.sha256) {
       count('verifyFailures')
       await db.remove(entry.sha256)
@@ -122,6 +120,11 @@ type Winner = { peers: Uint8Array } | { origin: OriginAnswer }
 async function peersThenOrigin (found: Found, event: FetchEvent): Promise<Winner | undefined> {
   // The settings of the build this file belongs to, not of the newest deploy the worker knows.
   const { peerTimeout } = found.manifest.settings
+  // A browser without WebRTC: no page can ask peers, so nothing is looked up for them and the origin is asked at once.
+  if (!await peersPossible()) {
+    const answer = await fromOrigin(found, event.request.url).catch(() => undefined)
+    return answer && { origin: answer }
+  }
   const stopPeers = new AbortController()
   let progress = 0
   const deps = event.request.mode === 'navigate' ? await missingDeps(found) : []

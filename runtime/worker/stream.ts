@@ -44,7 +44,7 @@ function streams (delta: number): void {
 class Download {
   readonly found: Found
   readonly db: Store
-  /** Bytes [0, pos) are hashed and stored. */
+  /** Bytes [0, pos) are stored (or held in memory until they are) and being hashed. */
   pos = 0
   /** Where the bytes came from most recently, for the response header. */
   source: Source = 'store'
@@ -61,8 +61,17 @@ class Download {
   /** Where each response reading a file that is not kept has got to: the download waits for the slowest. */
   readonly cursors = new Set<{ at: number }>()
   #last: { start: number, bytes: Uint8Array } | undefined
+  /**
+   * Origin bytes handed to responses before they are in the store (oldest first): a response gets each piece as it
+   * arrives, not after a megabyte of it was written, and reads it from here until the write has committed.
+   */
+  #unstored: Array<{ start: number, bytes: Uint8Array }> = []
+  /** The store writes of origin bytes under way, one after another. */
+  #writes: Promise<void> = Promise.resolve()
   #waiting: Array<() => void> = []
   #hash = new Sha256()
+  /** The hashing of the bytes taken so far, behind the responses (see #take). */
+  #hashing: Promise<void> = Promise.resolve()
 
   constructor (found: Found, db: Store, url: string, requester: string) {
     this.found = found
@@ -80,13 +89,20 @@ class Download {
     while (this.pos <= at && !this.ended) await new Promise<void>(resolve => this.#waiting.push(resolve))
   }
 
-  /** Bytes [start, end) below `pos`: from the latest chunk when it holds them, else from the store. */
+  /**
+   * Bytes from `start` on, up to `end` (below `pos`): from the latest chunk or an origin piece not stored yet when one
+   * holds `start` (then they may end sooner, with that piece), else from the store.
+   */
   read (start: number, end: number): Promise<Uint8Array | undefined> {
     const last = this.#last
     if (last && start >= last.start && end <= last.start + last.bytes.length) {
       return Promise.resolve(last.bytes.slice(start - last.start, end - last.start))
     }
-    return this.db.read(this.found.entry.sha256, start, end)
+    const piece = this.#unstored.find(p => start >= p.start && start < p.start + p.bytes.length)
+    if (piece) return Promise.resolve(piece.bytes.slice(start - piece.start, Math.min(end, piece.start + piece.bytes.length) - piece.start))
+    // What the store has: up to the first piece still being written.
+    const stored = this.#unstored.find(p => p.start > start)?.start ?? end
+    return this.db.read(this.found.entry.sha256, start, Math.min(end, stored))
   }
 
   /** Whether bytes [start, ...) can still be read: always for a kept file, from the latest chunk otherwise. */
@@ -112,7 +128,9 @@ class Download {
   }
 
   #take (bytes: Uint8Array, source: Source): void {
-    this.#hash.update(bytes)
+    // Hashed a slice per task, after the bytes went to the responses: hashing a large piece at once (WebKit hands a
+    // worker a whole loopback response in one) held the first bytes of a media file back for hundreds of ms.
+    this.#hashing = this.#hashing.then(() => hashSlices(this.#hash, bytes))
     this.source = source
     this.#last = { start: this.pos, bytes }
     this.pos += bytes.length
@@ -126,7 +144,7 @@ class Download {
     if (!this.kept) {
       await this.#fromOrigin(url, size)
       if (this.pos !== size) return false
-      const matched = this.#hash.hex() === entry.sha256
+      const matched = await this.#digest() === entry.sha256
       if (!matched) await discard(entry.sha256)
       return matched
     }
@@ -153,12 +171,18 @@ class Download {
     }
     if (this.pos < size) await this.#fromOriginAndPeers(url, requester, peerTimeout)
     if (this.pos !== size) return false
-    if (this.#hash.hex() !== entry.sha256) {
+    if (await this.#digest() !== entry.sha256) {
       await discard(entry.sha256)
       return false
     }
     await completed(this.found)
     return true
+  }
+
+  /** The file's SHA-256 once every byte taken is hashed. */
+  async #digest (): Promise<string> {
+    await this.#hashing
+    return this.#hash.hex()
   }
 
   /** A page supplying the file from peers from `pos` on; the requesting page gets a moment to start listening. */
@@ -274,15 +298,14 @@ class Download {
     const reader = res.body.getReader()
     // A server ignoring Range sends the file from its start: skip what we have.
     let skip = whole ? from : 0
+    if (this.kept) return this.#keepFromOrigin(reader, skip, end)
     const buf = new Uint8Array(CHUNK)
     let held = 0
     const flush = async (): Promise<boolean> => {
       if (held === 0) return true
       const bytes = buf.slice(0, held)
       held = 0
-      // A store that refuses the bytes (quota) still lets the responses reading right now have them.
-      if (this.kept) await this.db.putSegment(entry.sha256, entry.size, this.pos, bytes).catch(() => {})
-      else if (!await this.#drained()) return false
+      if (!await this.#drained()) return false
       this.#take(bytes, 'origin')
       return true
     }
@@ -314,6 +337,90 @@ class Download {
     }
     return await flush() && this.pos === end
   }
+
+  /**
+   * Bytes [pos, end) of a kept file from `reader`, after skipping `skip`: each piece reaches the responses as it
+   * arrives, and is stored a chunk at a time behind them. Settles once every write has committed.
+   */
+  async #keepFromOrigin (reader: ReadableStreamDefaultReader<Uint8Array>, skip: number, end: number): Promise<boolean> {
+    const { entry } = this.found
+    /** Pieces not yet handed to a write. */
+    let batch: Array<{ start: number, bytes: Uint8Array }> = []
+    let held = 0
+    const write = (): void => {
+      if (batch.length === 0) return
+      const pieces = batch
+      batch = []
+      held = 0
+      const bytes = concat(pieces.map(p => p.bytes))
+      this.#writes = this.#writes.then(async () => {
+        // A store that refuses the bytes (quota) still lets the responses reading right now have them.
+        await this.db.putSegment(entry.sha256, entry.size, pieces[0]!.start, bytes).catch(() => {})
+        this.#unstored = this.#unstored.filter(p => !pieces.includes(p))
+      })
+    }
+    try {
+      for (;;) {
+        const { value, done } = await reader.read()
+        if (done) break
+        let v = value
+        if (skip > 0) {
+          const n = Math.min(skip, v.length)
+          v = v.subarray(n)
+          skip -= n
+        }
+        if (v.length === 0) continue
+        if (this.pos + v.length > end) {
+          void reader.cancel()
+          void refreshManifest()
+          return false
+        }
+        const piece = { start: this.pos, bytes: v }
+        this.#unstored.push(piece)
+        batch.push(piece)
+        held += v.length
+        this.#take(v, 'origin')
+        if (held >= CHUNK) write()
+        // The store is slower than the network: memory holds a few chunks at most.
+        if (this.pos - (this.#unstored[0]?.start ?? this.pos) > 4 * CHUNK) await this.#writes
+      }
+      write()
+      return this.pos === end
+    } finally {
+      await this.#writes
+    }
+  }
+}
+
+const HASH_SLICE = 256 * 1024
+
+/** Lets the worker's other tasks (the responses reading) run. */
+const yieldTask = (): Promise<void> => new Promise(resolve => {
+  const { port1, port2 } = new MessageChannel()
+  port1.onmessage = () => {
+    port1.close()
+    resolve()
+  }
+  port2.postMessage(null)
+})
+
+/** Feeds `bytes` to `hash` a slice per task. */
+async function hashSlices (hash: Sha256, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length; at += HASH_SLICE) {
+    hash.update(bytes.subarray(at, at + HASH_SLICE))
+    if (at + HASH_SLICE < bytes.length) await yieldTask()
+  }
+}
+
+function concat (pieces: Uint8Array[]): Uint8Array {
+  if (pieces.length === 1) return pieces[0]!
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of pieces) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
 }
 
 /** A body reading `part` of a download as it arrives; the file's last bytes wait for its SHA-256 check. */
@@ -334,9 +441,11 @@ function body (d: Download, part: Part, cursor: { at: number }, source: Source):
   return new ReadableStream<Uint8Array>({
     async pull (controller) {
       await d.reach(at)
-      const end = Math.min(part.end, d.pos, at + CHUNK)
-      const bytes = end > at ? await d.read(at, end) : undefined
-      if (!bytes || (end === size && !await d.done)) {
+      const want = Math.min(part.end, d.pos, at + CHUNK)
+      const bytes = want > at ? await d.read(at, want) : undefined
+      // A read may end sooner than asked for, with an origin piece that is not stored yet.
+      const end = at + (bytes?.length ?? 0)
+      if (!bytes || end === at || (end === size && !await d.done)) {
         stop()
         return controller.error(new Error(`planktos: ${d.found.entry.path} could not be fetched and verified`))
       }
