@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { startLink } from '../bench/link.ts'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { BROWSERS, fetchHash, firstVisit, launch, startDownloader, stats, type BrowserName } from './helpers/browsers.ts'
+import { BROWSERS, fetchHash, firstVisit, launch, startDownloader, stats, until, type BrowserName } from './helpers/browsers.ts'
 import { blob, buildSite, startOrigin } from './helpers/site.ts'
 
 const SIZE = 4 * 1024 * 1024
@@ -41,8 +41,11 @@ for (const name of BROWSERS) {
     const pages: Page[] = []
     try {
       for (let i = 0; i < VISITORS; i++) pages.push(await firstVisit(browsers.get(name)!, url))
-      // Each visitor's downloader runs, as it does once a page is idle; the file's swarm is joined when it is asked for.
+      // The visitors have been reading a while: each one's downloader runs (as after install.js's STAY on a first
+      // page) and has met the others in the site's swarm. Visitors who all ask for the file within their first
+      // seconds, before any downloader ran, are another case (docs/engine.md: the first to join is told it is alone).
       await Promise.all(pages.map(p => startDownloader(p)))
+      await Promise.all(pages.map(p => until(p, 'the downloader to meet a peer', s => (s.downloader?.peers ?? 0) > 0, SLOW)))
       const mark = origin.log.length
       const got = await Promise.all(pages.map(p => fetchHash(p, url + FILE, SLOW)))
       const sent = origin.log.slice(mark).filter(e => e.url.startsWith(site.base + FILE)).reduce((n, e) => n + e.bytes, 0)
