@@ -46,6 +46,10 @@ async function shows (page: Page, text: string): Promise<void> {
  * itself, which can abort the first load before it ends: so only its start is waited for.
  */
 async function reloadOnce (page: Page): Promise<void> {
+  // A developer takes longer than this between starting a dev server and reloading: navigations look at the
+  // manifest at most every 3 s (CHECK_INTERVAL in runtime/worker/site.ts), so this reload's look happens (an earlier
+  // one that the worker made, with the preview server gone and no dev server yet, must not stand in for it).
+  await page.waitForTimeout(3_100)
   await page.reload({ waitUntil: 'commit' }).catch(() => {})
 }
 
@@ -56,9 +60,6 @@ async function previewed (browser: Browser, dir: string): Promise<{ page: Page, 
   // The previewed pages are in the store: the old worker can answer the next load without the origin.
   await page.goto(origin.url)
   await origin.close()
-  // A developer takes longer than this to start a dev server: navigations look at the manifest at most every 3 s
-  // (CHECK_INTERVAL in runtime/worker/site.ts), so the next one does.
-  await page.waitForTimeout(3_100)
   return { page, port: origin.port }
 }
 

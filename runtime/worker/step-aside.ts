@@ -4,9 +4,8 @@
 // for the worker's script does not remove a worker. A network failure is not a 404: offline, the store serves on.
 // A host that answers 404 for the manifest for a moment during a deploy costs its visitors their store, once.
 import { delay } from './delay.ts'
-import { reloadPage, removePlanktos } from './kill.ts'
-import { loadPins } from './pins.ts'
-import { scope, type WorkerClient } from './scope.ts'
+import { removePlanktos } from './kill.ts'
+import { scope } from './scope.ts'
 
 /** How long a page whose navigation is under way is waited for before it is left as it is. */
 const PAGE_WAIT = 10_000
@@ -23,28 +22,26 @@ export function leaving (): Promise<void> {
   return aside ?? Promise.resolve()
 }
 
-/** Page `id` once it can be navigated: a page whose navigation is under way is not listed until it has loaded. */
-async function pageOf (id: string): Promise<WorkerClient | undefined> {
-  for (const limit = Date.now() + PAGE_WAIT; Date.now() < limit; await delay(100)) {
-    const page = await scope.clients.get(id).catch(() => undefined)
-    if (page) return page.type === 'window' ? page : undefined
-  }
-}
-
 /**
- * Reloads the pages this worker answered from a build: the ones whose navigation it took (pinned), including the one
- * whose navigation found the 404, which may not have loaded yet. Each as soon as it can be.
+ * Reloads the pages this worker controls (it answered them from a build that is gone), including the one whose
+ * navigation found the 404: Chromium lists a page only once it has loaded, and a page not ready to be navigated
+ * refuses, so the list is looked at again until each is reloaded, for PAGE_WAIT at most. A reloaded page is not
+ * controlled, so it is not listed again.
  */
-async function reloadAnswered (ids: string[]): Promise<void> {
-  await Promise.all(ids.map(async id => {
-    const page = await pageOf(id)
-    if (page) await reloadPage(page)
-  }))
+async function reloadControlled (): Promise<void> {
+  const done = new Set<string>()
+  for (const limit = Date.now() + PAGE_WAIT; Date.now() < limit; await delay(100)) {
+    const pages = await scope.clients.matchAll({ type: 'window' })
+    for (const page of pages) {
+      if (!done.has(page.id) && await page.navigate?.(page.url).then(() => true, () => false)) done.add(page.id)
+    }
+    // Once a page was reloaded and none is left: the store is deleted again soon after (removePlanktos).
+    if (done.size && pages.every(p => done.has(p.id))) return
+  }
 }
 
 /** Called with the origin's status for the manifest; 404 and 410 mean planktos is gone from the site. */
 export function manifestStatus (status: number): void {
   if (status !== 404 && status !== 410) return
-  // The pins are read before the store goes: they are kept there.
-  aside ??= loadPins().then(pins => removePlanktos(() => reloadAnswered([...pins.keys()])))
+  aside ??= removePlanktos(reloadControlled)
 }
