@@ -3,7 +3,7 @@
 // runtime/webtorrent-stubs/ (each says why it is safe), a second copy of streamx, and package.json read for
 // the version. The runtime still imports 'webtorrent/dist/webtorrent.min.js', whose types it declares; the
 // same version's sources take its place here.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve } from 'node:path'
 import commonjsPlugin from '@rollup/plugin-commonjs'
@@ -82,7 +82,8 @@ function browserMapping (source: string, importer: string): string | false | und
 /** Resolves WebTorrent's modules to its sources, the stubs and the browser's `events`. */
 function webtorrentLite (root: string): Plugin[] {
   const require = createRequire(join(root, 'package.json'))
-  const pkg = join(root, 'node_modules', 'webtorrent')
+  // Its real path: rollup names modules by real path, and node_modules may be a link (a packed clean copy's is).
+  const pkg = realpathSync(join(root, 'node_modules', 'webtorrent'))
   const version = (JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { version: string }).version
   const stubs = join(root, 'runtime', 'webtorrent-stubs')
   const lite: Plugin = {
