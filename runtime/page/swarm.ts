@@ -11,6 +11,7 @@ import { chunkStoreFor } from './chunk-store.ts'
 import { fileExchange } from './file-exchange.ts'
 import { loadPart, loadTorrent, torrentKey } from './site-files.ts'
 import { OriginShare } from './share.ts'
+import { noteAnswer, noteWarning, reachable } from './tracker-backoff.ts'
 import { addOriginSeed, type OriginSeed } from './web-seed.ts'
 import { MAX_MESSAGE, forgetPiece, limitMessages, verifyPieces } from './webtorrent-internals.ts'
 
@@ -41,6 +42,8 @@ export class Swarm {
   readonly #joined = new Map<string, Joined>()
   /** Peers (by peer id) that sent data failing verification: never talked to again. */
   readonly #banned = new Set<string>()
+  /** No tracker is contacted: the site lists none, or all failed lately (tracker-backoff.ts). */
+  readonly #trackerless: boolean
 
   constructor (manifest: Manifest, base: string, store: Store, stats: DownloaderStats, onChange: () => void) {
     this.manifest = manifest
@@ -49,9 +52,11 @@ export class Swarm {
     this.#stats = stats
     this.#onChange = onChange
     const { announce, rtcConfig } = manifest.settings
+    // Every tracker failed lately: none is contacted (each failed socket is an error in the visitor's console).
+    this.#trackerless = reachable(announce).length === 0
     // Hermetic by design: trackers from the manifest only, no DHT, no local discovery, no stock web seeds.
     this.client = new WebTorrent({
-      tracker: announce.length > 0 ? { rtcConfig } : false,
+      tracker: this.#trackerless ? false : { rtcConfig },
       dht: false,
       lsd: false,
       utPex: false,
@@ -119,7 +124,7 @@ export class Swarm {
       deselect: true,
       announce: this.#trackers(shard)
     })
-    const solo = this.manifest.settings.announce.length === 0
+    const solo = this.#trackerless
     // Which peers sent blocks of each piece still being assembled, to know whom to blame when it fails.
     const sources = new Map<number, Set<Wire>>()
     // New peers that have not said yet which pieces they have, with when they came.
@@ -143,6 +148,7 @@ export class Swarm {
     const recheck = (): void => { setTimeout(() => joined.seed?.recheck()) }
     torrent.on('error', () => {})
     torrent.on('warning', (err: Error) => {
+      noteWarning(err.message)
       const failed = FAILED.exec(err.message)
       if (failed) this.#failed(Number(failed[1]), sources, joined)
     })
@@ -189,7 +195,8 @@ export class Swarm {
     }
     // Kept only now: a tampered copy stored before the check would be refused on every later page, for good.
     void this.#store.setMeta(torrentKey(shard.infoHash), file).catch(() => {})
-    torrent.discovery?.tracker?.on('update', (data: { complete?: number, incomplete?: number }) => {
+    torrent.discovery?.tracker?.on('update', (data: { announce?: string, complete?: number, incomplete?: number }) => {
+      noteAnswer(data.announce)
       joined.alone = (data.complete ?? 0) + (data.incomplete ?? 0) <= 1
       this.#onChange()
     })

@@ -1,0 +1,61 @@
+// Trackers that failed lately are left alone for a while (runs in the page). The browser itself prints
+// "WebSocket connection to … failed" for every socket that cannot connect, and a page cannot silence it; with no
+// tracker reachable, every page of the site would print it again. So a failure is remembered for this origin
+// (localStorage: read synchronously before the swarm starts), and pages skip that tracker until its back-off ends:
+// one minute, doubling with each failure in a row up to an hour. An answer from the tracker forgets its failures.
+
+const KEY = 'planktos-tracker-failures'
+const FIRST = 60_000
+const LONGEST = 60 * 60_000
+/** WebTorrent's warning for a tracker socket that could not connect (alone, or after "Connection error: "). */
+const FAILED = /Error connecting to (\S+)$/
+
+interface Failure { fails: number, until: number }
+
+/** WebTorrent's tracker client drops a trailing slash from announce URLs, and names them so in its warnings. */
+const key = (url: string): string => url.endsWith('/') ? url.slice(0, -1) : url
+
+function read (): Record<string, Failure> {
+  try {
+    const all: unknown = JSON.parse(localStorage.getItem(KEY) ?? '{}')
+    return all && typeof all === 'object' ? all as Record<string, Failure> : {}
+  } catch {
+    // Storage disabled or a broken value: no back-off, as before.
+    return {}
+  }
+}
+
+function write (all: Record<string, Failure>): void {
+  try {
+    if (Object.keys(all).length) localStorage.setItem(KEY, JSON.stringify(all))
+    else localStorage.removeItem(KEY)
+  } catch {}
+}
+
+/** The trackers of `announce` not in back-off now. */
+export function reachable (announce: readonly string[], now = Date.now()): string[] {
+  const all = read()
+  return announce.filter(url => !((all[key(url)]?.until ?? 0) > now))
+}
+
+/** Notes a WebTorrent warning: a tracker that could not be reached starts (or lengthens) its back-off. */
+export function noteWarning (message: string, now = Date.now()): void {
+  const failed = FAILED.exec(message)?.[1]
+  if (!failed) return
+  const url = key(failed)
+  const all = read()
+  // Several torrents share one socket per tracker and all warn about it: one failure, counted once.
+  if ((all[url]?.until ?? 0) > now) return
+  const fails = (all[url]?.fails ?? 0) + 1
+  all[url] = { fails, until: now + Math.min(LONGEST, FIRST * 2 ** (fails - 1)) }
+  write(all)
+}
+
+/** A tracker answered: it starts afresh. */
+export function noteAnswer (announced: string | undefined): void {
+  const all = read()
+  const url = announced && key(announced)
+  if (!url || !all[url]) return
+  delete all[url]
+  write(all)
+}

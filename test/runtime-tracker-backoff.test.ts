@@ -1,0 +1,64 @@
+// Trackers that failed lately are left alone for a while, so a site whose trackers are all down does not make every
+// page open a socket the browser reports as failed in the console.
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { noteAnswer, noteWarning, reachable } from '../runtime/page/tracker-backoff.ts'
+
+const T1 = 'ws://127.0.0.1:9/'
+const T2 = 'wss://tracker.example/'
+const MINUTE = 60_000
+
+const backoff = suite('tracker back-off')
+
+backoff.before.each(() => {
+  const items = new Map<string, string>()
+  ;(globalThis as { localStorage?: unknown }).localStorage = {
+    getItem: (k: string) => items.get(k) ?? null,
+    setItem: (k: string, v: string) => { items.set(k, v) },
+    removeItem: (k: string) => { items.delete(k) }
+  }
+})
+backoff.after(() => { delete (globalThis as { localStorage?: unknown }).localStorage })
+
+backoff('a tracker that could not be reached is skipped for a minute, the others are not', () => {
+  // Named without its trailing slash, as WebTorrent's tracker client names it.
+  noteWarning(`Error connecting to ${T1.slice(0, -1)}`, 0)
+  assert.equal(reachable([T1, T2], 1), [T2])
+  assert.equal(reachable([T1, T2], MINUTE - 1), [T2])
+  assert.equal(reachable([T1, T2], MINUTE), [T1, T2])
+})
+
+backoff('each failure in a row doubles the back-off, up to an hour', () => {
+  let now = 0
+  const waits: number[] = []
+  for (let i = 0; i < 9; i++) {
+    noteWarning(`Error connecting to ${T1}`, now)
+    let until = now
+    while (!reachable([T1], until).length) until += 1000
+    waits.push((until - now) / MINUTE)
+    now = until
+  }
+  assert.equal(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60])
+})
+
+backoff('the warnings of every torrent sharing the failed socket count as one failure', () => {
+  for (let i = 0; i < 5; i++) noteWarning(`${i % 2 ? 'Connection error: ' : ''}Error connecting to ${T1}`, i)
+  assert.equal(reachable([T1], MINUTE), [T1])
+})
+
+backoff('an answer from the tracker forgets its failures; other warnings are not failures', () => {
+  noteWarning(`Error connecting to ${T1}`, 0)
+  noteAnswer(T1)
+  assert.equal(reachable([T1], 1), [T1])
+  noteWarning('Piece 3 failed verification', 0)
+  noteWarning(`Unsupported tracker protocol: ${T2}`, 0)
+  assert.equal(reachable([T1, T2], 1), [T1, T2])
+})
+
+backoff('without usable storage every tracker is tried, as before', () => {
+  ;(globalThis as { localStorage?: unknown }).localStorage = { getItem: () => { throw new Error('denied') }, setItem: () => { throw new Error('denied') }, removeItem: () => {} }
+  noteWarning(`Error connecting to ${T1}`, 0)
+  assert.equal(reachable([T1], 1), [T1])
+})
+
+backoff.run()
