@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import * as assert from 'uvu/assert'
 import bencode from 'bencode'
 import type { Browser, Page } from 'playwright-core'
+import { startTracker } from '../integrations/cli/tracker.ts'
 import { firstVisit, installed, pageFetch, startDownloader, stats, until, within } from './helpers/browsers.ts'
 import { startProxy, type Proxy } from './helpers/proxy.ts'
 import { buildSite, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
@@ -39,7 +40,7 @@ function tamper (page: Page, sha256: string): Promise<void> {
   }, { sha256, name: `planktos:${BASE}` }), 'the store to be altered')
 }
 
-browserSuites<{ site: TestSite }>(name => `${name}: trust and scope under ${BASE}`, ({ test, name, own }) => {
+browserSuites<{ site: TestSite }>(name => `${name}: trust and scope under ${BASE}`, ({ test, name, own, ownSite }) => {
   /** A fresh origin (a new port is a new origin: a new worker and store) and a visitor whose page it controls. */
   const visit = async (browser: Browser, site: TestSite, edit?: (p: Proxy) => void): Promise<{ origin: Origin, proxy: Proxy, page: Page }> => {
     const origin = own(await startOrigin(site))
@@ -152,7 +153,10 @@ browserSuites<{ site: TestSite }>(name => `${name}: trust and scope under ${BASE
     assert.ok(origin.log.every(e => e.url.startsWith(BASE) || e.url === '/favicon.ico'), 'nothing outside the base')
   })
 
-  test("a torrent file whose infohash is not the manifest's is refused: the downloader joins nothing, pages still work", async ({ browser, site }) => {
+  test("a torrent file whose infohash is not the manifest's is refused: the downloader joins nothing, pages still work", async ({ browser }) => {
+    // With a tracker, the worker asks the downloader for the shard's files: its answer shows the join settled.
+    const tracker = own(await startTracker({ port: 0 }))
+    const site = ownSite(await buildSite({ base: BASE, announce: [tracker.url] }))
     let served = 0
     let tampering = true
     const { proxy, page } = await visit(browser, site, proxy => {
@@ -170,10 +174,13 @@ browserSuites<{ site: TestSite }>(name => `${name}: trust and scope under ${BASE
     await until(page, 'the first page to be stored', s => (s.worker?.stored ?? 0) >= 3)
     await startDownloader(page)
     await within((async () => { while (served === 0) await page.waitForTimeout(50) })(), 'the downloader to fetch the torrent')
-    await page.waitForTimeout(1000)
-    assert.is((await stats(page)).downloader!.torrents, 0, 'the tampered torrent was not joined')
+    // Asked for a file of that shard, the downloader answers only once its join has settled: joined or refused.
+    const asked = (await stats(page)).downloader!.requests
     const r = await pageFetch(page, proxy.url + 'about/')
-    assert.is(r.status, 200)
+    assert.equal([r.status, r.source], [200, 'origin'])
+    const after = (await stats(page)).downloader!
+    assert.ok(after.requests > asked, 'the downloader was asked for the page')
+    assert.is(after.torrents, 0, 'the tampered torrent was not joined')
     // The refused copy was not kept: once the origin serves the right torrent, the next page's downloader joins.
     tampering = false
     await page.reload()
