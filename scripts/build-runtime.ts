@@ -6,32 +6,13 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { brotliCompressSync, gzipSync } from 'node:zlib'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
-import { rollup, type ModuleFormat } from 'rollup'
+import { rollup } from 'rollup'
 import esbuild from 'rollup-plugin-esbuild'
+import { entries, type Entry } from './runtime-entries.ts'
 import { downloaderPlugins } from './webtorrent-lite.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const out = join(root, 'dist', 'runtime')
-const KB = 1024
-
-interface Entry {
-  name: string
-  input: string
-  /** The install script and the worker are classic scripts; the downloader is imported as a module. */
-  format: ModuleFormat
-  /** Brotli bytes allowed for the whole file. */
-  budget: number
-}
-
-const entries: Entry[] = [
-  { name: 'install', input: 'runtime/install.ts', format: 'iife', budget: 1 * KB },
-  { name: 'sw', input: 'runtime/sw.ts', format: 'iife', budget: 12 * KB },
-  // WebTorrent included (issue 13: 45 KB; test/runtime-size.test.ts holds it there).
-  { name: 'downloader', input: 'runtime/downloader.ts', format: 'es', budget: 45 * KB },
-  // A kill-switch build's install.js: removes planktos instead.
-  { name: 'remove', input: 'runtime/remove.ts', format: 'iife', budget: 1 * KB }
-]
-
 const brotli = (bytes: Uint8Array | string): number => brotliCompressSync(bytes).length
 
 /** Builds one entry; returns its code. */

@@ -1,0 +1,25 @@
+// The runtime's entries and their size budgets: one source for the build (scripts/build-runtime.ts), which fails
+// over a budget, and for the sizes table `npm run docs` writes into docs/how-it-works.md.
+import type { ModuleFormat } from 'rollup'
+
+const KB = 1024
+
+export interface Entry {
+  name: string
+  input: string
+  /** The install script and the worker are classic scripts; the downloader is imported as a module. */
+  format: ModuleFormat
+  /** Brotli bytes allowed for the whole file. */
+  budget: number
+  /** What the docs call it (Markdown): the name a site serves it under. */
+  served: string
+}
+
+export const entries: Entry[] = [
+  { name: 'install', input: 'runtime/install.ts', format: 'iife', budget: 1 * KB, served: '`install.js`' },
+  { name: 'sw', input: 'runtime/sw.ts', format: 'iife', budget: 12 * KB, served: '`planktos-sw.js`' },
+  // WebTorrent included (issue 13: 45 KB; test/runtime-size.test.ts holds it there).
+  { name: 'downloader', input: 'runtime/downloader.ts', format: 'es', budget: 45 * KB, served: '`downloader.js`' },
+  // A kill-switch build's install.js: removes planktos instead.
+  { name: 'remove', input: 'runtime/remove.ts', format: 'iife', budget: 1 * KB, served: '`install.js` of a kill-switch build' }
+]
