@@ -56,8 +56,15 @@ let ready: Promise<boolean> = Promise.resolve(false)
 if (sw) {
   const firstVisit = !sw.controller
   ready = new Promise(resolve => {
-    if (sw.controller) resolve(true)
-    sw.addEventListener('controllerchange', () => resolve(true))
+    // Once the controller is activated: WebKit sends a navigation made while the worker still activates to the
+    // network as well as to the worker, and the origin would send that page twice.
+    const on = (): void => {
+      const c = sw.controller
+      if (c?.state === 'activated') resolve(true)
+      else c?.addEventListener('statechange', on, { once: true })
+    }
+    on()
+    sw.addEventListener('controllerchange', on)
     // A registration that is refused, or whose worker fails to install, leaves the page as it is.
     sw.register(own, { scope: base }).then(reg => {
       const w = reg?.installing ?? reg?.waiting ?? reg?.active

@@ -1,7 +1,7 @@
 // The site's 404 page while the origin is down: an in-scope URL the manifest does not know gets the site's own 404
 // page with status 404 once the visitor's browser holds it; without one, the navigation fails as it would offline.
 import * as assert from 'uvu/assert'
-import { firstVisit, until } from './helpers/browsers.ts'
+import { ALL_BROWSERS, assertNavigation, firstVisit, until } from './helpers/browsers.ts'
 import { storeUntil } from './helpers/redeploy.ts'
 import { buildSite, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 import { browserSuites } from './helpers/suite.ts'
@@ -32,19 +32,18 @@ browserSuites(name => `${name}: offline 404`, ({ test, name }) => {
     await until(page, 'the first page to be stored', s => (s.worker?.stored ?? 0) >= 3)
     // Online, the origin answers as usual; its 404 page is kept from that answer, with no request of its own.
     const online = await page.goto(origin.url + 'no/such/page/')
-    assert.is(online?.status(), 404)
+    assertNavigation(online, { status: 404 }, 'online')
     assert.is(await page.textContent('#title'), 'No such page here')
     await storeUntil(page, 'the 404 page to be stored', shas => shas.has(notFound.sha256))
     assert.not.ok(origin.log.some(e => e.url === '/404.html'), 'the 404 page was never asked for by name')
 
     await origin.close()
     const offline = await page.goto(origin.url + 'another/missing.html')
-    assert.is(offline?.status(), 404)
-    assert.is(offline?.headers()['x-planktos-source'], 'store')
+    assertNavigation(offline, { status: 404, source: 'store' }, 'offline')
     assert.is(await page.textContent('#title'), 'No such page here')
     // Known pages still come from the store.
     const home = await page.goto(origin.url)
-    assert.is(home?.status(), 200)
+    assertNavigation(home, { status: 200 }, 'home')
     assert.is(await page.textContent('#title'), 'Planktos test site')
     await page.context().close()
   })
@@ -61,4 +60,4 @@ browserSuites(name => `${name}: offline 404`, ({ test, name }) => {
     assert.ok(failed, 'the navigation failed')
     await page.context().close()
   })
-})
+}, ALL_BROWSERS)

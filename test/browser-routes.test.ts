@@ -2,7 +2,7 @@
 // `contact.html`, and `/about` (a folder with an index) is redirected to `/about/`. The worker must do the same,
 // also with the origin down.
 import * as assert from 'uvu/assert'
-import { firstVisit, imagesLoaded, until } from './helpers/browsers.ts'
+import { ALL_BROWSERS, assertNavigation, firstVisit, imagesLoaded, until } from './helpers/browsers.ts'
 import { reported } from './helpers/hooks.ts'
 import { buildSite, startOrigin, type TestSite } from './helpers/site.ts'
 import { browserSuites } from './helpers/suite.ts'
@@ -32,12 +32,12 @@ browserSuites(name => `${name}: routes`, ({ test }) => {
     try {
       const page = await firstVisit(browser, origin.url)
       const contact = await page.goto(origin.url + 'contact')
-      assert.ok(contact?.headers()['x-planktos-source'], 'the worker answered /contact')
+      assertNavigation(contact, { source: true }, '/contact')
       assert.is(await page.textContent('#title'), 'Write to us')
       assert.ok(await imagesLoaded(page))
       const about = await page.goto(origin.url + 'about')
-      assert.is(page.url(), origin.url + 'about/')
-      assert.ok(about?.headers()['x-planktos-source'], 'the worker answered /about/')
+      assert.is(await page.url(), origin.url + 'about/')
+      assertNavigation(about, { source: true }, '/about/')
       assert.is(await page.textContent('#title'), 'About this site')
       // index.html, style.css, logo.svg, contact.html, about/index.html, photo.svg
       await until(page, 'the pages to be stored', s => (s.worker?.stored ?? 0) >= 6)
@@ -47,14 +47,14 @@ browserSuites(name => `${name}: routes`, ({ test }) => {
       assert.is(await page.textContent('#title'), 'Write to us', '/contact with the origin down')
       assert.ok(await imagesLoaded(page))
       await page.goto(origin.url + 'about')
-      assert.is(page.url(), origin.url + 'about/', 'the worker itself redirects /about')
+      assert.is(await page.url(), origin.url + 'about/', 'the worker itself redirects /about')
       assert.is(await page.textContent('#title'), 'About this site', '/about with the origin down')
       assert.ok(await imagesLoaded(page), 'relative images resolve from /about/')
     } finally {
       await origin.close()
     }
   })
-})
+}, ALL_BROWSERS)
 
 // uvu runs the suites queued above; the built site is removed at exit.
 process.once('beforeExit', () => { void site?.remove() })

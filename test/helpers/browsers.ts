@@ -1,6 +1,7 @@
 // Real browsers for the runtime tests: Debian's Chromium and Firefox ESR driven by playwright-core, and WebKitGTK
 // driven over WebDriver through a playwright-shaped shim (./webkit.ts), each launched with a fresh profile; every
 // visitor is its own browser context. Timeouts here only detect hangs.
+import * as assert from 'uvu/assert'
 import { chromium, firefox, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core'
 import type { DownloaderStats, WorkerStats } from '../../runtime/shared/messages.ts'
 import { WebKitBrowser } from './webkit.ts'
@@ -76,6 +77,20 @@ export function stats (page: Page): Promise<PageStats> {
 /** Waits for install.js to define window.planktos (it is loaded async). */
 export function installed (page: Page): Promise<void> {
   return within(page.waitForFunction(() => 'planktos' in window, undefined, { timeout: HANG - 1000 }).then(() => {}), 'install.js to run')
+}
+
+/**
+ * Asserts navigation `res`'s status and where the worker says it came from (`X-Planktos-Source`; `source: true`: any
+ * source, the worker answered). WebDriver (WebKit) exposes no navigation responses, so there it checks nothing: a
+ * suite that runs in WebKit proves the same by other means too (the origin's log, a page shown with the origin down).
+ */
+export function assertNavigation (res: object | null, expected: { status?: number, source?: string | true }, what = 'the navigation'): void {
+  if (res && !('headers' in res)) return
+  const r = res as { status (): number, headers (): Record<string, string> } | null
+  if (expected.status !== undefined) assert.is(r?.status(), expected.status, `${what}: status`)
+  const source = r?.headers()['x-planktos-source']
+  if (expected.source === true) assert.ok(source, `${what}: the worker answered`)
+  else if (expected.source !== undefined) assert.is(source, expected.source, `${what}: source`)
 }
 
 /** Fetches `url` from inside `page` and reports what came back. */

@@ -26,7 +26,9 @@ export interface BrowserSuite<C> {
  * after these: uvu keeps hooks in order).
  */
 export function browserSuites<C extends object = object> (title: (name: BrowserName) => string, define: (s: BrowserSuite<C>) => void, browsers: readonly BrowserName[] = BROWSERS): void {
-  for (const name of browsers) {
+  // PLANKTOS_BROWSERS=webkit (a comma-separated list) runs a file's suites in those browsers only, while working on one.
+  const only = process.env.PLANKTOS_BROWSERS?.split(',')
+  for (const name of browsers.filter(b => !only || only.includes(b))) {
     const test = suite<C & { browser: Browser }>(title(name))
     const cleanup: Array<() => Promise<unknown>> = []
     const own = <T extends { close (): Promise<unknown> }>(thing: T): T => {

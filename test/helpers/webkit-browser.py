@@ -2,7 +2,7 @@
 # A WebKitGTK browser for WebKitWebDriver, used instead of MiniBrowser because MiniBrowser's automation session is
 # ephemeral: this one keeps its profile in the directory given as --profile=DIR, so a test can restart the browser
 # as a returning visitor, and it prints the pages' console messages to stderr (WebKit prints none for ephemeral
-# sessions). The driver starts it with --automation and asks it for web views through the `create-web-view` signal.
+# sessions), and when a navigation failed. The driver starts it with --automation and asks it for web views through the `create-web-view` signal.
 import sys
 import gi
 gi.require_version('Gtk', '3.0')
@@ -28,7 +28,25 @@ def web_view(_session):
     window.show_all()
     windows.append(window)
     view.connect('close', lambda v: (window.destroy(), windows.remove(window), windows or Gtk.main_quit()))
+    # WebDriver reports a navigation that failed (the origin down, nothing to answer) as a success that shows an
+    # error page: these lines let the test helper (webkit.ts, goto) tell, in order, on the one stream.
+    view.connect('load-failed', load_failed)
+    view.connect('load-changed', load_changed)
     return view
+
+
+def load_failed(_view, _event, uri, error):
+    # A load that another navigation replaced (a script reloading the page) did not fail: as in playwright.
+    if error.matches(WebKit2.network_error_quark(), WebKit2.NetworkError.CANCELLED) or \
+            error.matches(WebKit2.policy_error_quark(), WebKit2.PolicyError.FRAME_LOAD_INTERRUPTED_BY_POLICY_CHANGE):
+        return False
+    print(f'planktos-webkit: load failed: {uri}: {error.message}', file=sys.stderr, flush=True)
+    return False
+
+
+def load_changed(view, event):
+    if event == WebKit2.LoadEvent.FINISHED:
+        print(f'planktos-webkit: load finished: {view.get_uri()}', file=sys.stderr, flush=True)
 
 
 def automation_started(_context, session):

@@ -158,7 +158,19 @@ export class WebKitPage {
    * test asks for its headers or status, instead of letting `res?.headers()` pass for want of a response.
    */
   async goto (url: string): Promise<object> {
+    const log = this.ctx.driver.log
+    const mark = log.length
     await this.send('POST', '/url', { url })
+    // The browser prints a line when a load finishes, after one saying it failed (webkit-browser.py): a navigation
+    // that failed rejects here as it does in playwright, instead of passing for the error page WebKit shows.
+    const deadline = Date.now() + HANG
+    let lines: string[] = []
+    while (!(lines = log.slice(mark).filter(l => l.startsWith('planktos-webkit: load '))).some(l => l.startsWith('planktos-webkit: load finished'))) {
+      if (Date.now() > deadline) throw new Error(`goto ${url}: the browser reported no finished load within ${HANG} ms`)
+      await sleep(20)
+    }
+    const failed = lines.find(l => l.startsWith('planktos-webkit: load failed'))
+    if (failed) throw new Error(`goto ${url}: ${failed.slice('planktos-webkit: '.length)}`)
     return strict({}, 'response')
   }
 
