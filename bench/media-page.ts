@@ -151,12 +151,12 @@ export async function billMedia (work: string, tracker: string, log: (line: stri
 export function mediaTable (x: MediaResult): string {
   const mb = (n: number): string => (n / 1e6).toFixed(2)
   return [
-    `Media page: ${HOLDERS} visitors hold an ${mb(x.fileBytes)} MB media file (WAV in an <audio>, \`preload="metadata"\`); a new visitor opens its page as its first page and presses play after ${READ_MS / 1000} s (goal: ≥ 80% of the file's bytes from peers).`,
+    `Media page: ${HOLDERS} visitors hold an ${mb(x.fileBytes)} MB media file (WAV noise in an \`<audio preload="metadata">\`); a new visitor opens its page as its first page and presses play after ${READ_MS / 1000} s (goal: ≥ 80% of the file's bytes from peers).`,
     '',
-    '| | the file\'s bytes from the origin (MB) | share not from the origin | from peers (MB) | the visit\'s origin bytes, with / without (MB) |',
+    '| | the file\'s bytes the origin sent (MB) | ÷ the file\'s size | from peers (MB) | the visit\'s origin bytes (MB) |',
     '| --- | --- | --- | --- | --- |',
-    `| with planktos | ${mb(x.planktos.fileFromOrigin)} | **${Math.round(x.fromPeersShare * 100)}%** | ${mb(x.planktos.fromPeers)} | ${mb(x.planktos.visitAll)} / ${mb(x.plain.visitAll)} |`,
-    `| without | ${mb(x.plain.fileFromOrigin)} | ${Math.round((1 - x.plain.fileFromOrigin / x.fileBytes) * 100)}% | 0 | |`,
+    `| with planktos | ${mb(x.planktos.fileFromOrigin)} | **${(x.planktos.fileFromOrigin / x.fileBytes).toFixed(2)}** (not from the origin: ${Math.round(x.fromPeersShare * 100)}%) | ${mb(x.planktos.fromPeers)} | ${mb(x.planktos.visitAll)} |`,
+    `| without | ${mb(x.plain.fileFromOrigin)} | ${(x.plain.fileFromOrigin / x.fileBytes).toFixed(2)} (a player asks for some ranges twice) | 0 | ${mb(x.plain.visitAll)} |`,
     ...([['with planktos', x.planktos], ['without', x.plain]] as Array<[string, MediaSide]>).flatMap(([label, side]) => side.problems.length > 0 ? ['', `Playback failed ${label}: ${side.problems.join('; ')}.`] : [])
   ].join('\n')
 }

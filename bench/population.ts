@@ -78,7 +78,7 @@ async function read (page: Page, variant: Variant, ms: number): Promise<string |
   let problem: string | undefined
   if (variant === 'planktos') {
     // A page where planktos never starts is a finding to print, not a reason to drop the run's other visits.
-    problem = await installed(page).then(() => controlled(page)).then(() => undefined, (e: Error) => e.message.split('\n')[0])
+    problem = await installed(page).then(() => controlled(page)).then(() => undefined, () => 'planktos did not start within 29 s')
   }
   await page.waitForTimeout(ms)
   return problem
@@ -195,6 +195,6 @@ export function populationTable (x: PopulationResult): string {
     row(`${count('bounce')} bouncing (1 page)`, 'bounce'),
     row(`${count('read')} reading (${pages('read')} pages)`, 'read'),
     row(`${count('returning')} returning after the redeploy (${pages('returning')} pages)`, 'returning'),
-    ...x.planktos.problems.length > 0 ? ['', `With planktos, planktos did not start on: ${x.planktos.problems.join('; ')}.`] : []
+    ...x.planktos.problems.length > 0 ? ['', `With planktos, pages on which planktos did not start (no \`window.planktos\` within 29 s; such a page did not load as it does without planktos, so its row is no fair comparison; docs/engine.md): ${x.planktos.problems.map(p => p.replace(/: .*$/, '')).join('; ')}.`] : []
   ].join('\n')
 }
