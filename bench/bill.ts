@@ -11,11 +11,11 @@ import type { BenchSite } from './sites.ts'
 import { isPlanktosFile, median, type Variant } from './visitor.ts'
 
 /** How long the bouncing visitor stays on the front page (the worker installs meanwhile). */
-const BOUNCE_MS = 5000
+export const BOUNCE_MS = 5000
 /** A bouncing visitor who reads longer than install.ts's STAY (15 s) before leaving. */
 const STAYED_MS = 20_000
 /** A reader's pause between pages: idle time for planktos, the same for both variants. */
-const DWELL_MS = 2000
+export const DWELL_MS = 2000
 const VISITORS = 6
 const PAGES = 4
 
@@ -59,7 +59,7 @@ function ownName (url: string): string {
   return path.replace(/^.*\//, '')
 }
 
-function bytesOf (variant: Variant, log: HostLogEntry[], from: number, to = log.length): Bytes {
+export function bytesOf (variant: Variant, log: HostLogEntry[], from: number, to = log.length): Bytes {
   const out: Bytes = { all: 0, planktos: 0, planktosBodies: 0, requests: 0, own: {} }
   for (const e of log.slice(from, to)) {
     // Chromium's own favicon probe is the same on both sides and no part of either site.
@@ -76,7 +76,7 @@ function bytesOf (variant: Variant, log: HostLogEntry[], from: number, to = log.
 }
 
 /** Waits until the host's log has been quiet for `quietMs`. */
-async function quiet (log: HostLogEntry[], quietMs = 1000, maxMs = 15_000): Promise<void> {
+export async function quiet (log: HostLogEntry[], quietMs = 1000, maxMs = 15_000): Promise<void> {
   const end = Date.now() + maxMs
   let n = log.length
   let since = Date.now()

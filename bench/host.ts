@@ -29,8 +29,12 @@ export interface Host {
 /** The types nginx configs commonly list in `gzip_types` / `brotli_types` (text/html is always on). */
 const COMPRESSIBLE = /^(text\/|application\/(javascript|json|manifest\+json|xml|wasm)|image\/svg\+xml|font\/(ttf|otf))/
 
-/** Serves `dir` through the compressing, counting front until `close()`. */
-export async function startHost (dir: string): Promise<Host> {
+/**
+ * Serves `dir` through the compressing, counting front until `close()`. URL paths matching `immutable` get
+ * `Cache-Control: public, max-age=31536000, immutable`, as real hosts send for hashed assets (and, per
+ * docs/deploying.md, for planktos' torrents and parts); everything else keeps `planktos serve`'s `no-cache`.
+ */
+export async function startHost (dir: string, immutable?: RegExp): Promise<Host> {
   const inner = await serve({ dir, port: 0 })
   const log: HostLogEntry[] = []
   const sockets = new Set<Socket>()
@@ -39,7 +43,7 @@ export async function startHost (dir: string): Promise<Host> {
     delete headers['accept-encoding']
     // nginx makes the ETag of a compressed response weak; a revalidation sends it back as it got it.
     if (typeof headers['if-none-match'] === 'string') headers['if-none-match'] = headers['if-none-match'].replace(/W\//g, '')
-    const upstream = request({ host: '127.0.0.1', port: inner.port, method: req.method, path: req.url, headers }, up => answer(req, res, up, log))
+    const upstream = request({ host: '127.0.0.1', port: inner.port, method: req.method, path: req.url, headers }, up => answer(req, res, up, log, immutable))
     upstream.on('error', () => { if (!res.headersSent) res.writeHead(502).end(); else res.destroy() })
     req.pipe(upstream)
   })
@@ -57,7 +61,7 @@ export async function startHost (dir: string): Promise<Host> {
   }
 }
 
-function answer (req: IncomingMessage, res: ServerResponse, up: IncomingMessage, log: HostLogEntry[]): void {
+function answer (req: IncomingMessage, res: ServerResponse, up: IncomingMessage, log: HostLogEntry[], immutable?: RegExp): void {
   const accept = String(req.headers['accept-encoding'] ?? '')
   const type = String(up.headers['content-type'] ?? '')
   const compress = req.method === 'GET' && up.statusCode === 200 && COMPRESSIBLE.test(type) && Number(up.headers['content-length'] ?? 1) > 20
@@ -65,6 +69,7 @@ function answer (req: IncomingMessage, res: ServerResponse, up: IncomingMessage,
   const headers = { ...up.headers }
   delete headers.connection
   delete headers['keep-alive']
+  if (immutable?.test(String(req.url).replace(/\?.*$/, ''))) headers['cache-control'] = 'public, max-age=31536000, immutable'
   if (encoding) {
     delete headers['content-length']
     headers['content-encoding'] = encoding

@@ -1,7 +1,7 @@
 // npm run bench [full] [-- part...]: performance measured side by side in one run; results to bench/results/.
 // Without `full` (or PLANKTOS_BENCH_FULL=1) it runs the quick plan, minutes on a small machine; `full` runs every site
 // and path (over an hour here). See bench/plan.ts for what each plan covers.
-// Parts: tracker, sizes, bill (every byte the origin sends, compressed), offload, visits (first and repeat visits),
+// Parts: tracker, sizes, bill (every byte the origin sends, compressed: example sites, the median-weight population, the media page), offload, visits (first and repeat visits),
 // far, anchor, crowd, build, webkit (a browser without WebRTC); none named runs them all but build, crowd and webkit,
 // which run when named (build also in the full plan).
 // Not part of npm test: nothing here asserts on time. PLANKTOS_BENCH_N (visitors, default 8) and
@@ -13,6 +13,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import { billSite, billTable, type BillResult } from './bill.ts'
+import { billMedia, mediaTable } from './media-page.ts'
+import { billPopulation, populationTable } from './population.ts'
 import { benchBuild, formatBuildBench, writeJson } from './build.ts'
 import { crowdCase, crowdCases, crowdSites, crowdTable, type CrowdResult } from './crowd.ts'
 import { FAR, netemAvailable } from './link.ts'
@@ -104,11 +106,15 @@ if (visitorParts.length > 0) {
         log(`bill: ${site.name}, a bouncing visitor and 6 visitors × 4 pages, with and without planktos…`)
         out.push(await billSite(site, log))
       }
-      const table = billTable(out)
+      log('bill: the median-weight site, 20 visitors with a redeploy, with and without planktos…')
+      const population = await billPopulation(join(work, 'median'), tracker.url, log)
+      log('bill: the media page, three visitors holding its file and a new one playing it, with and without planktos…')
+      const media = await billMedia(join(work, 'media-page'), tracker.url, log)
+      const table = [billTable(out), populationTable(population), mediaTable(media)].join('\n\n')
       console.log('\n' + table + '\n')
       // Its own file, so a run of this part alone leaves the other parts' tables as they are (docs.ts puts it first).
       await writeFile(join(results, 'bill.md'), `Measured ${machineLine}, Chromium; load average (1 / 5 / 15 min) at the start: ${loadAtStart}.\n\n${table}\n`)
-      await writeJson(join(results, 'bill.json'), { machine, loadAverageAfter: load(), results: out })
+      await writeJson(join(results, 'bill.json'), { machine, loadAverageAfter: load(), results: out, population, media })
       log('written: bench/results/bill.json, bench/results/bill.md')
     }
 
