@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import { ALL_BROWSERS, connected, controlled, firstVisit, installed, pageFetch, startDownloader, until, visitor, within } from './helpers/browsers.ts'
+import { startProxy } from './helpers/proxy.ts'
 import { browserState, redeploy, storeUntil, upgradeRuntime } from './helpers/redeploy.ts'
 import { buildSite, isPlanktosFile, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 import { browserSuites } from './helpers/suite.ts'
@@ -100,6 +101,38 @@ browserSuites(name => `${name}: redeploys`, ({ test, name }) => {
       const kept = [...visited].filter(p => p !== 'about/index.html').map(p => now.get(p)!.sha256)
       await storeUntil(page, `deploy ${deploy}: the old page to be pruned`, shas => !shas.has(previous) && shas.has(changed) && kept.every(k => shas.has(k)))
       previous = changed
+    }
+  })
+
+  // A visitor coming back a day later meets a worker the browser has stopped: it knows only the old build, from its
+  // store, and looks for a deploy as the navigation comes. Stopping a worker on demand needs CDP: Chromium only.
+  if (name === 'chromium') test("a returning visitor's first navigation after a deploy, to a page it never stored, gets the new page", async ({ browser }) => {
+    site = await buildSite()
+    origin = await startOrigin(site)
+    const proxy = await startProxy(origin)
+    try {
+      const page = await firstVisit(browser, proxy.url)
+      await redeploy(site, { 'about/index.html': aboutPage('About, second deploy') })
+      const cdp = await page.context().newCDPSession(page)
+      await cdp.send('ServiceWorker.enable')
+      await cdp.send('ServiceWorker.stopAllWorkers')
+      // The page reaches the worker once the new manifest was served and the worker asked for its script again
+      // (as it adopts the new build): the worker had answered the navigation from the old build, met the new
+      // page's bytes, and given the visitor a 503 "reload the page".
+      const mark = origin.log.length
+      const served = (path: string): boolean => origin!.log.slice(mark).some(e => e.url.endsWith(path))
+      proxy.handler = async (req) => {
+        if (req.url?.endsWith('/about/')) await within((async () => { while (!served('manifest.json') || !served('planktos-sw.js')) await page.waitForTimeout(20) })(), 'the worker to look for a deploy', 10_000)
+        return false
+      }
+      const res = await page.goto(proxy.url + 'about/')
+      assert.is(res?.status(), 200)
+      assert.is(await page.textContent('#title'), 'About, second deploy')
+      // The page is the new build's: its own requests are answered from it.
+      await installed(page)
+      assert.is((await pageFetch(page, proxy.url + 'about/')).status, 200)
+    } finally {
+      await proxy.close()
     }
   })
 

@@ -15,7 +15,7 @@ function extend (event: FetchEvent, work: Promise<unknown>): void {
   try { event.waitUntil(quiet) } catch {}
 }
 
-function afterNavigation (event: FetchEvent, m: Manifest): void {
+export function afterNavigation (event: FetchEvent, m: Manifest): void {
   if (event.resultingClientId) extend(event, pin(event.resultingClientId, m.buildId))
   // A check that finds the manifest gone makes the worker step aside: the event keeps it alive until it has.
   extend(event, refreshManifest().then(leaving))
@@ -77,8 +77,12 @@ export async function superseded (manifest: Manifest): Promise<boolean> {
  * not mix deploys, and no store or peer had its version.
  */
 export function supersededResponse (): Response {
-  return new Response('This file changed in a newer deploy of the site; reload the page.\n', {
+  return stale(new Response('This file changed in a newer deploy; reload the page.\n', {
     status: 503,
     headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }
-  })
+  }))
 }
+
+/** The answers `supersededResponse` gave: a navigation that gets one is answered again from the newest build. */
+export const staleAnswers = new WeakSet<Response>()
+const stale = (r: Response): Response => { staleAnswers.add(r); return r }

@@ -5,9 +5,9 @@ import { findShard } from '../shared/manifest.ts'
 import { BYPASS_HEADER, siteRoutes, type Route } from '../shared/urls.ts'
 import { config, scope, type FetchEvent } from './scope.ts'
 import { answerRuntime, runtimeKey } from './runtime-files.ts'
-import { loadManifestFor, manifestFor, superseded, supersededResponse } from './builds.ts'
+import { afterNavigation, loadManifestFor, manifestFor, staleAnswers, superseded, supersededResponse } from './builds.ts'
 import { orNotFound, wantsNotFound } from './not-found.ts'
-import { loadManifest, lookup, urlRules } from './site.ts'
+import { loadManifest, lookup, refreshManifest, urlRules } from './site.ts'
 import { answerFile } from './sources.ts'
 import { steppedAside } from './step-aside.ts'
 import { count } from './stats.ts'
@@ -55,7 +55,15 @@ async function answer (routes: Route[], event: FetchEvent, manifest: Manifest): 
   for (const route of routes) {
     const found = await lookup(route.path, manifest).catch(() => undefined)
     if (!found) continue
-    return route.redirect ? Response.redirect(route.redirect, 301) : answerFile(found, event)
+    if (route.redirect) return Response.redirect(route.redirect, 301)
+    const res = await answerFile(found, event)
+    // A navigation of a returning visitor met the origin's page of a deploy the worker had not seen yet: a new page
+    // mixes no deploys, so it gets the newest build's answer and is pinned to that build.
+    const newest = event.request.mode === 'navigate' && staleAnswers.has(res) && await refreshManifest()
+    if (!newest || newest.buildId === manifest.buildId) return res
+    afterNavigation(event, newest)
+    // No route of the newest build: the origin answers, as for any path it does not list.
+    return answer(ours(event.request, newest) ?? [], event, newest)
   }
   // A shard's range holds the path but its file list does not, or the list is unreachable: the origin decides.
   if (wantsNotFound(event, manifest)) return orNotFound(event, manifest)

@@ -447,7 +447,7 @@ function body (d: Download, part: Part, cursor: { at: number }, source: Source):
       const end = at + (bytes?.length ?? 0)
       if (!bytes || end === at || (end === size && !await d.done)) {
         stop()
-        return controller.error(new Error(`planktos: ${d.found.entry.path} could not be fetched and verified`))
+        return controller.error(new Error(`planktos: ${d.found.entry.path} unverified`))
       }
       controller.enqueue(bytes)
       delivered(source, bytes.length)
@@ -514,7 +514,7 @@ export function storedBody (db: Store, found: Found, part?: Part): ReadableStrea
         // A store can be corrupted (or tampered with) after it was written.
         if (hash) await discard(entry.sha256)
         stop()
-        return controller.error(new Error(`planktos: the stored ${entry.path} is damaged`))
+        return controller.error(new Error(`planktos: stored ${entry.path} damaged`))
       }
       controller.enqueue(bytes)
       delivered('store', bytes.length)
