@@ -1,7 +1,8 @@
 // A crowd: three visitors who arrive together and ask for the same 4 MiB file at the same moment, the origin behind
 // a slow shared link (bench/link.ts). Each gets the right bytes, and the origin carries fewer than two copies of
 // the file in all: the swarm splits the origin's pieces among its members instead of each pulling every piece
-// from the web seed. In Chromium and in Firefox (each crowd is one browser, each visitor its own context).
+// from the web seed. In Chromium and in Firefox (each crowd is one browser, each visitor its own context), for a crowd
+// whose downloaders met before it asks and for one that asks right after its first page is controlled.
 import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'

@@ -18,9 +18,13 @@ import { deselectPieces, selectPieces } from './webtorrent-internals.ts'
 
 /** Bytes per chunk handed to the worker at most: large enough to be fast, small enough to bound memory per pull. */
 const CHUNK = 1024 * 1024
-/** A file at least this large is fetched through the web seed even by a page alone in its swarm: one group of the
- * crowd's split (share.ts), so others can share its pieces; below it one origin request costs the same either way. */
-const ALONE_FROM = GROUP
+/**
+ * A file at least this large (one group of the crowd's split, share.ts) is fetched piece by piece, from peers and the
+ * web seed, each piece verified as it comes and the urgent window bounding how long peers may hold it: even by a page
+ * alone in its swarm (others may share its pieces), and never as one whole-file transfer from a single peer, which a
+ * slow peer could drag out for as long as it keeps sending. Below it, one request costs about the same either way.
+ */
+const PIECEWISE = GROUP
 /** How often progress is reported at most. */
 const PROGRESS_EVERY = 250
 
@@ -143,9 +147,9 @@ async function select (file: FileRef, ctx: Context, stall: number): Promise<Piec
     // Alone, a large file still comes through this page's web seed, at the origin's pace: its pieces are offered as
     // they arrive, so visitors who join the swarm a moment later (a crowd asking at once) take them from here
     // instead of from the origin. A small one goes back to the worker, which fetches it faster itself.
-    if (!peers && (entry.size < ALONE_FROM || !joined.seed)) return undefined
+    if (!peers && (entry.size < PIECEWISE || !joined.seed)) return undefined
     // Pieces that also hold bytes of files peers never loaded are seldom offered: ask for the file itself first.
-    if (peers && await storeWhole(swarm, joined, entry, ctx) === 'stored') return { verified: async (_, to) => to, release: () => {} }
+    if (peers && entry.size < PIECEWISE && await storeWhole(swarm, joined, entry, ctx) === 'stored') return { verified: async (_, to) => to, release: () => {} }
     selectPieces(torrent, range[0], range[1], 1)
     torrent.critical(range[0], range[1])
   }

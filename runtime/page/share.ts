@@ -32,6 +32,8 @@ export interface SwarmView {
   members (): readonly Member[]
   /** When a piece made of peers' blocks last passed verification here (ms on the clock `now` uses), or -Infinity. */
   readonly lastReceived: number
+  /** Bytes of pieces made of peers' blocks verified here since `since` (ms on the clock `now` uses). */
+  receivedSince (since: number): number
 }
 
 /** A 32-bit hash of member `id` and `group`: FNV-1a of the id, then murmur3's finalizer, so that ids differing
@@ -58,6 +60,8 @@ export function ownerOf (group: number, ids: readonly string[]): string {
 
 export type Decision = 'take' | 'wait'
 
+/** Peers delivering below this share of the origin's pace are as good as silent to a blocked response. */
+const SLOWER = 0.5
 /** The shortest wait for peers on a piece a response is blocked on: a round trip or two to a peer. */
 const URGENT_FLOOR = 250
 
@@ -95,7 +99,8 @@ export class OriginShare {
    */
   decide (index: number, now: number, peerHas: boolean, peek = false): Decision {
     const urgent = this.#urgent.get(index)
-    if (peerHas) return urgent !== undefined && this.#overdue(now - urgent, now - this.#view.lastReceived) ? this.#taken(index) : 'wait'
+    // Peers delivering more slowly than the origin would count as silent: busy is not enough, they must be as fast.
+    if (peerHas) return urgent !== undefined && this.#overdue(now - urgent, this.#slow(urgent, now) ? now - urgent : now - this.#view.lastReceived) ? this.#taken(index) : 'wait'
     const { owner, members } = this.#owner(index)
     if (owner === this.#view.self) return this.#taken(index)
     const lastHave = members.find(m => m.id === owner)!.lastHave
@@ -128,6 +133,16 @@ export class OriginShare {
    */
   urgentLimit (): number {
     return this.#rate > 0 ? Math.min(this.#patience, Math.max(URGENT_FLOOR, 2 * GROUP / this.#rate)) : this.#patience
+  }
+
+  /** Whether peers delivered pieces here since `since` at less than half the origin's pace (false while that is unknown). */
+  #slow (since: number, now: number): boolean {
+    return this.#rate > 0 && this.#view.receivedSince(since) < SLOWER * this.#rate * (now - since)
+  }
+
+  /** The pieces responses are blocked on. */
+  urgent (): IterableIterator<number> {
+    return this.#urgent.keys()
   }
 
   /** A response waits for pieces [first, last] from `now`; the returned function says it no longer does. */

@@ -14,7 +14,7 @@ import type { DownloaderStats } from '../shared/messages.ts'
 import type { Store } from '../shared/store.ts'
 import { BYPASS_HEADER, fileUrl } from '../shared/urls.ts'
 import { GROUP, type OriginShare } from './share.ts'
-import { webSeedConn } from './webtorrent-internals.ts'
+import { takeFromPeers, webSeedConn } from './webtorrent-internals.ts'
 
 const REQUEST_TIMEOUT = 60_000
 /** Bytes fetched in one request at most when the following pieces are wanted too. */
@@ -107,7 +107,8 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
     const group = Math.floor(start / GROUP)
     let stop = end
     for (let i = index + 1; i * torrent.pieceLength < limit; i++) {
-      if (torrent.bitfield.get(i) || (Math.floor(i * torrent.pieceLength / GROUP) !== group ? share.decide(i, now, peerMayHave(i), true) === 'wait' : peerMayHave(i))) break
+      // A piece a peer has is read along only when a response has waited for it too long (the urgent window).
+      if (torrent.bitfield.get(i) || (Math.floor(i * torrent.pieceLength / GROUP) !== group ? share.decide(i, now, peerMayHave(i), true) === 'wait' : peerMayHave(i) && share.decide(i, now, true) === 'wait')) break
       stop = Math.min(limit, (i + 1) * torrent.pieceLength)
     }
     return stop
@@ -119,6 +120,10 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
     timer = undefined
     if (torrent.destroyed) return
     const now = Date.now()
+    // Blocked pieces that peers hold up (reserved to a peer slower than the origin): the origin, at once.
+    for (const index of share.urgent()) {
+      if (!torrent.bitfield.get(index) && !declined.has(index) && peerMayHave(index) && share.decide(index, now, true) === 'take') takeFromPeers(torrent, conn, index)
+    }
     for (const index of declined) {
       if (torrent.bitfield.get(index)) {
         declined.delete(index)
@@ -129,7 +134,7 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
       declined.delete(index)
       conn.have(index)
     }
-    if (declined.size > 0 && share.waiting()) timer = setTimeout(recheck, RECHECK_EVERY)
+    if (share.waiting()) timer = setTimeout(recheck, RECHECK_EVERY)
   }
   const decline = (index: number): void => {
     declined.add(index)
