@@ -40,7 +40,7 @@ page('only for verified pieces of the file asked for, not for bytes arriving or 
   const torrent = fakeTorrent()
   const client = new EventEmitter()
   // A swarm of one for the origin split: nobody else is waited for.
-  const share = new OriginShare({ self: 'self', pieceLength: PIECE, members: () => [], lastReceived: -Infinity, receivedSince: () => 0 }, 1000)
+  const share = new OriginShare({ self: 'self', pieceLength: PIECE, members: () => [], lastReceived: -Infinity }, 1000)
   const joined = { torrent, part: { version: 1, infoHash: 'cd'.repeat(20), pieceLength: PIECE, files: [entry] }, alone: false, share }
   const env = {
     swarm: { manifest: { settings: { peerTimeout: 1000 } }, join: async () => joined, ban: () => {}, client },

@@ -42,13 +42,12 @@ const member = (id: string): Fake => {
 
 /**
  * A share for the first of `n` members, the others as fakes, a piece index of a group each member owns, and the
- * view's `lastReceived` (when a peer last sent this page a block) and `received` (bytes peers sent since the
- * response blocked) to set.
+ * view's `lastReceived` (when a peer last sent this page a block) to set.
  */
-function crowd (n: number): { share: OriginShare, self: string, others: Fake[], pieceOf: (id: string) => number, view: { lastReceived: number, received: number } } {
+function crowd (n: number): { share: OriginShare, self: string, others: Fake[], pieceOf: (id: string) => number, view: { lastReceived: number } } {
   const all = ids(n)
   const others = all.slice(1).map(member)
-  const view = { self: all[0]!, pieceLength: PIECE, members: () => others, lastReceived: -Infinity, received: 0, receivedSince: () => view.received }
+  const view = { self: all[0]!, pieceLength: PIECE, members: () => others, lastReceived: -Infinity }
   const share = new OriginShare(view, PATIENCE)
   const pieceOf = (id: string): number => {
     for (let g = 0; ; g++) if (ownerOf(g, all) === id) return g * PER
@@ -59,7 +58,7 @@ function crowd (n: number): { share: OriginShare, self: string, others: Fake[], 
 const decide = suite('OriginShare.decide')
 
 decide('alone in the swarm, every piece is taken from the origin at once', () => {
-  const share = new OriginShare({ self: ids(1)[0]!, pieceLength: PIECE, members: () => [], lastReceived: -Infinity, receivedSince: () => 0 }, PATIENCE)
+  const share = new OriginShare({ self: ids(1)[0]!, pieceLength: PIECE, members: () => [], lastReceived: -Infinity }, PATIENCE)
   for (let i = 0; i < 3 * PER; i++) assert.is(share.decide(i, 0, false), 'take')
 })
 
@@ -178,26 +177,18 @@ urgent('a blocked piece a peer is sending waits while its pieces arrive, but not
   assert.is(share.decide(index, 2 * PATIENCE, true), 'take')
 })
 
-urgent('a blocked piece a peer sends more slowly than the origin would comes from the origin after the urgent limit', () => {
-  const { share, self, pieceOf, view } = crowd(3)
+urgent('a response behind the origin\'s pace has its blocked pieces taken from the origin at once', () => {
+  const { share, self, pieceOf } = crowd(3)
   const index = pieceOf(self)
-  // The origin sent a group in 200 ms (about 5 KB/ms); peers sent 4 pieces in the last second (about 65 B/ms).
+  // Origin pace unknown: judged against half a group per patience, after twice the patience.
+  assert.not.ok(share.behind(0, 2 * PATIENCE - 1), 'too early to judge')
+  assert.ok(share.behind(8 * PIECE, 2 * PATIENCE), 'a peer trickling 64 KiB/s')
+  assert.not.ok(share.behind(2 * GROUP, 2 * PATIENCE), 'peers at a group per patience')
   share.originTook(GROUP, 200)
-  share.blocked(index, index, 0)
-  view.received = 4 * PIECE
-  view.lastReceived = 350
-  assert.is(share.decide(index, 399, true), 'wait', 'the urgent limit has not run out')
-  assert.is(share.decide(index, 400, true), 'take', 'peers deliver at about 1% of the origin\'s pace')
-})
-
-urgent('a blocked piece peers send about as fast as the origin would keeps waiting for them', () => {
-  const { share, self, pieceOf, view } = crowd(3)
-  const index = pieceOf(self)
-  share.originTook(GROUP, 200)
-  share.blocked(index, index, 0)
-  view.received = 2 * GROUP
-  view.lastReceived = 390
-  assert.is(share.decide(index, 400, true), 'wait', 'peers deliver as fast as the origin')
+  assert.ok(share.behind(GROUP, 1000), 'a fifth of the origin\'s pace')
+  assert.not.ok(share.behind(4 * GROUP, 1000), 'about the origin\'s pace')
+  share.blocked(index, index, 0, true)
+  assert.is(share.decide(index, 1, true), 'take')
 })
 
 split.run()

@@ -99,11 +99,12 @@ async function exchange (request: MessageOf<'peer-request'>, port: MessagePort, 
     }
     reader.post({ type: 'ready', size: request.file.size })
     const { size, sha256 } = request.file
+    const started = Date.now()
     for (let at = request.from ?? 0; at < size;) {
       const m = await reader.next(stall)
       // The worker cancels when it has what it needs, when the origin won, or when its request went away.
       if (m?.type !== 'pull') return
-      const end = await pieces.verified(at, Math.min(size, at + CHUNK))
+      const end = await pieces.verified(at, Math.min(size, at + CHUNK), at - (request.from ?? 0), started)
       const bytes = end && await env.store.read(sha256, at, end)
       if (!bytes || !open.has(port)) {
         if (open.has(port)) reader.post({ type: 'miss', reason: 'peers stopped supplying this file' })
@@ -129,7 +130,7 @@ interface Pieces {
    * Waits until byte `from` of the file is verified and stored; returns how far (up to `to`) the verified bytes go
    * on from there, or undefined after a stall or a cancel.
    */
-  verified (from: number, to: number): Promise<number | undefined>
+  verified (from: number, to: number, sent?: number, started?: number): Promise<number | undefined>
   release (): void
 }
 
@@ -155,7 +156,7 @@ async function select (file: FileRef, ctx: Context, stall: number): Promise<Piec
   }
   let released = false
   return {
-    verified: (from, to) => whenVerified(joined, entry, from, to, ctx, stall),
+    verified: (from, to, sent = 0, started = Date.now()) => whenVerified(joined, entry, from, to, ctx, stall, joined.share.behind(sent, Date.now() - started)),
     release: () => {
       // A finished selection is dropped by WebTorrent itself; an abandoned one is dropped here. Selections are
       // counted, so a boundary piece another request still wants stays selected.
@@ -188,15 +189,15 @@ function inFile (torrent: Torrent, entry: FileEntry, index: number): number {
  * Waits until the piece holding byte `from` is verified; undefined after `stall` without a verified piece of this
  * file (bytes arriving do not count: a peer can send unrequested ones forever), or a cancel.
  * Meanwhile the pieces up to `to` are the urgent window: the web seed takes them from the origin once peers have
- * kept them waiting about as long as the origin would take.
+ * kept them waiting about as long as the origin would take, or at once when the response is `behind` the origin's pace.
  */
-function whenVerified ({ torrent, share, seed }: Joined, entry: FileEntry, from: number, to: number, ctx: Context, stall: number): Promise<number | undefined> {
+function whenVerified ({ torrent, share, seed }: Joined, entry: FileEntry, from: number, to: number, ctx: Context, stall: number, behind: boolean): Promise<number | undefined> {
   return new Promise(resolve => {
     let timer = setTimeout(() => finish(undefined), stall)
     const length = torrent.pieceLength
-    const unblock = share.blocked(Math.floor((entry.offset + from) / length), Math.floor((entry.offset + to - 1) / length), Date.now())
+    const unblock = share.blocked(Math.floor((entry.offset + from) / length), Math.floor((entry.offset + to - 1) / length), Date.now(), behind)
     // The web seed looks again at the pieces it declined once this window's wait for peers has run out.
-    const urgent = setTimeout(() => seed?.recheck(), share.urgentLimit())
+    const urgent = setTimeout(() => seed?.recheck(), behind ? 0 : share.urgentLimit())
     const finish = (end: number | undefined): void => {
       unblock()
       clearTimeout(urgent)

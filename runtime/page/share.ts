@@ -32,8 +32,6 @@ export interface SwarmView {
   members (): readonly Member[]
   /** When a piece made of peers' blocks last passed verification here (ms on the clock `now` uses), or -Infinity. */
   readonly lastReceived: number
-  /** Bytes of pieces made of peers' blocks verified here since `since` (ms on the clock `now` uses). */
-  receivedSince (since: number): number
 }
 
 /** A 32-bit hash of member `id` and `group`: FNV-1a of the id, then murmur3's finalizer, so that ids differing
@@ -60,7 +58,7 @@ export function ownerOf (group: number, ids: readonly string[]): string {
 
 export type Decision = 'take' | 'wait'
 
-/** Peers delivering below this share of the origin's pace are as good as silent to a blocked response. */
+/** A response getting its bytes below this share of the origin's pace is behind: peers are too slow for it. */
 const SLOWER = 0.5
 /** The shortest wait for peers on a piece a response is blocked on: a round trip or two to a peer. */
 const URGENT_FLOOR = 250
@@ -99,8 +97,7 @@ export class OriginShare {
    */
   decide (index: number, now: number, peerHas: boolean, peek = false): Decision {
     const urgent = this.#urgent.get(index)
-    // Peers delivering more slowly than the origin would count as silent: busy is not enough, they must be as fast.
-    if (peerHas) return urgent !== undefined && this.#overdue(now - urgent, this.#slow(urgent, now) ? now - urgent : now - this.#view.lastReceived) ? this.#taken(index) : 'wait'
+    if (peerHas) return urgent !== undefined && this.#overdue(now - urgent, now - this.#view.lastReceived) ? this.#taken(index) : 'wait'
     const { owner, members } = this.#owner(index)
     if (owner === this.#view.self) return this.#taken(index)
     const lastHave = members.find(m => m.id === owner)!.lastHave
@@ -135,22 +132,31 @@ export class OriginShare {
     return this.#rate > 0 ? Math.min(this.#patience, Math.max(URGENT_FLOOR, 2 * GROUP / this.#rate)) : this.#patience
   }
 
-  /** Whether peers delivered pieces here since `since` at less than half the origin's pace (false while that is unknown). */
-  #slow (since: number, now: number): boolean {
-    return this.#rate > 0 && this.#view.receivedSince(since) < SLOWER * this.#rate * (now - since)
-  }
-
   /** The pieces responses are blocked on. */
   urgent (): IterableIterator<number> {
     return this.#urgent.keys()
   }
 
-  /** A response waits for pieces [first, last] from `now`; the returned function says it no longer does. */
-  blocked (first: number, last: number, now: number): () => void {
+  /**
+   * Whether a response that got `bytes` in the `ms` since it started is behind what the origin would have sent: under
+   * half the origin's measured pace or, while that is unknown, under half a group per `patience` after twice the
+   * patience. Judged over the whole response, not per blocked window: a slow peer passing on a piece now and then
+   * ends each window's wait before it runs out.
+   */
+  behind (bytes: number, ms: number): boolean {
+    if (this.#rate > 0) return ms >= this.urgentLimit() && bytes < SLOWER * this.#rate * ms
+    return ms >= 2 * this.#patience && bytes < SLOWER * GROUP * ms / this.#patience
+  }
+
+  /**
+   * A response waits for pieces [first, last] from `now` (`behind`: it is behind the origin's pace, so they come from
+   * the origin at once); the returned function says it no longer does.
+   */
+  blocked (first: number, last: number, now: number, behind = false): () => void {
     const mine: number[] = []
     for (let i = first; i <= last; i++) {
-      if (this.#urgent.has(i)) continue
-      this.#urgent.set(i, now)
+      if (this.#urgent.has(i) && !behind) continue
+      this.#urgent.set(i, behind ? -Infinity : now)
       mine.push(i)
     }
     return () => { for (const i of mine) this.#urgent.delete(i) }

@@ -131,15 +131,12 @@ export class Swarm {
     // When a piece made of peers' blocks last passed verification: a response blocked on a piece a peer is sending
     // keeps waiting while peers deliver. Blocks alone do not count: a peer can send unrequested ones forever.
     let received = -Infinity
-    // When, and how many bytes, pieces from peers were verified lately: whether peers keep up with the origin.
-    const delivered: Array<[number, number]> = []
     const share = new OriginShare({
       self: this.client.peerId,
       pieceLength: part.pieceLength,
       members: () => torrent.wires.filter(w => isPeer(w) && !w.destroyed && w.peerId)
         .map(w => ({ id: w.peerId!, has: (i: number) => w.peerPieces.get(i), lastHave: lastHave.get(w) ?? -Infinity })),
-      get lastReceived () { return received },
-      receivedSince: (since) => delivered.reduce((n, [at, bytes]) => at >= since ? n + bytes : n, 0)
+      get lastReceived () { return received }
     }, this.manifest.settings.peerTimeout)
     const joined: Joined = { torrent, part, shard, alone: solo, share }
     // Let WebTorrent drop a closed wire first.
@@ -150,11 +147,7 @@ export class Swarm {
       if (failed) this.#failed(Number(failed[1]), sources, joined)
     })
     torrent.on('verified', (index: number) => {
-      if (!sources.delete(index)) return
-      received = Date.now()
-      delivered.push([received, part.pieceLength])
-      // A response waits 2 × peerTimeout at most: older deliveries say nothing about it.
-      while (delivered[0]![0] < received - 2 * this.manifest.settings.peerTimeout) delivered.shift()
+      if (sources.delete(index)) received = Date.now()
     })
     torrent.on('wire', (wire: Wire) => {
       if (!isPeer(wire)) return
