@@ -139,13 +139,12 @@ export class OriginShare {
 
   /**
    * Whether a response that got `bytes` in the `ms` since it started is behind what the origin would have sent: under
-   * half the origin's measured pace or, while that is unknown, under half a group per `patience` after twice the
-   * patience. Judged over the whole response, not per blocked window: a slow peer passing on a piece now and then
-   * ends each window's wait before it runs out.
+   * half the origin's measured pace (while that is unknown, half a group per `patience`), judged after twice the
+   * patience (its first bytes take a while in a crowd: their owners fetch them first). Judged over the whole response,
+   * not per blocked window: a slow peer passing on a piece now and then ends each window's wait before it runs out.
    */
   behind (bytes: number, ms: number): boolean {
-    if (this.#rate > 0) return ms >= this.urgentLimit() && bytes < SLOWER * this.#rate * ms
-    return ms >= 2 * this.#patience && bytes < SLOWER * GROUP * ms / this.#patience
+    return ms >= 2 * this.#patience && bytes < SLOWER * (this.#rate || GROUP / this.#patience) * ms
   }
 
   /**
