@@ -156,7 +156,7 @@ async function select (file: FileRef, ctx: Context, stall: number): Promise<Piec
   }
   let released = false
   return {
-    verified: (from, to, sent = 0, started = Date.now()) => whenVerified(joined, entry, from, to, ctx, stall, joined.share.behind(sent, Date.now() - started)),
+    verified: (from, to, sent = 0, started = Date.now()) => whenVerified(joined, entry, from, to, ctx, stall, joined.share.behind(sent, Date.now() - started, Math.floor((entry.offset + from) / torrent.pieceLength))),
     release: () => {
       // A finished selection is dropped by WebTorrent itself; an abandoned one is dropped here. Selections are
       // counted, so a boundary piece another request still wants stays selected.

@@ -139,12 +139,15 @@ export class OriginShare {
 
   /**
    * Whether a response that got `bytes` in the `ms` since it started is behind what the origin would have sent: under
-   * half the origin's measured pace (while that is unknown, half a group per `patience`), judged after twice the
+   * half the origin's measured pace (while that is unknown, half a group per `patience`), shared with the members
+   * that lack piece `index` as they would share the origin without planktos, judged after twice the
    * patience (its first bytes take a while in a crowd: their owners fetch them first). Judged over the whole response,
    * not per blocked window: a slow peer passing on a piece now and then ends each window's wait before it runs out.
    */
-  behind (bytes: number, ms: number): boolean {
-    return ms >= 2 * this.#patience && bytes < SLOWER * (this.#rate || GROUP / this.#patience) * ms
+  behind (bytes: number, ms: number, index: number): boolean {
+    // Without planktos, the members still lacking the piece would share the origin with this one.
+    const sharing = 1 + this.#owner(index).members.length
+    return ms >= 2 * this.#patience && bytes < SLOWER * (this.#rate || GROUP / this.#patience) * ms / sharing
   }
 
   /**
