@@ -193,6 +193,7 @@ urgent('a response behind the origin\'s pace has its blocked pieces taken from t
   for (const other of others) other.pieces.delete(index)
   assert.not.ok(share.behind(4 * GROUP, 2 * PATIENCE, index), 'a fifth of the origin\'s pace, which three members lacking the piece would share')
   share.blocked(index, index, 0, true)
+  assert.equal(share.rushed(), [index])
   assert.is(share.decide(index, 1, true), 'take')
 })
 

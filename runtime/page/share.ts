@@ -132,9 +132,9 @@ export class OriginShare {
     return this.#rate > 0 ? Math.min(this.#patience, Math.max(URGENT_FLOOR, 2 * GROUP / this.#rate)) : this.#patience
   }
 
-  /** The pieces responses are blocked on. */
-  urgent (): IterableIterator<number> {
-    return this.#urgent.keys()
+  /** The pieces a response behind the origin's pace is blocked on: the origin takes them even from busy peers. */
+  rushed (): number[] {
+    return [...this.#urgent].filter(([, since]) => since === -Infinity).map(([i]) => i)
   }
 
   /**

@@ -105,10 +105,11 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
     // Within this member's share of the pieces (a group is GROUP bytes; READ_AHEAD spans whole groups).
     const limit = Math.min(start + READ_AHEAD, file.offset + file.size, total)
     const group = Math.floor(start / GROUP)
+    const rushed = share.rushed()
     let stop = end
     for (let i = index + 1; i * torrent.pieceLength < limit; i++) {
-      // A piece a peer has is read along only when a response has waited for it too long (the urgent window).
-      if (torrent.bitfield.get(i) || (Math.floor(i * torrent.pieceLength / GROUP) !== group ? share.decide(i, now, peerMayHave(i), true) === 'wait' : peerMayHave(i) && share.decide(i, now, true) === 'wait')) break
+      // A piece a peer has is read along only for a response behind the origin's pace.
+      if (torrent.bitfield.get(i) || (Math.floor(i * torrent.pieceLength / GROUP) !== group ? share.decide(i, now, peerMayHave(i), true) === 'wait' : peerMayHave(i) && !rushed.includes(i))) break
       stop = Math.min(limit, (i + 1) * torrent.pieceLength)
     }
     return stop
@@ -120,9 +121,9 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
     timer = undefined
     if (torrent.destroyed) return
     const now = Date.now()
-    // Blocked pieces that peers hold up (reserved to a peer slower than the origin): the origin, at once.
-    for (const index of share.urgent()) {
-      if (!torrent.bitfield.get(index) && !declined.has(index) && peerMayHave(index) && share.decide(index, now, true) === 'take') takeFromPeers(torrent, conn, index)
+    // Blocked pieces of a response behind the origin's pace that peers hold (reserved to them): the origin, at once.
+    for (const index of share.rushed()) {
+      if (!torrent.bitfield.get(index) && !declined.has(index) && peerMayHave(index)) takeFromPeers(torrent, conn, index)
     }
     for (const index of declined) {
       if (torrent.bitfield.get(index)) {
