@@ -177,26 +177,6 @@ urgent('a blocked piece a peer is sending waits while its pieces arrive, but not
   assert.is(share.decide(index, 2 * PATIENCE, true), 'take')
 })
 
-urgent('a response behind the origin\'s pace has its blocked pieces taken from the origin at once', () => {
-  const { share, self, others, pieceOf } = crowd(3)
-  const index = pieceOf(self)
-  // Origin pace unknown: judged against half a group per patience, after twice the patience.
-  assert.not.ok(share.behind(0, 2 * PATIENCE - 1, index), 'too early to judge')
-  assert.ok(share.behind(8 * PIECE, 2 * PATIENCE, index), 'a peer trickling 64 KiB/s')
-  assert.not.ok(share.behind(2 * GROUP, 2 * PATIENCE, index), 'peers at a group per patience')
-  share.originTook(GROUP, 200)
-  assert.not.ok(share.behind(0, 2 * PATIENCE - 1, index), 'too early to judge: a crowd\'s first bytes take a while')
-  assert.ok(share.behind(2 * GROUP, 2 * PATIENCE, index), 'a tenth of the origin\'s pace')
-  assert.not.ok(share.behind(12 * GROUP, 2 * PATIENCE, index), 'more than half the origin\'s pace')
-  for (const other of others) other.pieces.add(index)
-  assert.ok(share.behind(2 * GROUP, 2 * PATIENCE, index), 'a tenth of the origin\'s pace, all others have the piece')
-  for (const other of others) other.pieces.delete(index)
-  assert.not.ok(share.behind(4 * GROUP, 2 * PATIENCE, index), 'a fifth of the origin\'s pace, which three members lacking the piece would share')
-  share.blocked(index, index, 0, true)
-  assert.equal(share.rushed(), [index])
-  assert.is(share.decide(index, 1, true), 'take')
-})
-
 split.run()
 decide.run()
 urgent.run()

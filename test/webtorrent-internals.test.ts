@@ -38,9 +38,6 @@ const expected: Array<[what: string, text: string, declaration: string, name: st
   ['Torrent#_verifyPiecesUsingHash', torrent, '_verifyPiecesUsingHash (pieces, cb) {', '_verifyPiecesUsingHash('],
   ['Torrent#_markUnverified', torrent, '_markUnverified (index) {', '_markUnverified('],
   ['Torrent#_peers (a web seed by its URL)', torrent, 'this._peers = new Map()', '_peers.get('],
-  ['Torrent#_request (the web seed takes a piece from slow peers)', torrent, '_request (wire, index, hotswap) {', '_request('],
-  ['Torrent#_reservations (which wires hold a piece\'s blocks)', torrent, 'let r = self._reservations[index]', '_reservations['],
-  ['Piece#cancel (a block given back)', torrent, 'this.pieces[index].cancel((req.offset / Piece.BLOCK_LENGTH) | 0)', '.cancel('],
   ['WebConn#httpRequest (replaced by the origin seed)', webconn, 'async httpRequest (pieceIndex, offset, length, cb) {', 'httpRequest('],
   ['Wire#_parse (message length limit)', protocol, '_parse (size, parser) {', '_parse('],
   ['Wire#_onMessageLength calls this._parse', protocol, 'this._parse(length, this._onMessage)', '_parse(4,this._onMessageLength)']

@@ -58,8 +58,6 @@ export function ownerOf (group: number, ids: readonly string[]): string {
 
 export type Decision = 'take' | 'wait'
 
-/** A response getting its bytes below this share of the origin's pace is behind: peers are too slow for it. */
-const SLOWER = 0.5
 /** The shortest wait for peers on a piece a response is blocked on: a round trip or two to a peer. */
 const URGENT_FLOOR = 250
 
@@ -132,33 +130,12 @@ export class OriginShare {
     return this.#rate > 0 ? Math.min(this.#patience, Math.max(URGENT_FLOOR, 2 * GROUP / this.#rate)) : this.#patience
   }
 
-  /** The pieces a response behind the origin's pace is blocked on: the origin takes them even from busy peers. */
-  rushed (): number[] {
-    return [...this.#urgent].filter(([, since]) => since === -Infinity).map(([i]) => i)
-  }
-
-  /**
-   * Whether a response that got `bytes` in the `ms` since it started is behind what the origin would have sent: under
-   * half the origin's measured pace (while that is unknown, half a group per `patience`), shared with the members
-   * that lack piece `index` as they would share the origin without planktos, judged after twice the
-   * patience (its first bytes take a while in a crowd: their owners fetch them first). Judged over the whole response,
-   * not per blocked window: a slow peer passing on a piece now and then ends each window's wait before it runs out.
-   */
-  behind (bytes: number, ms: number, index: number): boolean {
-    // Without planktos, the members still lacking the piece would share the origin with this one.
-    const sharing = 1 + this.#owner(index).members.length
-    return ms >= 2 * this.#patience && bytes < SLOWER * (this.#rate || GROUP / this.#patience) * ms / sharing
-  }
-
-  /**
-   * A response waits for pieces [first, last] from `now` (`behind`: it is behind the origin's pace, so they come from
-   * the origin at once); the returned function says it no longer does.
-   */
-  blocked (first: number, last: number, now: number, behind = false): () => void {
+  /** A response waits for pieces [first, last] from `now`; the returned function says it no longer does. */
+  blocked (first: number, last: number, now: number): () => void {
     const mine: number[] = []
     for (let i = first; i <= last; i++) {
-      if (this.#urgent.has(i) && !behind) continue
-      this.#urgent.set(i, behind ? -Infinity : now)
+      if (this.#urgent.has(i)) continue
+      this.#urgent.set(i, now)
       mine.push(i)
     }
     return () => { for (const i of mine) this.#urgent.delete(i) }

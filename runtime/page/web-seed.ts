@@ -14,7 +14,7 @@ import type { DownloaderStats } from '../shared/messages.ts'
 import type { Store } from '../shared/store.ts'
 import { BYPASS_HEADER, fileUrl } from '../shared/urls.ts'
 import { GROUP, type OriginShare } from './share.ts'
-import { takeFromPeers, webSeedConn } from './webtorrent-internals.ts'
+import { webSeedConn } from './webtorrent-internals.ts'
 
 const REQUEST_TIMEOUT = 60_000
 /** Bytes fetched in one request at most when the following pieces are wanted too. */
@@ -105,11 +105,9 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
     // Within this member's share of the pieces (a group is GROUP bytes; READ_AHEAD spans whole groups).
     const limit = Math.min(start + READ_AHEAD, file.offset + file.size, total)
     const group = Math.floor(start / GROUP)
-    const rushed = share.rushed()
     let stop = end
     for (let i = index + 1; i * torrent.pieceLength < limit; i++) {
-      // A piece a peer has is read along only for a response behind the origin's pace.
-      if (torrent.bitfield.get(i) || (Math.floor(i * torrent.pieceLength / GROUP) !== group ? share.decide(i, now, peerMayHave(i), true) === 'wait' : peerMayHave(i) && !rushed.includes(i))) break
+      if (torrent.bitfield.get(i) || (Math.floor(i * torrent.pieceLength / GROUP) !== group ? share.decide(i, now, peerMayHave(i), true) === 'wait' : peerMayHave(i))) break
       stop = Math.min(limit, (i + 1) * torrent.pieceLength)
     }
     return stop
@@ -121,10 +119,6 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
     timer = undefined
     if (torrent.destroyed) return
     const now = Date.now()
-    // Blocked pieces of a response behind the origin's pace that peers hold (reserved to them): the origin, at once.
-    for (const index of share.rushed()) {
-      if (!torrent.bitfield.get(index) && !declined.has(index) && peerMayHave(index)) takeFromPeers(torrent, conn, index)
-    }
     for (const index of declined) {
       if (torrent.bitfield.get(index)) {
         declined.delete(index)
@@ -135,7 +129,7 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
       declined.delete(index)
       conn.have(index)
     }
-    if (share.waiting()) timer = setTimeout(recheck, RECHECK_EVERY)
+    if (declined.size > 0 && share.waiting()) timer = setTimeout(recheck, RECHECK_EVERY)
   }
   const decline = (index: number): void => {
     declined.add(index)

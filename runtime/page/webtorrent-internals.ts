@@ -23,33 +23,6 @@ export function verifyPieces (torrent: Torrent, pieces: number[], done: () => vo
   torrent._verifyPiecesUsingHash(pieces, () => done())
 }
 
-interface Reserving {
-  _reservations: Array<Array<Wire | null> | undefined>
-  pieces: Array<{ cancel (block: number): void } | null>
-  _request (wire: Wire | WebSeedConn, index: number, hotswap: boolean): boolean
-}
-
-/**
- * Takes piece `index` from the peers it is reserved to (their blocks in flight are left to arrive, and dropped) and
- * asks the web seed `conn` for it at once. WebTorrent's own hot-swap does this only for a web seed already faster
- * than 16 KiB/s, which one that was declining pieces is not.
- */
-export function takeFromPeers (torrent: Torrent, conn: WebSeedConn, index: number): boolean {
-  const t = torrent as unknown as Reserving
-  const piece = t.pieces[index]
-  const held = t._reservations[index]
-  if (!piece) return false
-  for (const [i, wire] of (held ?? []).entries()) {
-    if (!wire || wire === (conn as unknown as Wire)) continue
-    held![i] = null
-    for (const req of (wire as unknown as Requesting).requests) if (req.piece === index) piece.cancel((req.offset / BLOCK) | 0)
-  }
-  return t._request(conn, index, false)
-}
-
-const BLOCK = 16 * 1024
-interface Requesting { requests: Array<{ piece: number, offset: number }> }
-
 /** Forgets that piece `index` is held (its bytes left the store). */
 export function forgetPiece (torrent: Torrent, index: number): void {
   torrent._markUnverified(index)
