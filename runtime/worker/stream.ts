@@ -297,8 +297,8 @@ class Download {
     const end = whole ? entry.size : to
     const reader = res.body.getReader()
     // A server ignoring Range sends the file from its start: skip what we have.
-    let skip = whole ? from : 0
-    if (this.kept) return this.#keepFromOrigin(reader, skip, end)
+    const next = after(reader, whole ? from : 0)
+    if (this.kept) return this.#keepFromOrigin(reader, next, end)
     const buf = new Uint8Array(CHUNK)
     let held = 0
     const flush = async (): Promise<boolean> => {
@@ -309,15 +309,7 @@ class Download {
       this.#take(bytes, 'origin')
       return true
     }
-    for (;;) {
-      const { value, done } = await reader.read()
-      if (done) break
-      let v = value
-      if (skip > 0) {
-        const n = Math.min(skip, v.length)
-        v = v.subarray(n)
-        skip -= n
-      }
+    for (let v; (v = await next());) {
       if (this.pos + held + v.length > end) {
         void reader.cancel()
         void refreshManifest()
@@ -339,10 +331,10 @@ class Download {
   }
 
   /**
-   * Bytes [pos, end) of a kept file from `reader`, after skipping `skip`: each piece reaches the responses as it
+   * Bytes [pos, end) of a kept file from `reader` (read by `next`): each piece reaches the responses as it
    * arrives, and is stored a chunk at a time behind them. Settles once every write has committed.
    */
-  async #keepFromOrigin (reader: ReadableStreamDefaultReader<Uint8Array>, skip: number, end: number): Promise<boolean> {
+  async #keepFromOrigin (reader: ReadableStreamDefaultReader<Uint8Array>, next: () => Promise<Uint8Array | undefined>, end: number): Promise<boolean> {
     const { entry } = this.found
     /** Pieces not yet handed to a write. */
     let batch: Array<{ start: number, bytes: Uint8Array }> = []
@@ -360,16 +352,7 @@ class Download {
       })
     }
     try {
-      for (;;) {
-        const { value, done } = await reader.read()
-        if (done) break
-        let v = value
-        if (skip > 0) {
-          const n = Math.min(skip, v.length)
-          v = v.subarray(n)
-          skip -= n
-        }
-        if (v.length === 0) continue
+      for (let v; (v = await next());) {
         if (this.pos + v.length > end) {
           void reader.cancel()
           void refreshManifest()
@@ -388,6 +371,19 @@ class Download {
       return this.pos === end
     } finally {
       await this.#writes
+    }
+  }
+}
+
+/** The next non-empty bytes of `reader` past its first `skip`, or undefined at its end. */
+function after (reader: ReadableStreamDefaultReader<Uint8Array>, skip: number): () => Promise<Uint8Array | undefined> {
+  return async () => {
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) return undefined
+      const n = Math.min(skip, value.length)
+      skip -= n
+      if (n < value.length) return value.subarray(n)
     }
   }
 }
