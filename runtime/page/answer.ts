@@ -12,15 +12,11 @@ import { PortReader } from '../shared/port.ts'
 import type { Store } from '../shared/store.ts'
 import { storeWhole } from './file-exchange.ts'
 import { listen } from './listeners.ts'
-import { GROUP } from './share.ts'
 import type { Joined, Swarm } from './swarm.ts'
 import { deselectPieces, selectPieces } from './webtorrent-internals.ts'
 
 /** Bytes per chunk handed to the worker at most: large enough to be fast, small enough to bound memory per pull. */
 const CHUNK = 1024 * 1024
-/** A file at least this large is fetched through the web seed even by a page alone in its swarm: one group of the
- * crowd's split (share.ts), so others can share its pieces; below it one origin request costs the same either way. */
-const ALONE_FROM = GROUP
 /** How often progress is reported at most. */
 const PROGRESS_EVERY = 250
 
@@ -139,13 +135,9 @@ async function select (file: FileRef, ctx: Context, stall: number): Promise<Piec
   const range = piecesOf(entry, torrent.pieceLength)
   if ((await store.record(entry.sha256))?.complete || !range) return { verified: async (_, to) => to, release: () => {} }
   if (!hasPieces(torrent, range)) {
-    const peers = await hasPeers(torrent, () => joined.alone, swarm.manifest.settings.peerTimeout)
-    // Alone, a large file still comes through this page's web seed, at the origin's pace: its pieces are offered as
-    // they arrive, so visitors who join the swarm a moment later (a crowd asking at once) take them from here
-    // instead of from the origin. A small one goes back to the worker, which fetches it faster itself.
-    if (!peers && (entry.size < ALONE_FROM || !joined.seed)) return undefined
+    if (!await hasPeers(torrent, () => joined.alone, swarm.manifest.settings.peerTimeout)) return undefined
     // Pieces that also hold bytes of files peers never loaded are seldom offered: ask for the file itself first.
-    if (peers && await storeWhole(swarm, joined, entry, ctx) === 'stored') return { verified: async (_, to) => to, release: () => {} }
+    if (await storeWhole(swarm, joined, entry, ctx) === 'stored') return { verified: async (_, to) => to, release: () => {} }
     selectPieces(torrent, range[0], range[1], 1)
     torrent.critical(range[0], range[1])
   }
