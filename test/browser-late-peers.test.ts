@@ -9,7 +9,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { BROWSERS, connected, controlled, firstVisit, installed, launch, pageFetch, startDownloader, until, visitor, within } from './helpers/browsers.ts'
+import { BROWSERS, connected, controlled, firstVisit, installed, launch, pageFetch, startDownloader, stats, until, visitor, within } from './helpers/browsers.ts'
 import { blob, buildSite, startOrigin } from './helpers/site.ts'
 
 const SIZE = 4 * 1024 * 1024
@@ -133,6 +133,7 @@ for (const name of BROWSERS) {
   test(`${name}: a page that reads only the start of the file before it reaches a peer costs the origin at most 256 KiB of it`, async ({ browsers }) => {
     await withSupplier(browsers.get(name)!, async ({ origin, A, B }) => {
       const mark = origin.log.length
+      const ended = (await stats(B)).worker!.ended
       // A never answers B's handshakes in this test: no page of B's can reach a peer.
       await arm(A)
       await B.goto(origin.url + PEEK, { waitUntil: 'commit' })
@@ -140,8 +141,8 @@ for (const name of BROWSERS) {
       const got = await within(B.evaluate(() => (window as unknown as { media: Promise<{ status: number, read: number }> }).media), 'the first bytes')
       assert.is(got.status, 206)
       assert.ok(got.read > 0 && got.read < SIZE, `the page read ${got.read} bytes`)
-      // Longer than the worker's patience for peers: a download still running would have asked for more by now.
-      await B.waitForTimeout(3 * PEER_TIMEOUT)
+      // Once the worker's download has ended (its patience for peers ran out with nobody reading), it asks for nothing more.
+      await until(B, 'the download to end', s => (s.worker?.ended ?? 0) > ended)
       // The file's last piece also holds the page B navigated to, which A never had: B's web seed fetches it.
       const tail = (e: { range?: string, bytes: number }): boolean => (e.range ?? '').endsWith(`-${SIZE - 1}`) && e.bytes < 16 * 1024
       const sent = origin.log.slice(mark).filter(e => e.url === '/' + FILE && !tail(e))

@@ -35,6 +35,8 @@ export interface WorkerStats {
   verifyFailures: number
   /** Files the worker stored after verifying them. */
   stored: number
+  /** Downloads of large files that ended, whole or given up (after which nothing more is fetched for them). */
+  ended: number
   /** The downloaders' traffic, summed over every page that ran one. */
   downloaders: Traffic
 }

@@ -77,10 +77,8 @@ export async function superseded (manifest: Manifest): Promise<boolean> {
  * not mix deploys, and no store or peer had its version.
  */
 export function supersededResponse (): Response {
-  return stale(new Response('This file changed in a newer deploy; reload the page.\n', {
-    status: 503,
-    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }
-  }))
+  // A string body is text/plain;charset=UTF-8 by itself (Fetch standard).
+  return stale(new Response('This file changed in a newer deploy; reload the page.\n', { status: 503, headers: { 'Cache-Control': 'no-store' } }))
 }
 
 /** The answers `supersededResponse` gave: a navigation that gets one is answered again from the newest build. */

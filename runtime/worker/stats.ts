@@ -15,6 +15,7 @@ export const stats: WorkerStats = {
   passed: 0,
   verifyFailures: 0,
   stored: 0,
+  ended: 0,
   downloaders: { fromPeers: 0, fromOrigin: 0, uploaded: 0, verifyFailures: 0 }
 }
 
@@ -89,7 +90,7 @@ export function noteServed (path: string, source: keyof BySource): void {
 }
 
 /** Counts one event of the plain counters. */
-export function count (name: 'passed' | 'verifyFailures' | 'stored'): void {
+export function count (name: 'passed' | 'verifyFailures' | 'stored' | 'ended'): void {
   stats[name]++
   void saveStats()
 }

@@ -14,7 +14,7 @@ import { fileResponse, type Part } from './respond.ts'
 import { config, scope } from './scope.ts'
 import { Sha256 } from './sha256.ts'
 import { refreshManifest, type Found } from './site.ts'
-import { delivered, served } from './stats.ts'
+import { count, delivered, served } from './stats.ts'
 
 /** Files at least this large are streamed; smaller ones are verified whole before they are answered. */
 export const STREAM_FROM = 1024 * 1024
@@ -80,6 +80,7 @@ class Download {
       this.ended = true
       this.#notify()
       downloads.delete(found.entry.sha256)
+      count('ended')
       return ok
     })
   }
