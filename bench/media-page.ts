@@ -13,6 +13,7 @@ import { quiet } from './bill.ts'
 import { startHost } from './host.ts'
 import { random } from './median-site.ts'
 import type { Variant } from './visitor.ts'
+import { silentWav } from '../sites/shared/make-media.ts'
 
 const HOLDERS = 3
 /** 8 MB: 47 s of 16-bit stereo at 44.1 kHz. */
@@ -22,21 +23,9 @@ const FILE = 'media/clip.wav'
 /** How long the new visitor reads before pressing play: the worker has claimed the page by then. */
 const READ_MS = 3000
 
+/** Seconds of noise as a WAV file (this machine has no video encoder: an <audio> stands in for a video). */
 function wav (seconds: number, seed: number): Buffer {
-  const data = seconds * RATE * 4
-  const out = Buffer.alloc(44 + data)
-  out.write('RIFF', 0, 'latin1')
-  out.writeUInt32LE(36 + data, 4)
-  out.write('WAVEfmt ', 8, 'latin1')
-  out.writeUInt32LE(16, 16)
-  out.writeUInt16LE(1, 20)
-  out.writeUInt16LE(2, 22)
-  out.writeUInt32LE(RATE, 24)
-  out.writeUInt32LE(RATE * 4, 28)
-  out.writeUInt16LE(4, 32)
-  out.writeUInt16LE(16, 34)
-  out.write('data', 36, 'latin1')
-  out.writeUInt32LE(data, 40)
+  const out = silentWav(seconds * RATE * 4)
   const next = random(seed)
   for (let i = 44; i < out.length; i += 4) out.writeUInt32LE((next() * 2 ** 32) >>> 0, i)
   return out

@@ -2,6 +2,7 @@
 // codec), a shared stylesheet and script. Deterministic, so every run and every variant serves the same bytes.
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { bmp } from './bmp.ts'
 
 const PAGES = 24
 const IMAGES_PER_PAGE = 3
@@ -16,22 +17,6 @@ function noise (size: number, seed: number): Buffer {
     out[i] = x >>> 24
   }
   return out
-}
-
-/** A 24-bit BMP every browser decodes. */
-function bmp (side: number, seed: number): Buffer {
-  const row = Math.ceil(side * 3 / 4) * 4
-  const header = Buffer.alloc(54)
-  header.write('BM', 0, 'latin1')
-  header.writeUInt32LE(54 + row * side, 2)
-  header.writeUInt32LE(54, 10)
-  header.writeUInt32LE(40, 14)
-  header.writeInt32LE(side, 18)
-  header.writeInt32LE(side, 22)
-  header.writeUInt16LE(1, 26)
-  header.writeUInt16LE(24, 28)
-  header.writeUInt32LE(row * side, 34)
-  return Buffer.concat([header, noise(row * side, seed)])
 }
 
 function page (i: number): string {
@@ -60,7 +45,7 @@ export async function makeMediaSite (dir: string): Promise<string[]> {
     const url = i === 0 ? '' : `p/${i}/`
     await mkdir(join(dir, url), { recursive: true })
     await writeFile(join(dir, url, 'index.html'), i === 0 ? page(0) : page(i))
-    for (let j = 0; j < IMAGES_PER_PAGE; j++) await writeFile(join(dir, 'img', `p${i}-${j}.bmp`), bmp(SIDE, 1 + i * IMAGES_PER_PAGE + j))
+    for (let j = 0; j < IMAGES_PER_PAGE; j++) await writeFile(join(dir, 'img', `p${i}-${j}.bmp`), bmp(SIDE, n => noise(n, 1 + i * IMAGES_PER_PAGE + j)))
     urls.push(url)
   }
   return urls

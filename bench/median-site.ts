@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { bmp } from './bmp.ts'
 
 export const PAGES = 16
 const HTML_BYTES = 90_000
@@ -60,21 +61,6 @@ function words (size: number, seed: number): string {
   return out.join(' ').slice(0, size)
 }
 
-function bmp (side: number, seed: number): Buffer {
-  const row = Math.ceil(side * 3 / 4) * 4
-  const header = Buffer.alloc(54)
-  header.write('BM', 0, 'latin1')
-  header.writeUInt32LE(54 + row * side, 2)
-  header.writeUInt32LE(54, 10)
-  header.writeUInt32LE(40, 14)
-  header.writeInt32LE(side, 18)
-  header.writeInt32LE(side, 22)
-  header.writeUInt16LE(1, 26)
-  header.writeUInt16LE(24, 28)
-  header.writeUInt32LE(row * side, 34)
-  return Buffer.concat([header, noise(row * side, seed)])
-}
-
 const hashed = (name: string, ext: string, bytes: Buffer | string): string =>
   `_assets/${name}.${createHash('sha256').update(bytes).digest('hex').slice(0, 8)}.${ext}`
 
@@ -108,7 +94,7 @@ export async function makeMedianSite (dir: string, seed: number, deploy: 1 | 2):
     for (let j = 0; j < count; j++) {
       const fresh = deploy === 2 && i === NEW_IMAGE && j === 0
       const path = `img/p${i}-${j}${fresh ? '-v2' : ''}.bmp`
-      files.set(path, bmp(side, seed + 1000 + i * 10 + j + (fresh ? 500 : 0)))
+      files.set(path, bmp(side, n => noise(n, seed + 1000 + i * 10 + j + (fresh ? 500 : 0))))
       images.push(`<img src="/${path}" width="${side}" height="${side}" alt="">`)
     }
     const links = Array.from({ length: PAGES }, (_, k) => `<a href="/${pageUrl(k)}">page ${k}</a>`).join(' ')

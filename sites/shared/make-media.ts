@@ -11,11 +11,8 @@ const NOTES = [220, 261.63, 329.63, 261.63, 174.61, 220, 261.63, 220, 261.63, 32
 const NOTE_SECONDS = 0.5
 const LOOPS = 2
 
-/** The tune as a complete WAV file. */
-export function tuneWav (): Uint8Array {
-  const noteFrames = Math.round(NOTE_SECONDS * RATE)
-  const frames = noteFrames * NOTES.length * LOOPS
-  const dataBytes = frames * CHANNELS * 2
+/** A 16-bit stereo 44.1 kHz PCM WAV file of `dataBytes` sample bytes, all silent: the caller writes them from 44 on. */
+export function silentWav (dataBytes: number): Buffer {
   const out = Buffer.alloc(44 + dataBytes)
   // RIFF header, then one 'fmt ' chunk (PCM) and one 'data' chunk.
   out.write('RIFF', 0, 'ascii')
@@ -30,6 +27,14 @@ export function tuneWav (): Uint8Array {
   out.writeUInt16LE(16, 34)
   out.write('data', 36, 'ascii')
   out.writeUInt32LE(dataBytes, 40)
+  return out
+}
+
+/** The tune as a complete WAV file. */
+export function tuneWav (): Uint8Array {
+  const noteFrames = Math.round(NOTE_SECONDS * RATE)
+  const frames = noteFrames * NOTES.length * LOOPS
+  const out = silentWav(frames * CHANNELS * 2)
   let offset = 44
   for (let frame = 0; frame < frames; frame++) {
     const hz = NOTES[Math.floor(frame / noteFrames) % NOTES.length]!
