@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core'
 import { controlled, installed, launch, stats, visitor, within } from '../test/helpers/browsers.ts'
 import { startHost, type HostLogEntry } from './host.ts'
 import type { BenchSite } from './sites.ts'
-import { isPlanktosFile, median, type Variant } from './visitor.ts'
+import { isPlanktosFile, median, quiet as quietFor, type Variant } from './visitor.ts'
 
 /** How long the bouncing visitor stays on the front page (the worker installs meanwhile). */
 export const BOUNCE_MS = 5000
@@ -75,16 +75,8 @@ export function bytesOf (variant: Variant, log: HostLogEntry[], from: number, to
   return out
 }
 
-/** Waits until the host's log has been quiet for `quietMs`. */
-export async function quiet (log: HostLogEntry[], quietMs = 1000, maxMs = 15_000): Promise<void> {
-  const end = Date.now() + maxMs
-  let n = log.length
-  let since = Date.now()
-  while (Date.now() < end) {
-    await new Promise(resolve => setTimeout(resolve, 100))
-    if (log.length !== n) { n = log.length; since = Date.now() } else if (Date.now() - since >= quietMs) return
-  }
-}
+/** Waits until the host's log has been quiet for a second (a visit's trailing requests, 304s included, land in it). */
+export const quiet = (log: HostLogEntry[]): Promise<void> => quietFor(log, 1000, 15_000)
 
 async function open (page: Page, url: string): Promise<number> {
   await page.goto(url, { waitUntil: 'load' })

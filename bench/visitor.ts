@@ -95,7 +95,7 @@ export const median = (xs: number[]): number => {
 }
 
 /** Waits until the origin's log has been quiet for `quietMs` (trailing requests of a page land in its span). */
-export async function quiet (log: RequestLogEntry[], quietMs = 300, maxMs = 5000): Promise<void> {
+export async function quiet (log: readonly unknown[], quietMs = 300, maxMs = 5000): Promise<void> {
   const end = Date.now() + maxMs
   let n = log.length
   let since = Date.now()
