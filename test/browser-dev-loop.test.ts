@@ -53,6 +53,13 @@ async function reloadOnce (page: Page): Promise<void> {
   await page.reload({ waitUntil: 'commit' }).catch(() => {})
 }
 
+/** What every dev-loop case checks: after the developer's one reload the edit shows, and the old worker is gone. */
+async function editShownAfterOneReload (page: Page): Promise<void> {
+  await reloadOnce(page)
+  await shows(page, EDITED)
+  await workerGone(page)
+}
+
 /** A port the preview server was on, closed now, so the dev server can take it. */
 async function previewed (browser: Browser, dir: string): Promise<{ page: Page, port: number }> {
   const origin = await startOrigin({ dir, base: '/' })
@@ -108,9 +115,7 @@ for (const name of BROWSERS) {
     await captured(() => eleventy('serve').write())
     const dev = await serve({ dir: out, port, base: '/' })
     try {
-      await reloadOnce(page)
-      await shows(page, EDITED)
-      await workerGone(page)
+      await editShownAfterOneReload(page)
     } finally {
       await dev.close()
     }
@@ -129,9 +134,7 @@ for (const name of BROWSERS) {
     }))
     try {
       assert.is(server.address.port, port, 'astro dev took the previewed port')
-      await reloadOnce(page)
-      await shows(page, EDITED)
-      await workerGone(page)
+      await editShownAfterOneReload(page)
     } finally {
       await server.stop()
     }
@@ -149,9 +152,7 @@ for (const name of BROWSERS) {
     try {
       // The reload is answered from the store; its look at the manifest finds the 404, and the worker steps aside
       // and reloads the page.
-      await reloadOnce(page)
-      await shows(page, EDITED)
-      await workerGone(page)
+      await editShownAfterOneReload(page)
       await page.reload()
       assert.is(await page.textContent('#title'), EDITED)
     } finally {
