@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import { noteAnswer, noteWarning, reachable } from '../runtime/page/tracker-backoff.ts'
 
 const T1 = 'ws://127.0.0.1:9/'
-const T2 = 'wss://tracker.example/'
+const T2 = 'ws://127.0.0.1:10/'
 const MINUTE = 60_000
 
 const backoff = suite('tracker back-off')
