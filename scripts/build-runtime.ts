@@ -7,10 +7,13 @@ import { fileURLToPath } from 'node:url'
 import { brotliCompressSync, gzipSync } from 'node:zlib'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import { rollup } from 'rollup'
+import terserPlugin from '@rollup/plugin-terser'
 import esbuild from 'rollup-plugin-esbuild'
 import { entries, type Entry } from './runtime-entries.ts'
 import { downloaderPlugins } from './webtorrent-lite.ts'
 
+// Its types describe a CommonJS module (see scripts/webtorrent-lite.ts).
+const terser = terserPlugin as unknown as typeof terserPlugin.default
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const out = join(root, 'dist', 'runtime')
 const brotli = (bytes: Uint8Array | string): number => brotliCompressSync(bytes).length
@@ -22,7 +25,9 @@ async function bundle (entry: Entry): Promise<string> {
     // The downloader bundles WebTorrent from its sources, less what planktos never reaches (scripts/webtorrent-lite.ts).
     plugins: entry.name === 'downloader'
       ? downloaderPlugins(root)
-      : [nodeResolve({ browser: true }), esbuild({ target: 'es2022', minify: true, legalComments: 'none' })],
+      // terser after esbuild's minifier takes ~420 B brotli more out of the worker (12,277 → 11,855): bytes every
+      // visitor pays, where esbuild alone leaves foldable constants and duplicate branches in.
+      : [nodeResolve({ browser: true }), esbuild({ target: 'es2022', minify: true, legalComments: 'none' }), terser({ ecma: 2020, compress: { passes: 2 }, format: { comments: false } })],
     onwarn (warning, warn) {
       // The install script imports the downloader from a URL only known at run time: that is intended.
       if (warning.code === 'UNRESOLVED_IMPORT' || warning.code === 'CIRCULAR_DEPENDENCY') return
