@@ -6,6 +6,8 @@ import { store } from './storage.ts'
 const KEY = 'clients'
 let pins: Map<string, string> | undefined
 let loading: Promise<Map<string, string>> | undefined
+/** This worker's changes not yet written: a page's build, or null for a page that is gone. */
+let changes = new Map<string, string | null>()
 let saving: Promise<void> = Promise.resolve()
 
 /** The pins if they are in memory (undefined until loaded once). */
@@ -24,12 +26,42 @@ export function loadPins (): Promise<ReadonlyMap<string, string>> {
   return loading
 }
 
-/** Writes happen one after another, each with the pins as they are then, so the last write wins with the latest. */
+/**
+ * Writes this worker's changes into what the store holds now, in one transaction: two workers write pins at once
+ * across a deploy (the old one finishing a navigation, the new one taking over), and writing the whole map from
+ * memory would undo the other's pins.
+ */
 function save (): Promise<void> {
   saving = saving.then(async () => {
-    await (await store())?.setMeta(KEY, Object.fromEntries(pins ?? [])).catch(() => {})
+    const mine = changes
+    changes = new Map()
+    await (await store())?.updateMeta<Record<string, string>>(KEY, old => {
+      const all = { ...old }
+      for (const [id, build] of mine) {
+        if (build) all[id] = build
+        else delete all[id]
+      }
+      return all
+    }).catch(() => {})
   })
   return saving
+}
+
+/** The store's pins, once this worker's own changes are in, taken into memory: another worker may have pinned since. */
+async function reread (): Promise<Map<string, string>> {
+  const all = await loadPins() as Map<string, string>
+  await saving
+  const saved = await (await store())?.getMeta<Record<string, string>>(KEY).catch(() => undefined)
+  for (const [id, build] of Object.entries(saved ?? {})) all.set(id, build)
+  return all
+}
+
+/**
+ * The build page `clientId` is pinned to, as the store has it now: the worker that answered its navigation may be
+ * an older one that pinned it after this worker read the pins (a deploy's worker takes over mid-navigation).
+ */
+export async function storedPin (clientId: string): Promise<string | undefined> {
+  return (await reread()).get(clientId)
 }
 
 /** Page `clientId` uses build `buildId` from now on. */
@@ -37,16 +69,19 @@ export async function pin (clientId: string, buildId: string): Promise<void> {
   const all = await loadPins() as Map<string, string>
   if (all.get(clientId) === buildId) return
   all.set(clientId, buildId)
+  changes.set(clientId, buildId)
   await save()
 }
 
-/** Forgets the pages that are gone; returns the builds the remaining ones use. */
+/** Forgets the pages that are gone; returns the builds the remaining ones use (other workers' pins included). */
 export async function buildsInUse (open: ReadonlySet<string>): Promise<Set<string>> {
-  const all = await loadPins() as Map<string, string>
-  let changed = false
+  const all = await reread()
   for (const id of [...all.keys()]) {
-    if (!open.has(id)) changed = all.delete(id)
+    if (!open.has(id)) {
+      all.delete(id)
+      changes.set(id, null)
+    }
   }
-  if (changed) await save()
+  if (changes.size) await save()
   return new Set(all.values())
 }
