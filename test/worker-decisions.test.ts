@@ -77,6 +77,16 @@ choice('only a build older than the newest counts as superseded', async () => {
   assert.ok(await superseded(A.manifest))
 })
 
+choice('a page another worker pinned since (an older worker that answered its navigation as this one took over) gets that build', async () => {
+  // p2 is on build A in this worker's memory; the other worker moved it to B in the store after this one read it.
+  assert.is(await buildFor(asset('p2')), 'build-a')
+  const db = await store()
+  const saved = await db!.getMeta<Record<string, string>>('clients')
+  await db!.setMeta('clients', { ...saved, p2: 'build-b' })
+  assert.is(await buildFor(asset('p2')), 'build-b')
+  assert.is(await buildFor(asset('p1')), 'build-a', 'the other pages keep theirs')
+})
+
 choice.run()
 
 const pruning = suite('pruning after a deploy')

@@ -1,9 +1,9 @@
 // Which build answers a request: a navigation gets the newest (and the page it creates is pinned to it), any other
 // request gets the build its page is pinned to. Navigations also start the background check for a new deploy.
 import type { Manifest } from '../shared/manifest.ts'
-import { loadPins, pin, pinsInMemory } from './pins.ts'
+import { loadPins, pin, pinsInMemory, storedPin } from './pins.ts'
 import type { FetchEvent } from './scope.ts'
-import { buildInMemory, currentManifest, loadBuild, loadManifest, pendingCheck, refreshManifest } from './site.ts'
+import { currentManifest, loadBuild, loadManifest, pendingCheck, refreshManifest } from './site.ts'
 import { leaving } from './step-aside.ts'
 
 /** How long a navigation waits for a look for a new deploy that is under way. */
@@ -15,10 +15,13 @@ function extend (event: FetchEvent, work: Promise<unknown>): void {
   try { event.waitUntil(quiet) } catch {}
 }
 
-export function afterNavigation (event: FetchEvent, m: Manifest): void {
-  if (event.resultingClientId) extend(event, pin(event.resultingClientId, m.buildId))
+/** Pins the page a navigation creates to `m`; resolves once the pin is saved. */
+export function afterNavigation (event: FetchEvent, m: Manifest): Promise<void> {
+  const pinned = event.resultingClientId ? pin(event.resultingClientId, m.buildId) : Promise.resolve()
+  extend(event, pinned)
   // A check that finds the manifest gone makes the worker step aside: the event keeps it alive until it has.
   extend(event, refreshManifest().then(leaving))
+  return pinned
 }
 
 /**
@@ -41,20 +44,21 @@ export function manifestFor (event: FetchEvent): Manifest | undefined {
     if (event.clientId) extend(event, pin(event.clientId, newest.buildId))
     return newest
   }
-  return buildInMemory(id)
+  // A page of an older build: another worker may have pinned it since (the async path reads the store).
+  return id === newest.buildId ? newest : undefined
 }
 
 /** The manifest for `event`, loading the newest build, the pins or the page's build from the store as needed. */
 export async function loadManifestFor (event: FetchEvent): Promise<Manifest | undefined> {
-  const pins = await loadPins()
   if (event.request.mode === 'navigate') {
+    await loadPins()
     // Bounded: a slow origin must not hold up a navigation the store can answer.
     await Promise.race([pendingCheck(), new Promise(resolve => setTimeout(resolve, CHECK_WAIT))])
     const m = await loadManifest()
     if (m) afterNavigation(event, m)
     return m
   }
-  const id = pins.get(event.clientId)
+  const id = await storedPin(event.clientId)
   // The newest build is loaded as well, even when the page's own build answers: a worker the browser restarted
   // has it only in the store, and without it in memory an older page would not count as superseded (it got the
   // origin's new bytes) and the newest build's settings (peerTimeout) would be missing.

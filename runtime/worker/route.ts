@@ -52,18 +52,24 @@ export function onFetch (event: FetchEvent): void {
 }
 
 async function answer (routes: Route[], event: FetchEvent, manifest: Manifest): Promise<Response> {
+  const res = await answerFrom(routes, event, manifest)
+  // A navigation of a returning visitor met a deploy the worker had not seen yet (the origin's page, or a file list
+  // gone from the origin, belongs to it): a new page mixes no deploys, so it gets the newest build's answer, once,
+  // and is pinned to that build.
+  const newest = event.request.mode === 'navigate' && staleAnswers.has(res) && await refreshManifest()
+  if (!newest || newest.buildId === manifest.buildId) return res
+  // Saved before the page can ask for anything: a newer worker taking over reads the pin from the store.
+  await afterNavigation(event, newest)
+  // No route of the newest build: the origin answers, as for any path it does not list.
+  return answerFrom(ours(event.request, newest) ?? [], event, newest)
+}
+
+async function answerFrom (routes: Route[], event: FetchEvent, manifest: Manifest): Promise<Response> {
   for (const route of routes) {
     const found = await lookup(route.path, manifest).catch(() => undefined)
     if (!found) continue
     if (route.redirect) return Response.redirect(route.redirect, 301)
-    const res = await answerFile(found, event)
-    // A navigation of a returning visitor met the origin's page of a deploy the worker had not seen yet: a new page
-    // mixes no deploys, so it gets the newest build's answer and is pinned to that build.
-    const newest = event.request.mode === 'navigate' && staleAnswers.has(res) && await refreshManifest()
-    if (!newest || newest.buildId === manifest.buildId) return res
-    afterNavigation(event, newest)
-    // No route of the newest build: the origin answers, as for any path it does not list.
-    return answer(ours(event.request, newest) ?? [], event, newest)
+    return answerFile(found, event)
   }
   // A shard's range holds the path but its file list does not, or the list is unreachable: the origin decides.
   if (wantsNotFound(event, manifest)) return orNotFound(event, manifest)

@@ -52,11 +52,6 @@ export function currentManifest (): Manifest | undefined {
   return newest
 }
 
-/** Build `id`'s manifest if it is in memory. */
-export function buildInMemory (id: string): Manifest | undefined {
-  return builds.get(id)
-}
-
 function isManifest (m: unknown): m is Manifest {
   const v = m as Manifest | undefined
   return !!v && v.version === MANIFEST_VERSION && v.base === config.base && Array.isArray(v.shards) &&
