@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { ALL_BROWSERS, connected, controlled, firstVisit, installed, pageFetch, startDownloader, until, visitor, within } from './helpers/browsers.ts'
+import { ALL_BROWSERS, connected, controlled, firstVisit, installed, pageFetch, startDownloader, stopWorkers, until, visitor, within } from './helpers/browsers.ts'
 import { startProxy } from './helpers/proxy.ts'
 import { browserState, redeploy, storeUntil, upgradeRuntime } from './helpers/redeploy.ts'
 import { buildSite, isPlanktosFile, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
@@ -113,9 +113,7 @@ browserSuites(name => `${name}: redeploys`, ({ test, name }) => {
     try {
       const page = await firstVisit(browser, proxy.url)
       await redeploy(site, { 'about/index.html': aboutPage('About, second deploy') })
-      const cdp = await page.context().newCDPSession(page)
-      await cdp.send('ServiceWorker.enable')
-      await cdp.send('ServiceWorker.stopAllWorkers')
+      await stopWorkers(page)
       // The page reaches the worker once the new manifest was served and the worker asked for its script again
       // (as it adopts the new build): the worker had answered the navigation from the old build, met the new
       // page's bytes, and given the visitor a 503 "reload the page".
@@ -130,7 +128,7 @@ browserSuites(name => `${name}: redeploys`, ({ test, name }) => {
       assert.is(await page.textContent('#title'), 'About, second deploy')
       // The page is the new build's: its own requests are answered from it.
       await installed(page)
-      assert.is((await pageFetch(page, proxy.url + 'about/')).status, 200)
+      assert.is((await pageFetch(page, proxy.url + 'about/')).status, 200, 'the page\'s own requests get its build')
     } finally {
       await proxy.close()
     }

@@ -34,6 +34,26 @@ export function launch (name: BrowserName): Promise<Browser> {
   return firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr', firefoxUserPrefs: FIREFOX_PREFS, timeout: HANG })
 }
 
+/**
+ * Stops the page's service workers (Chromium only: CDP) and waits until Chromium reports them stopped: the command
+ * returns before they are, and a test that means "a worker the browser had stopped" must not meet the old one alive.
+ * The page may start a new one right after, as a browser does.
+ */
+export async function stopWorkers (page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page)
+  let running = -1
+  let settled = (): void => {}
+  const stopped = new Promise<void>(resolve => { settled = resolve })
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+    running = versions.filter(v => v.runningStatus !== 'stopped').length
+    if (running === 0) settled()
+  })
+  await cdp.send('ServiceWorker.enable')
+  await cdp.send('ServiceWorker.stopAllWorkers')
+  await within(stopped, `Chromium to report the page's service worker stopped (${running} still running)`)
+  await cdp.detach()
+}
+
 /** A new visitor: an empty context (no worker, no storage, no cache). */
 export async function visitor (browser: Browser): Promise<BrowserContext> {
   const context = await browser.newContext()
