@@ -1,7 +1,7 @@
-// Where a WebKit visitor's time goes (issue 15, the `webkit` part's 1.9×): per page of the `webkit` part's walk, its
-// load-event time, its navigation's timings and what the origin sent, and each resource's timings (Resource Timing;
-// a file the worker streams may be missing there), with and without planktos, interleaved. A diagnostic, not a
-// benchmark: it writes nothing. Usage: node bench/webkit-profile.ts [runs]
+// Where a WebKit visitor's time goes (issue 15, the `webkit` part): per page of the `webkit` part's walk, its
+// load-event time, its navigation's timings, what the origin sent (status, Range, bytes), and each resource's timings
+// (Resource Timing; a file the worker streams may be missing there), with and without planktos, interleaved. A
+// diagnostic, not a benchmark: it writes nothing. Usage: node bench/webkit-profile.ts [runs]
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTracker } from '../integrations/cli/tracker.ts'
@@ -28,7 +28,7 @@ for (let i = 0; i < runs; i++) {
         const res = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map(e => `${new URL(e.name).pathname.slice(-28)} start ${Math.round(e.startTime)} ws ${Math.round(e.workerStart)} rs ${Math.round(e.responseStart)} end ${Math.round(e.responseEnd)}`)
         return { load: Math.round(nav.loadEventEnd - nav.startTime), ws: Math.round(nav.workerStart), rs: Math.round(nav.responseStart), re: Math.round(nav.responseEnd), dcl: Math.round(nav.domContentLoadedEventEnd), res }
       })
-      console.log(`${variant} ${p || '/'}: load ${r.load} (nav workerStart ${r.ws} responseStart ${r.rs} responseEnd ${r.re} DCL ${r.dcl}) origin: ${origin.log.slice(mark).map(e => `${e.url} ${e.status}`).join(', ')}`)
+      console.log(`${variant} ${p || '/'}: load ${r.load} (nav workerStart ${r.ws} responseStart ${r.rs} responseEnd ${r.re} DCL ${r.dcl}) origin: ${origin.log.slice(mark).map(e => `${e.url} ${e.status}${e.range ? ` ${e.range}` : ''} ${e.bytes} B`).join(', ')}`)
       for (const l of r.res) console.log('    ' + l)
       await page.waitForTimeout(500)
     }

@@ -111,5 +111,8 @@ browserSuites(name => `${name}: a browser without WebRTC`, ({ test, own, ownSite
     const played = await playAndSeek(page)
     assert.ok(Math.abs(played.duration - 15) < 0.1, `duration ${played.duration}`)
     assert.ok(played.after >= 10, `after seeking: ${played.after}`)
+    // A media page, whose element asks for its file before any script runs, starts no peer side either.
+    const peerFiles = origin.log.map(e => e.url).filter(u => u === '/planktos/downloader.js' || u.endsWith('.torrent'))
+    assert.equal(peerFiles, [], 'neither downloader.js nor a torrent was fetched')
   })
 }, ['webkit'])

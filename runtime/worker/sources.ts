@@ -14,7 +14,7 @@ import type { FetchEvent } from './scope.ts'
 import { lookup, type Found } from './site.ts'
 import { count, served, statsSaved } from './stats.ts'
 import { store } from './storage.ts'
-import { STREAM_FROM, storedBody, streamFile } from './stream.ts'
+import { STREAM_FROM, downloading, storedBody, streamFile } from './stream.ts'
 
 /** The response for a site file the manifest lists. Never rejects; a network error only when no source has it. */
 export async function answerFile (found: Found, event: FetchEvent): Promise<Response> {
@@ -31,7 +31,9 @@ async function answerFrom (found: Found, event: FetchEvent): Promise<Response> {
   const part = range.status === 206 ? { start: range.start, end: range.end } : undefined
   const db = await store()
   if (db && entry.size >= STREAM_FROM) {
-    const complete = (await db.record(entry.sha256).catch(() => undefined))?.complete
+    // A file being downloaded is not complete: its store may be busy writing it (in WebKit a media element's second
+    // request waited ~190 ms for a record behind the write of the file's first megabytes).
+    const complete = !downloading(entry.sha256) && (await db.record(entry.sha256).catch(() => undefined))?.complete
     if (complete) {
       served('store', 0)
       void db.touch(entry.sha256).catch(() => {})
