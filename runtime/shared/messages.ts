@@ -164,8 +164,11 @@ export type Message =
   | { type: 'progress', bytes: number }
   /** Peers cannot supply the file, or no more of it (no peers, a stall, the page leaving): the worker uses the origin. */
   | { type: 'miss', reason: string }
-  /** Peers have the file and the page is fetching it; the worker pulls it. */
-  | { type: 'ready', size: number }
+  /**
+   * Peers have the file and the page is fetching it; the worker pulls it. `origin`: the page is alone in the swarm
+   * and fetches it from the origin as it is pulled, so the worker pulls only as a response reads.
+   */
+  | { type: 'ready', size: number, origin?: true }
   /**
    * The next bytes of the file in order, one per `pull`, sent as soon as WebTorrent has verified (SHA-1) and
    * stored the pieces holding them; `last` ends the file. The whole file's SHA-256 is the worker's to check.
