@@ -39,6 +39,7 @@ const own = new URL(base + 'planktos-sw.js', location.href).href
 let downloader: Promise<Downloader> | undefined
 const events = new EventTarget()
 const announce = (): boolean => events.dispatchEvent(new Event('update'))
+const post = (m: Message): void => sw?.controller?.postMessage(m)
 
 const load = (): Promise<Downloader> =>
   (downloader ??= import(base + 'planktos/downloader.js').then((m: typeof import('./downloader.ts')) => m.start(base, planktos)))
@@ -78,31 +79,42 @@ if (sw) {
     const m = e.data as Message | null
     const port = e.ports[0]
     if (m?.type === 'peer-request' && port) {
-      if (!webrtc) port.postMessage({ type: 'miss', reason: 'no WebRTC' } satisfies Message)
-      else load().then(d => d.onPeerRequest(m, port), () => port.postMessage({ type: 'miss', reason: 'no downloader' } satisfies Message))
+      (webrtc ? load() : Promise.reject()).then(d => d.onPeerRequest(m, port), () => port.postMessage({ type: 'miss' } satisfies Message))
     }
     if (m?.type === 'start' && webrtc) load().catch(() => {})
     if (m?.type === 'stored') void downloader?.then(d => d.onStored(m.files), () => {})
     if (m?.type === 'evicted') void downloader?.then(d => d.onEvicted(m.sha256), () => {})
-    if (m?.type === 'keep-alive') sw.controller?.postMessage({ type: 'hello' } satisfies Message)
+    if (m?.type === 'keep-alive') post({ type: 'hello', webrtc })
     if (m?.type === 'update-waiting') announce()
   })
   // The worker's messages are held back until the page starts its message queue.
   sw.startMessages()
   void ready.then(ok => {
     if (!ok) return
-    const post = (m: Message): void => sw.controller?.postMessage(m)
-    post({ type: 'webrtc', available: webrtc })
     // Only now may the worker ask this page for peers: earlier messages could have been lost.
-    post({ type: 'hello' })
+    post({ type: 'hello', webrtc })
     // A page that came from the origin before the worker existed says what it loaded, so those files are
     // stored (from the HTTP cache) and seeded without being downloaded again.
-    if (firstVisit) post({ type: 'seen', urls: [location.href, ...performance.getEntriesByType('resource').map(e => e.name)] })
+    if (firstVisit) {
+      post({ type: 'seen', urls: [location.href, ...performance.getEntriesByType('resource').map(e => e.name)] })
+      // A media element that started loading before the worker existed loads again, through it: Chromium refuses
+      // a no-cors media resource whose ranges came partly from the network and partly from a worker (MediaError 2),
+      // and its later ranges can now come from peers. In CORS mode (same-origin files only) it gets a fresh
+      // resource in Chromium's media cache, which would otherwise hand back the network's copy. Where it was and
+      // whether it played are kept.
+      for (const m of document.querySelectorAll<HTMLMediaElement>('audio,video')) {
+        if (m.paused && m.currentSrc.startsWith(location.origin + base)) {
+          m.crossOrigin = ''
+          m.load()
+        }
+      }
+    }
     // Without a worker to answer, the downloader would be useless: it starts only once the page is controlled.
     const idle = (): void => {
       const start = (): void => { load().catch(() => {}) }
       if (webrtc) {
-        if (!firstVisit || location.hash === '#planktos-debug') (window.requestIdleCallback ?? setTimeout)(start)
+        // (A first page with #planktos-debug is told to start by the worker.)
+        if (!firstVisit) (window.requestIdleCallback ?? setTimeout)(start)
         else setTimeout(start, STAY)
       }
       // A deploy that was already waiting when this page loaded: told once the page's own scripts could listen.
@@ -119,7 +131,8 @@ const planktos: Planktos = Object.assign(events, {
     // The downloader first: it reports its traffic to the worker, so the worker's totals include it.
     const d = await downloader?.then(d => d.stats(), () => undefined)
     const reply = await ask({ type: 'stats-request' })
-    return { worker: reply?.type === 'stats' ? reply.stats : undefined, downloader: d }
+    // Only a `stats` reply has `stats`.
+    return { worker: (reply as { stats?: WorkerStats } | undefined)?.stats, downloader: d }
   },
   start: () => load().then(() => {}),
   async update () {

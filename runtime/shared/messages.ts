@@ -113,14 +113,13 @@ export interface FileRef {
 
 export type Message =
   // page -> worker
-  /** This page's install script listens for peer requests (it starts the downloader on the first one). */
-  | { type: 'hello' }
   /**
-   * Sent before `hello`: whether this browser has WebRTC (RTCPeerConnection). Without it no page of this browser
-   * can ever supply peers' bytes, so the worker neither asks pages nor waits for them (WebKitGTK, some locked-down
-   * browsers), and the page never loads the downloader on its own.
+   * This page's install script listens for peer requests (it starts the downloader on the first one), and whether
+   * this browser has WebRTC (RTCPeerConnection). Without it no page of this browser can ever supply peers' bytes, so
+   * the worker neither asks pages nor waits for them (WebKitGTK, some locked-down browsers), and the page never loads
+   * the downloader on its own.
    */
-  | { type: 'webrtc', available: boolean }
+  | { type: 'hello', webrtc: boolean }
   /**
    * This page runs the downloader; sent on start and whenever a swarm changes. Shards not listed are not joined
    * yet: the page may still find peers for them. Without WebRTC, the page can find none.
@@ -162,8 +161,11 @@ export type Message =
   // on a peer-request's port, page -> worker
   /** Bytes arriving for the request so far; keeps the worker from hedging to the origin. */
   | { type: 'progress', bytes: number }
-  /** Peers cannot supply the file, or no more of it (no peers, a stall, the page leaving): the worker uses the origin. */
-  | { type: 'miss', reason: string }
+  /**
+   * Peers cannot supply the file, or no more of it (no peers, a stall, the page leaving): the worker uses the origin.
+   * The reason is for people reading messages; the install script, which pays for every byte, gives none.
+   */
+  | { type: 'miss', reason?: string }
   /**
    * Peers have the file and the page is fetching it; the worker pulls it. `origin`: the page is alone in the swarm
    * and fetches it from the origin as it is pulled, so the worker pulls only as a response reads.
@@ -183,7 +185,7 @@ export type MessageType = Message['type']
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>
 
 const TYPES: ReadonlySet<string> = new Set<MessageType>([
-  'hello', 'webrtc', 'downloader', 'traffic', 'seen', 'stats-request', 'skip-waiting', 'stats', 'update-waiting', 'peer-request',
+  'hello', 'downloader', 'traffic', 'seen', 'stats-request', 'skip-waiting', 'stats', 'update-waiting', 'peer-request',
   'start', 'stored', 'evicted', 'keep-alive',
   'progress', 'miss', 'ready', 'chunk', 'pull', 'cancel'
 ])

@@ -16,10 +16,8 @@ export function onMessage (event: ExtendableMessageEvent): void {
   const source = event.source as WorkerClient | null
   switch (message.type) {
     case 'hello':
-      if (source?.id) event.waitUntil(noteHello(source.id).then(() => startIfWanted(source)))
-      break
-    case 'webrtc':
-      event.waitUntil(noteWebRTC(message.available))
+      // WebRTC first: once noted as this page's, the page may be asked for peers.
+      event.waitUntil(noteWebRTC(message.webrtc).then(() => source?.id ? noteHello(source.id).then(() => startIfWanted(source)) : undefined))
       break
     case 'downloader':
       if (source?.id) event.waitUntil(noteDownloader(source.id, message.webrtc, message.swarms))
@@ -48,7 +46,7 @@ export function onMessage (event: ExtendableMessageEvent): void {
  */
 async function startIfWanted (page: WorkerClient): Promise<void> {
   const settings = (await loadManifest())?.settings
-  if (settings && (settings.prefetch !== 'none' || settings.debug)) page.postMessage({ type: 'start' } satisfies Message)
+  if (settings && (settings.prefetch !== 'none' || settings.debug || page.url.endsWith('#planktos-debug'))) page.postMessage({ type: 'start' } satisfies Message)
 }
 
 /**

@@ -30,25 +30,31 @@ export async function answerRuntime (event: FetchEvent, key: string): Promise<Re
     if (file === INSTALL_FILE) event.waitUntil(fetch(event.request).then(res => res.status === 200 ? keepCopy(key, res) : undefined).catch(() => {}))
     return fromCopy(copy)
   }
-  try {
-    const res = await fetch(event.request)
-    if (res.status === 200) event.waitUntil(keepCopy(key, res.clone()).catch(() => {}))
-    return res
-  } catch {
-    return copy ? fromCopy(copy) : Response.error()
-  }
+  // Pages that start their downloaders together (the old page's and the new one's on a navigation) share one
+  // fetch: the later ones get the copy the first one keeps.
+  const shared = fetching.get(key)
+  const kept = shared && await shared
+  if (kept) return fromCopy(kept)
+  const res = fetch(event.request)
+  const keeping = res.then(r => r.status === 200 ? keepCopy(key, r.clone()) : undefined).catch(() => undefined)
+  fetching.set(key, keeping)
+  event.waitUntil(keeping.finally(() => fetching.delete(key)))
+  return res.catch(() => copy ? fromCopy(copy) : Response.error())
 }
+
+/** Network fetches of runtime files under way, each resolving to the copy it keeps. */
+const fetching = new Map<string, Promise<Copy | undefined>>()
 
 function fromCopy (copy: Copy): Response {
   return new Response(copy.body as Uint8Array<ArrayBuffer>, { headers: { 'Content-Type': copy.type, [SOURCE_HEADER]: 'store' } })
 }
 
-/** Keeps `res` (a 200 for a runtime file) in the store, unless the copy there has the same bytes. */
-export async function keepCopy (key: string, res: Response): Promise<void> {
+/** Keeps `res` (a 200 for a runtime file) in the store, unless the copy there has the same bytes; returns the copy. */
+export async function keepCopy (key: string, res: Response): Promise<Copy | undefined> {
   const db = await store()
   if (!db) return
   const body = new Uint8Array(await res.arrayBuffer())
-  const digest = await sha256(body)
-  if ((await db.getMeta<Copy>(key))?.sha256 === digest) return
-  await db.setMeta(key, { body, type: res.headers.get('Content-Type') ?? 'text/javascript', sha256: digest } satisfies Copy)
+  const copy = { body, type: res.headers.get('Content-Type') ?? 'text/javascript', sha256: await sha256(body) }
+  if ((await db.getMeta<Copy>(key))?.sha256 !== copy.sha256) await db.setMeta(key, copy)
+  return copy
 }
