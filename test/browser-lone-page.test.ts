@@ -2,12 +2,11 @@
 // join a moment later can take the pieces from it), but only as the response reads. A page that reads the start of
 // a 16 MiB file and stops costs the origin a small part of it, not the whole file (the first attempt at this,
 // branch k11, selected the whole file and fetched it all). In Chromium and Firefox.
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { BROWSERS, firstVisit, launch, stats, until, within, type BrowserName } from './helpers/browsers.ts'
+import { BROWSERS, firstVisit, stats, until, within, type BrowserName } from './helpers/browsers.ts'
 import { blob, buildSite, startOrigin } from './helpers/site.ts'
+import { browsersSuite } from './helpers/suite.ts'
 
 const MIB = 1024 * 1024
 const SIZE = 16 * MIB
@@ -19,15 +18,7 @@ const FILE = 'data/big.bin'
  */
 const AT_MOST = SIZE / 4
 
-const test = suite<{ browsers: Map<BrowserName, Browser> }>('a visitor alone in the swarm')
-
-test.before(async (ctx) => {
-  ctx.browsers = new Map()
-  for (const name of BROWSERS) ctx.browsers.set(name, await launch(name))
-})
-test.after(async (ctx) => {
-  for (const browser of ctx.browsers?.values() ?? []) await browser.close()
-})
+const test = browsersSuite('a visitor alone in the swarm')
 
 for (const name of BROWSERS) {
   test(`${name}: a page alone in the swarm that reads only the start of a large file costs the origin a small part of it`, async ({ browsers }) => {

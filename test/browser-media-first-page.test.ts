@@ -3,13 +3,13 @@
 // as it does without planktos (no MediaError: Chromium refuses a media resource whose ranges come partly from the
 // network and partly from a worker), and the element loads again through the worker (Chromium: from the peers),
 // so the origin sends no second copy. In Chromium and Firefox.
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import { silentWav } from '../sites/shared/make-media.ts'
-import { BROWSERS, controlled, installed, launch, pageFetch, startDownloader, stats, until, visitor, within } from './helpers/browsers.ts'
+import { BROWSERS, controlled, installed, pageFetch, startDownloader, stats, until, visitor, within } from './helpers/browsers.ts'
 import { blob, buildSite, startOrigin } from './helpers/site.ts'
+import { browsersSuite } from './helpers/suite.ts'
 
 const FILE = 'media/clip.wav'
 /** 4 MiB of noise: about 24 s of 16-bit stereo at 44.1 kHz; noise does not compress, like video. */
@@ -50,15 +50,7 @@ function recordMediaEvents (): void {
   }
 }
 
-const test = suite<{ browsers: Map<string, Browser> }>('a media element on a first page')
-
-test.before(async (ctx) => {
-  ctx.browsers = new Map()
-  for (const name of BROWSERS) ctx.browsers.set(name, await launch(name))
-})
-test.after(async (ctx) => {
-  for (const browser of ctx.browsers?.values() ?? []) await browser.close()
-})
+const test = browsersSuite('a media element on a first page')
 
 for (const name of BROWSERS) {
   test(`${name}: a first page's <audio> plays to its end, and the origin sends no second copy`, async ({ browsers }) => {

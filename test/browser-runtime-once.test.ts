@@ -1,27 +1,19 @@
 // Two pages of one visitor start their downloaders together (as the old page's and the new page's do on a
 // navigation: here a first page and a second tab) before the worker keeps a copy of downloader.js: the worker fetches it from the origin once and
 // answers the other page with the copy the first fetch keeps.
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { DOWNLOADER_FILE } from '../runtime/shared/manifest.ts'
-import { controlled, installed, launch, visitor, within } from './helpers/browsers.ts'
+import { controlled, installed, visitor, within } from './helpers/browsers.ts'
 import { startProxy } from './helpers/proxy.ts'
 import { buildSite, startOrigin } from './helpers/site.ts'
+import { browsersSuite } from './helpers/suite.ts'
 
 // Chromium only: Playwright reports no `request` event in Firefox for a module a worker answers, so the test could
 // not know the second page has asked before it lets the origin answer.
 const BROWSERS = ['chromium'] as const
 
-const test = suite<{ browsers: Map<string, Browser> }>('planktos\' own files')
-
-test.before(async (ctx) => {
-  ctx.browsers = new Map()
-  for (const name of BROWSERS) ctx.browsers.set(name, await launch(name))
-})
-test.after(async (ctx) => {
-  for (const browser of ctx.browsers?.values() ?? []) await browser.close()
-})
+const test = browsersSuite('planktos\' own files', BROWSERS)
 
 /** Starts `page`'s downloader without waiting for it; the promise it returns is left on the page. */
 const start = (page: Page): Promise<void> => page.evaluate(() => {

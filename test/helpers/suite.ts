@@ -22,6 +22,22 @@ export interface BrowserSuite<C> {
 }
 
 /**
+ * A suite whose tests use several browsers at once (visitors in different engines, or a loop over engines): each of
+ * `names` is launched before the tests and closed after them.
+ */
+export function browsersSuite (title: string, names: readonly BrowserName[] = BROWSERS): Test<{ browsers: Map<BrowserName, Browser> }> {
+  const test = suite<{ browsers: Map<BrowserName, Browser> }>(title)
+  test.before(async (ctx) => {
+    ctx.browsers = new Map()
+    for (const name of names) ctx.browsers.set(name, await launch(name))
+  })
+  test.after(async (ctx) => {
+    for (const browser of ctx.browsers?.values() ?? []) await browser.close()
+  })
+  return test
+}
+
+/**
  * Defines and runs `title(name)` in each of `browsers`. `define` adds the tests (and any hooks of its own, which run
  * after these: uvu keeps hooks in order).
  */
