@@ -69,7 +69,7 @@ async function workerStats (v: Visitor): Promise<{ bytes: Record<string, number>
 }
 
 /** One variant of one case: N browsers, each fetching the file once. */
-async function crowdRun (variant: Variant, dir: string, c: CrowdCase, size: number, sha256: string, link: LinkSpec): Promise<CrowdRun> {
+async function crowdRun (variant: Variant, dir: string, c: CrowdCase, size: number, sha256: string, link: LinkSpec | undefined): Promise<CrowdRun> {
   const origin = await startOrigin(dir, link)
   const visitors: Visitor[] = []
   try {
@@ -113,7 +113,7 @@ async function crowdRun (variant: Variant, dir: string, c: CrowdCase, size: numb
 }
 
 /** One case, plain then planktos, each with its own origin and browsers. */
-export async function crowdCase (c: CrowdCase, site: { plain: string, planktos: string, sha256: string, size: number }, link: LinkSpec, log: (line: string) => void): Promise<CrowdResult> {
+export async function crowdCase (c: CrowdCase, site: { plain: string, planktos: string, sha256: string, size: number }, link: LinkSpec | undefined, log: (line: string) => void): Promise<CrowdResult> {
   const plain = await crowdRun('plain', site.plain, c, site.size, site.sha256, link)
   log(`  plain: ${plain.copies} copies, median ${median(plain.ms)} ms, slowest ${Math.max(...plain.ms)} ms (abs.)`)
   const planktos = await crowdRun('planktos', site.planktos, c, site.size, site.sha256, link)
@@ -122,10 +122,14 @@ export async function crowdCase (c: CrowdCase, site: { plain: string, planktos: 
   return { ...c, plain, planktos, ratio: { median: +(median(planktos.ms) / median(plain.ms)).toFixed(2), slowest: +slowest.toFixed(2) } }
 }
 
-/** The cases of a plan: quick is one size and one crowd, both arrivals; full is the issue's grid. */
+/**
+ * The cases of a plan: quick is one size and one crowd, both arrivals; full is the issue's grid. Each size starts
+ * with a visitor alone (N = 1): a page without peers fetches a large file through its own web seed, and that
+ * visitor must not wait longer than without planktos.
+ */
 export function crowdCases (full: boolean): CrowdCase[] {
   const grid = full ? { n: [5, 10], mib: [16, 128] } : { n: [5], mib: [16] }
-  return grid.mib.flatMap(mib => grid.n.flatMap(n => (['together', 'staggered'] as const).map(arrival => ({ n, mib, arrival }))))
+  return grid.mib.flatMap(mib => [{ n: 1, mib, arrival: 'together' as const }, ...grid.n.flatMap(n => (['together', 'staggered'] as const).map(arrival => ({ n, mib, arrival })))])
 }
 
 /** A markdown table of the results. */

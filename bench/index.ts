@@ -211,7 +211,7 @@ if (want('crowd')) {
     for (const mib of [...new Set(cases.map(c => c.mib))]) {
       const site = await crowdSites(join(work, 'crowd'), mib, tracker.url)
       for (const c of cases.filter(c => c.mib === mib)) {
-        log(`crowd: ${c.n} visitors, ${mib} MiB, ${c.arrival === 'together' ? 'all at once' : 'one every 2 s'}, origin behind ${FAR.mbit} Mbit/s shared…`)
+        log(`crowd: ${c.n === 1 ? 'one visitor alone' : `${c.n} visitors`}, ${mib} MiB, ${c.arrival === 'together' ? 'all at once' : 'one every 2 s'}, origin behind ${FAR.mbit} Mbit/s shared…`)
         out.push(await crowdCase(c, site, FAR, log))
       }
     }
