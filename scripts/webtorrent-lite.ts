@@ -36,7 +36,6 @@ const STUBS: Record<string, string> = {
   'fsa-chunk-store': 'fsa-chunk-store.js',
   path: 'path.js',
   'memory-chunk-store': 'memory-chunk-store.js',
-  'cache-chunk-store': 'cache-chunk-store.js',
   'chunk-store-iterator': 'chunk-store-iterator.js',
   'join-async-iterator': 'join-async-iterator.cjs'
 }

@@ -25,7 +25,6 @@ pinned.run()
 const internals = suite('the internals the downloader calls')
 const torrent = source('webtorrent/lib/torrent.js')
 const webconn = source('webtorrent/lib/webconn.js')
-const selections = source('webtorrent/lib/selections.js')
 // WebTorrent declares bittorrent-protocol itself: its own copy if it has one, else the hoisted one.
 const nested = new URL('../node_modules/webtorrent/node_modules/bittorrent-protocol/index.js', import.meta.url)
 const protocol = existsSync(nested) ? readFileSync(nested, 'utf8') : source('bittorrent-protocol/index.js')
@@ -38,8 +37,6 @@ const expected: Array<[what: string, text: string, declaration: string, name: st
   ['Torrent#_deselect', torrent, '_deselect (from, to, isStreamSelection = false) {', '_deselect('],
   ['Torrent#_verifyPiecesUsingHash', torrent, '_verifyPiecesUsingHash (pieces, cb) {', '_verifyPiecesUsingHash('],
   ['Torrent#_markUnverified', torrent, '_markUnverified (index) {', '_markUnverified('],
-  ['Torrent#_selections (the pieces wanted)', torrent, 'this._selections = new Selections()', '_selections'],
-  ['Selections iterate over { from, to } items', selections, '* [Symbol.iterator] () {', 'Symbol.iterator'],
   ['Torrent#_peers (a web seed by its URL)', torrent, 'this._peers = new Map()', '_peers.get('],
   ['WebConn#httpRequest (replaced by the origin seed)', webconn, 'async httpRequest (pieceIndex, offset, length, cb) {', 'httpRequest('],
   ['Wire#_parse (message length limit)', protocol, '_parse (size, parser) {', '_parse('],

@@ -7,7 +7,6 @@ import { brotliCompressSync } from 'node:zlib'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { Readable, Writable, pipeline } from 'streamx'
-import CacheStore from '../runtime/webtorrent-stubs/cache-chunk-store.js'
 import { join } from '../runtime/webtorrent-stubs/path.js'
 import { ThrottleGroup } from '../runtime/webtorrent-stubs/speed-limiter.js'
 import utMetadata from '../runtime/webtorrent-stubs/ut_metadata.js'
@@ -92,41 +91,6 @@ stubs('the ut_metadata stand-in is an extension a wire accepts, and listens like
   // What WebTorrent calls on a wire that comes before the metadata: nothing to do, nothing thrown.
   ext.fetch()
   assert.ok(ext.setMetadata(new Uint8Array(0)))
-})
-
-stubs('the piece cache reads a piece from the store once, answers slices of it, and reads a piece written again afresh', async () => {
-  const pieces = new Map([[0, new Uint8Array([1, 2, 3, 4])], [1, new Uint8Array([5, 6, 7, 8])], [2, new Uint8Array([9])]])
-  const reads: number[] = []
-  const store = {
-    chunkLength: 4,
-    get (index: number, cb: (err: Error | null, buf?: Uint8Array) => void) {
-      reads.push(index)
-      setTimeout(() => { const buf = pieces.get(index); buf ? cb(null, buf) : cb(new Error('missing')) })
-    },
-    put (index: number, buf: Uint8Array, cb: (err: Error | null) => void) { pieces.set(index, buf); cb(null) },
-    close (cb: (err: Error | null) => void) { cb(null) },
-    destroy (cb: (err: Error | null) => void) { cb(null) }
-  }
-  const cache = new CacheStore(store, { max: 2 })
-  const get = (index: number, opts?: { offset?: number, length?: number }): Promise<number[]> => new Promise((resolve, reject) =>
-    cache.get(index, opts ?? null, (err: Error | null, buf?: Uint8Array) => err ? reject(err) : resolve([...buf!])))
-  // Two reads at once of one piece: one store read.
-  assert.equal(await Promise.all([get(0), get(0, { offset: 1, length: 2 })]), [[1, 2, 3, 4], [2, 3]])
-  assert.equal(await get(0, { offset: 2 }), [3, 4])
-  assert.equal(reads, [0])
-  // The least recently used piece goes first: 0 was used after 1, so 2 pushes 1 out.
-  await get(1)
-  await get(0)
-  await get(2)
-  await get(0)
-  await get(1)
-  assert.equal(reads, [0, 1, 2, 1])
-  await new Promise(resolve => cache.put(0, new Uint8Array([0, 0, 0, 0]), resolve))
-  assert.equal(await get(0), [0, 0, 0, 0])
-  // A failed read is not kept.
-  await get(3).then(() => assert.unreachable('piece 3 is not stored'), () => {})
-  pieces.set(3, new Uint8Array([7]))
-  assert.equal(await get(3), [7])
 })
 
 stubs.run()

@@ -12,15 +12,11 @@ import { PortReader } from '../shared/port.ts'
 import type { Store } from '../shared/store.ts'
 import { storeWhole } from './file-exchange.ts'
 import { listen } from './listeners.ts'
-import { GROUP } from './share.ts'
 import type { Joined, Swarm } from './swarm.ts'
 import { deselectPieces, selectPieces } from './webtorrent-internals.ts'
 
 /** Bytes per chunk handed to the worker at most: large enough to be fast, small enough to bound memory per pull. */
 const CHUNK = 1024 * 1024
-/** The first chunk of a page without a peer: a media element's metadata, which may be all it reads (as the worker's
- * FIRST_FROM_ORIGIN, stream.ts). */
-const FIRST = 256 * 1024
 /** How often progress is reported at most. */
 const PROGRESS_EVERY = 250
 
@@ -93,13 +89,12 @@ async function exchange (request: MessageOf<'peer-request'>, port: MessagePort, 
       reader.post({ type: 'miss', reason: 'peers cannot supply this file now' })
       return
     }
-    reader.post({ type: 'ready', size: request.file.size, origin: pieces.origin })
+    reader.post({ type: 'ready', size: request.file.size })
     const { size, sha256 } = request.file
     for (let at = request.from ?? 0; at < size;) {
       const m = await reader.next(stall)
-      // The worker cancels when it has what it needs, when the origin won, or when its request went away. It may
-      // also pull no more for a long while (a paused media element reads nothing): then it hears so at its next pull.
-      if (m?.type !== 'pull') return void (m || reader.post({ type: 'miss', reason: 'no pull for a while' }))
+      // The worker cancels when it has what it needs, when the origin won, or when its request went away.
+      if (m?.type !== 'pull') return
       const end = await pieces.verified(at, Math.min(size, at + CHUNK))
       const bytes = end && await env.store.read(sha256, at, end)
       if (!bytes || !open.has(port)) {
@@ -128,8 +123,6 @@ interface Pieces {
    */
   verified (from: number, to: number): Promise<number | undefined>
   release (): void
-  /** The page fetches them through its web seed, a window per pull: pull only as a response reads. */
-  origin?: true
 }
 
 /** Starts fetching a file's pieces from peers, or undefined when peers cannot supply it. */
@@ -142,12 +135,7 @@ async function select (file: FileRef, ctx: Context, stall: number): Promise<Piec
   const range = piecesOf(entry, torrent.pieceLength)
   if ((await store.record(entry.sha256))?.complete || !range) return { verified: async (_, to) => to, release: () => {} }
   if (!hasPieces(torrent, range)) {
-    if (!await hasPeers(torrent, () => joined.alone, swarm.manifest.settings.peerTimeout)) {
-      // Without a peer yet, a large file still comes through this page's web seed, as the worker pulls it: its
-      // pieces are offered as they arrive, so visitors who join a moment later (a crowd asking at once) take them
-      // from here. A small one goes back to the worker, which fetches it faster itself.
-      return joined.seed && entry.size >= GROUP ? follow(joined, entry, ctx, stall) : undefined
-    }
+    if (!await hasPeers(torrent, () => joined.alone, swarm.manifest.settings.peerTimeout)) return undefined
     // Pieces that also hold bytes of files peers never loaded are seldom offered: ask for the file itself first.
     if (await storeWhole(swarm, joined, entry, ctx) === 'stored') return { verified: async (_, to) => to, release: () => {} }
     selectPieces(torrent, range[0], range[1], 1)
@@ -163,46 +151,6 @@ async function select (file: FileRef, ctx: Context, stall: number): Promise<Piec
       released = true
       deselectPieces(torrent, range[0], range[1])
     }
-  }
-}
-
-/**
- * The pieces of `entry` for a page without a peer, selected a window per pull so that the origin's bytes follow the
- * response: the first pull only FIRST bytes (a media element's metadata may be all it reads), each later one its
- * chunk and a group more (the origin's next bytes are on their way while the worker takes these), nothing once the
- * worker stops pulling. When others are in the swarm, later pulls first wait for one to connect as long as the
- * worker would (2 x peerTimeout from the request, its origin hedge's patience). Once a peer is connected (it came
- * late, or a crowd joined), the rest of the file: peers supply what they have, and this page fetches its share of
- * the others for them (share.ts).
- */
-function follow (joined: Joined, entry: FileEntry, ctx: Context, stall: number): Pieces {
-  const { torrent } = joined
-  const patient = Date.now() + 2 * ctx.swarm.manifest.settings.peerTimeout
-  const piece = (at: number): number => Math.floor((entry.offset + Math.min(entry.size, at) - 1) / torrent.pieceLength)
-  /** The piece boundary at or before byte `at` of the file. */
-  const bound = (at: number): number => Math.floor((entry.offset + at) / torrent.pieceLength) * torrent.pieceLength - entry.offset
-  let window: [number, number] | undefined
-  const release = (): void => {
-    if (window && !torrent.destroyed && !hasPieces(torrent, window)) deselectPieces(torrent, ...window)
-    window = undefined
-  }
-  let first = true
-  return {
-    origin: true,
-    verified: async (from, to) => {
-      release()
-      // Whole pieces within FIRST (at least the one holding `from`): the piece straddling FIRST would cost the origin
-      // up to a piece more than the worker's own first chunk.
-      if (first) to = Math.min(to, Math.max(bound(from) + torrent.pieceLength, bound(from + FIRST)))
-      else await hasPeers(torrent, () => joined.alone || ctx.signal.aborted, patient - Date.now())
-      if (ctx.signal.aborted) return undefined
-      window = [piece(from + 1), piece(first ? to : isPeer(torrent) ? entry.size : to + GROUP)]
-      first = false
-      selectPieces(torrent, ...window, 1)
-      torrent.critical(window[0], piece(to))
-      return whenVerified(joined, entry, from, to, ctx, stall)
-    },
-    release
   }
 }
 

@@ -14,7 +14,7 @@ import type { DownloaderStats } from '../shared/messages.ts'
 import type { Store } from '../shared/store.ts'
 import { BYPASS_HEADER, fileUrl } from '../shared/urls.ts'
 import { GROUP, type OriginShare } from './share.ts'
-import { selected, webSeedConn } from './webtorrent-internals.ts'
+import { webSeedConn } from './webtorrent-internals.ts'
 
 const REQUEST_TIMEOUT = 60_000
 /** Bytes fetched in one request at most when the following pieces are wanted too. */
@@ -95,8 +95,8 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
   const runs: Run[] = []
   /**
    * Where a run starting at torrent byte `start` (the requested block ending at `end`) should stop: only a block
-   * inside one file reads ahead, only within that file (a piece straddling two files says nothing about whether
-   * the next file is wanted), and only over pieces a request selected (a lone page's window, answer.ts).
+   * inside one file reads ahead, and only within that file (a piece straddling two files says nothing about
+   * whether the next file is wanted).
    */
   const runEnd = (index: number, start: number, end: number, now: number): number => {
     const inside = spans(part.files, start, end)
@@ -107,7 +107,7 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
     const group = Math.floor(start / GROUP)
     let stop = end
     for (let i = index + 1; i * torrent.pieceLength < limit; i++) {
-      if (torrent.bitfield.get(i) || !selected(torrent, i) || (Math.floor(i * torrent.pieceLength / GROUP) !== group ? share.decide(i, now, peerMayHave(i), true) === 'wait' : peerMayHave(i))) break
+      if (torrent.bitfield.get(i) || (Math.floor(i * torrent.pieceLength / GROUP) !== group ? share.decide(i, now, peerMayHave(i), true) === 'wait' : peerMayHave(i))) break
       stop = Math.min(limit, (i + 1) * torrent.pieceLength)
     }
     return stop

@@ -18,9 +18,6 @@ export function deselectPieces (torrent: Torrent, first: number, last: number): 
   torrent._deselect(first, last, true)
 }
 
-/** Whether a selection wants piece `index`. */
-export const selected = (torrent: Torrent, index: number): boolean => [...torrent._selections].some(s => s.from <= index && index <= s.to)
-
 /** Re-hashes `pieces` from the store (SHA-1) and marks the good ones verified; `done` runs after. */
 export function verifyPieces (torrent: Torrent, pieces: number[], done: () => void): void {
   torrent._verifyPiecesUsingHash(pieces, () => done())

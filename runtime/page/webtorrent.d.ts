@@ -75,8 +75,6 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
      */
     _select (start: number, end: number, priority: number, notify: undefined, isStreamSelection: true): void
     _deselect (start: number, end: number, isStreamSelection: true): void
-    /** Internal: the pieces wanted, as ranges [from, to]. */
-    readonly _selections: Iterable<{ from: number, to: number }>
   }
 
   export interface TorrentOptions {

@@ -166,11 +166,8 @@ export type Message =
    * The reason is for people reading messages; the install script, which pays for every byte, gives none.
    */
   | { type: 'miss', reason?: string }
-  /**
-   * Peers have the file and the page is fetching it; the worker pulls it. `origin`: the page is alone in the swarm
-   * and fetches it from the origin as it is pulled, so the worker pulls only as a response reads.
-   */
-  | { type: 'ready', size: number, origin?: true }
+  /** Peers have the file and the page is fetching it; the worker pulls it. */
+  | { type: 'ready', size: number }
   /**
    * The next bytes of the file in order, one per `pull`, sent as soon as WebTorrent has verified (SHA-1) and
    * stored the pieces holding them; `last` ends the file. The whole file's SHA-256 is the worker's to check.

@@ -44,8 +44,6 @@ export class PeerFeed {
   readonly #reader: PortReader
   readonly #page: WorkerClient
   readonly #onProgress: () => void
-  /** The page fetches from the origin as it is pulled (`ready`'s `origin`). */
-  origin?: true
   /** The most verified bytes the page reported: only more than that is progress. */
   #verified = 0
 
@@ -109,10 +107,7 @@ export async function openPeers (found: Found, deps: FileRef[], preferred: strin
   for (;;) {
     const m = await nextFrom(reader, page, Math.max(0, deadline - Date.now()))
     if (!m || signal.aborted || !reader.open) break
-    if (m.type === 'ready') {
-      feed.origin = m.origin
-      return feed
-    }
+    if (m.type === 'ready') return feed
     if (m.type !== 'progress') break
     if (feed.progressed(m.bytes)) deadline = Date.now() + stallAfter(peerTimeout)
   }

@@ -95,32 +95,9 @@ class Download {
     })
   }
 
-  /** Responses waiting for bytes past `pos`. */
-  #hungry = 0
-  /** The feed of a page fetching from the origin as it is pulled (`ready`'s `origin`). */
-  #following: PeerFeed | undefined
-  /** Wakes a download waiting for a response to want more (#next). */
-  #wake = (): void => {}
-
   /** Resolves once byte `at` is hashed and stored, or the download ended without it. */
   async reach (at: number): Promise<void> {
-    while (this.pos <= at && !this.ended) {
-      this.#hungry++
-      this.#wake()
-      await new Promise<void>(resolve => this.#waiting.push(resolve))
-      this.#hungry--
-    }
-  }
-
-  /**
-   * The next bytes from `feed`, or undefined at the file's end. A page fetching from the origin as it is pulled is
-   * pulled only while a response waits for more (so the origin's bytes follow the response), and no more once
-   * none reads: without planktos, nobody would fetch the rest either.
-   */
-  async #next (feed: PeerFeed, peerTimeout: number): Promise<Uint8Array | undefined> {
-    if (feed.origin) this.#following = feed
-    while (feed.origin && this.readers > 0 && !this.#hungry) await new Promise<void>(resolve => this.#waiting.push(this.#wake = resolve))
-    return this.pos < this.found.entry.size && (!feed.origin || this.readers > 0) ? feed.next(chunkQuiet(peerTimeout)) : undefined
+    while (this.pos <= at && !this.ended) await new Promise<void>(resolve => this.#waiting.push(resolve))
   }
 
   /**
@@ -144,10 +121,8 @@ class Download {
     return this.kept || (!!this.#last && start >= this.#last.start)
   }
 
-  /** A response read on (a file that is not kept waits for that), or stopped: a page fetching from the origin as it
-   * is pulled stops at once when none reads any more, even while it waits for a peer before its next window. */
+  /** A response read on (a file that is not kept waits for that). */
   moved (): void {
-    if (!this.readers) this.#following?.close()
     this.#notify()
   }
 
@@ -196,10 +171,9 @@ class Download {
     let feed = this.pos < size ? await this.#peers(requester, peerTimeout) : undefined
     while (feed && this.pos < size) {
       let got = false
-      for (let bytes; (bytes = await this.#next(feed, peerTimeout));) {
+      for (let bytes = await feed.next(chunkQuiet(peerTimeout)); bytes; bytes = this.pos < size ? await feed.next(chunkQuiet(peerTimeout)) : undefined) {
         if (bytes.length > size - this.pos) return false
-        // A page without a peer fetches from the origin through its web seed: the response says so.
-        this.#take(bytes, feed.origin ? 'origin' : 'peers')
+        this.#take(bytes, 'peers')
         got = true
       }
       feed.close()
@@ -304,13 +278,13 @@ class Download {
   async #fromFeed (feed: PeerFeed, from: number, peerTimeout: number): Promise<void> {
     const size = this.found.entry.size
     let at = from
-    for (let bytes; (bytes = await this.#next(feed, peerTimeout));) {
+    for (let bytes = await feed.next(chunkQuiet(peerTimeout)); bytes; bytes = this.pos < size ? await feed.next(chunkQuiet(peerTimeout)) : undefined) {
       if (at + bytes.length > size) break
       // Bytes the origin supplied while the page got ready are dropped.
       const skip = Math.min(bytes.length, Math.max(0, this.pos - at))
       at += bytes.length
       if (skip === bytes.length) continue
-      this.#take(bytes.subarray(skip), feed.origin ? 'origin' : 'peers')
+      this.#take(bytes.subarray(skip), 'peers')
     }
     feed.close()
   }
