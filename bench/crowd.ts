@@ -124,8 +124,8 @@ export async function crowdCase (c: CrowdCase, site: { plain: string, planktos: 
 
 /**
  * The cases of a plan: quick is one size and one crowd, both arrivals; full is the issue's grid. Each size starts
- * with a visitor alone (N = 1): a page without peers fetches a large file through its own web seed, and that
- * visitor must not wait longer than without planktos.
+ * with a visitor alone (N = 1): whatever the engine does to share the origin's bytes, that visitor must not wait
+ * longer than without planktos.
  */
 export function crowdCases (full: boolean): CrowdCase[] {
   const grid = full ? { n: [5, 10], mib: [16, 128] } : { n: [5], mib: [16] }
