@@ -49,9 +49,10 @@ function save (): Promise<void> {
 
 /** The store's pins, once this worker's own changes are in, taken into memory: another worker may have pinned since. */
 async function reread (): Promise<Map<string, string>> {
-  const all = await loadPins() as Map<string, string>
   await saving
   const saved = await (await store())?.getMeta<Record<string, string>>(KEY).catch(() => undefined)
+  // One read serves as the first load too (loadPins, if under way, keeps this map).
+  const all = pins ??= new Map()
   for (const [id, build] of Object.entries(saved ?? {})) all.set(id, build)
   return all
 }
