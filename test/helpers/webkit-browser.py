@@ -60,19 +60,19 @@ def web_view(_session):
     view.connect('close', lambda v: (window.destroy(), windows.remove(window), windows or Gtk.main_quit()))
     # WebDriver reports a navigation that failed (the origin down, nothing to answer) as a success that shows an
     # error page: these lines let the test helper (webkit.ts, goto) tell, in order, on the one stream.
-    view.connect('load-failed', load_failed)
+    view.connect('load-failed', load_failed, views)
     view.connect('load-changed', load_changed, views)
     view.connect('resource-load-started', resource_load_started, views)
     views += 1
     return view
 
 
-def load_failed(_view, _event, uri, error):
+def load_failed(_view, _event, uri, error, index):
     # A load that another navigation replaced (a script reloading the page) did not fail: as in playwright.
     if error.matches(WebKit2.network_error_quark(), WebKit2.NetworkError.CANCELLED) or \
             error.matches(WebKit2.policy_error_quark(), WebKit2.PolicyError.FRAME_LOAD_INTERRUPTED_BY_POLICY_CHANGE):
         return False
-    say(f'load failed: {uri}: {error.message}')
+    say(f'load failed {index}: {uri}: {error.message}')
     return False
 
 
@@ -83,7 +83,7 @@ def load_changed(view, event, index):
             headers = {}
             response.get_http_headers().foreach(lambda name, value: headers.update({name.lower(): value}))
             say(f'response {index} ' + json.dumps({'url': response.get_uri(), 'status': response.get_status_code(), 'headers': headers}))
-        say(f'load finished: {view.get_uri()}')
+        say(f'load finished {index}: {view.get_uri()}')
 
 
 def resource_load_started(_view, resource, _request, index):

@@ -185,25 +185,32 @@ export class WebKitPage {
    * webkit-browser.py read them; WebDriver itself does not expose them).
    */
   async goto (url: string): Promise<object> {
-    const log = this.ctx.driver.log
-    const mark = log.length
+    const mark = this.ctx.driver.log.length
     await this.send('POST', '/url', { url })
-    // The browser prints a line when a load finishes, after one saying it failed (webkit-browser.py): a navigation
-    // that failed rejects here as it does in playwright, instead of passing for the error page WebKit shows.
-    const deadline = Date.now() + HANG
-    let lines: string[] = []
-    while (!(lines = log.slice(mark).filter(l => l.startsWith(PREFIX + 'load '))).some(l => l.startsWith(PREFIX + 'load finished'))) {
-      if (Date.now() > deadline) throw new Error(`goto ${url}: the browser reported no finished load within ${HANG} ms`)
-      await sleep(20)
-    }
-    const failed = lines.find(l => l.startsWith(PREFIX + 'load failed'))
-    if (failed) throw new Error(`goto ${url}: ${failed.slice(PREFIX.length)}`)
-    return this.response(mark)
+    return this.loaded(mark, `goto ${url}`)
   }
 
   async reload (): Promise<object> {
     const mark = this.ctx.driver.log.length
     await this.send('POST', '/refresh', {})
+    return this.loaded(mark, 'reload')
+  }
+
+  /**
+   * Waits for the line the browser prints when this tab's load finishes, after one saying it failed
+   * (webkit-browser.py), and resolves to the response: a navigation that failed rejects here as it does in
+   * playwright, instead of passing for the error page WebKit shows.
+   */
+  private async loaded (mark: number, what: string): Promise<object> {
+    const log = this.ctx.driver.log
+    const [finished, failure] = [`${PREFIX}load finished ${this.view}:`, `${PREFIX}load failed ${this.view}:`]
+    const deadline = Date.now() + HANG
+    while (!log.slice(mark).some(l => l.startsWith(finished))) {
+      if (Date.now() > deadline) throw new Error(`${what}: the browser reported no finished load within ${HANG} ms`)
+      await sleep(20)
+    }
+    const failed = log.slice(mark).find(l => l.startsWith(failure))
+    if (failed) throw new Error(`${what}: ${failed.slice(PREFIX.length)}`)
     return this.response(mark)
   }
 
