@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import type { FileEntry } from '../runtime/shared/manifest.ts'
-import { firstVisit, installed, pendingRequests, stats, until, within } from './helpers/browsers.ts'
+import { ALL_BROWSERS, firstVisit, installed, pendingRequests, stats, until, within } from './helpers/browsers.ts'
 import { buildSite, gallery, siteFiles, startOrigin, type Origin } from './helpers/site.ts'
 import { browserSuites, renderCheck } from './helpers/suite.ts'
 
@@ -66,7 +66,8 @@ browserSuites(name => `${name}: nothing hangs`, ({ test, name, own, ownSite }) =
     const origin = own(await startOrigin(site))
     const page = await newVisitor(browser, origin.url)
     await browse(page, origin, await siteFiles(site), 'origin')
-    assert.is((await stats(page)).downloader?.peers, 0)
+    // Where there is no WebRTC (WebKit here) no downloader runs at all.
+    assert.is((await stats(page)).downloader?.peers, name === 'webkit' ? undefined : 0)
   })
 
   test('with every tab of the site closed, a new tab loads a page from the origin, and fails at once when it is down', async ({ browser }) => {
@@ -93,7 +94,9 @@ browserSuites(name => `${name}: nothing hangs`, ({ test, name, own, ownSite }) =
     assert.is(back?.headers()['x-planktos-source'], 'store', 'a stored page still loads')
   })
 
-  test("when the downloader's script fails to load, every page loads from the origin", async ({ browser }) => {
+  // WebKit here has no WebRTC, so its pages never load downloader.js: its failing to load changes nothing there (the
+  // first case is that visit). Stopping a worker takes CDP: Chromium only.
+  if (name !== 'webkit') test("when the downloader's script fails to load, every page loads from the origin", async ({ browser }) => {
     const tracker = own(await startTracker({ port: 0 }))
     const site = ownSite(await buildSite({ announce: [tracker.url] }, GALLERY.files))
     await rm(join(site.dir, 'planktos', 'downloader.js'))
@@ -145,4 +148,4 @@ browserSuites(name => `${name}: nothing hangs`, ({ test, name, own, ownSite }) =
       assert.ok(after.responses.store > before.responses.store)
     })
   }
-})
+}, ALL_BROWSERS)

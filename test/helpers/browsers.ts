@@ -101,8 +101,8 @@ export function installed (page: Page): Promise<void> {
 
 /**
  * Asserts navigation `res`'s status and where the worker says it came from (`X-Planktos-Source`; `source: true`: any
- * source, the worker answered). WebDriver (WebKit) exposes no navigation responses, so there it checks nothing: a
- * suite that runs in WebKit proves the same by other means too (the origin's log, a page shown with the origin down).
+ * source, the worker answered). WebDriver exposes no navigation responses: in WebKit the response is the one the test
+ * browser printed (webkit.ts), and a navigation it printed none for is not checked.
  */
 export function assertNavigation (res: object | null, expected: { status?: number, source?: string | true }, what = 'the navigation'): void {
   if (res && !('headers' in res)) return

@@ -5,7 +5,7 @@
 // (a restart keeps the visitor's worker and store), on an Xvfb display shared by the visitors of one Browser.
 // Without a display `POST /session` never answers, so every call has a time limit.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -61,6 +61,13 @@ class Driver {
   #queue: Promise<unknown> = Promise.resolve()
   current = ''
   readonly log: string[] = []
+  /** Called with each line of the log as it comes. */
+  readonly listeners = new Set<(line: string) => void>()
+  /**
+   * Web views the browser has made: the session's first window is view 0, each window the driver opens the next,
+   * as webkit-browser.py numbers them in the lines it prints about a view's requests and responses.
+   */
+  views = 1
   readonly child: ChildProcess
   readonly base: string
   session = ''
@@ -69,12 +76,19 @@ class Driver {
     this.base = base
   }
 
-  static async start (display: string, profile: string): Promise<Driver> {
+  static async start (display: string, profile: string, args: readonly string[]): Promise<Driver> {
     const port = await freePort()
     const child = spawn('WebKitWebDriver', [`--port=${port}`], { env: { ...process.env, DISPLAY: display }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     const driver = new Driver(child, `http://127.0.0.1:${port}`)
     // The browser's stdout and stderr reach the driver's: the pages' console messages among them.
-    for (const s of [child.stdout!, child.stderr!]) s.on('data', (d: Buffer) => driver.log.push(...d.toString().split('\n').filter(Boolean)))
+    for (const s of [child.stdout!, child.stderr!]) {
+      s.on('data', (d: Buffer) => {
+        for (const line of d.toString().split('\n').filter(Boolean)) {
+          driver.log.push(line)
+          for (const listener of driver.listeners) listener(line)
+        }
+      })
+    }
     try {
       const deadline = Date.now() + HANG
       while (!await fetch(driver.base + '/status', { signal: AbortSignal.timeout(1000) }).then(r => r.ok, () => false)) {
@@ -82,7 +96,7 @@ class Driver {
         await sleep(50)
       }
       const created = await driver.raw('POST', '/session', {
-        capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary: PYTHON, args: [BROWSER_SCRIPT, '--automation', `--profile=${profile}`] } } }
+        capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary: PYTHON, args: [BROWSER_SCRIPT, '--automation', `--profile=${profile}`, ...args] } } }
       }).catch((err: Error) => { throw new Error(`${err.message}; the driver said: ${driver.log.slice(-20).join('\n')}`) }) as { sessionId: string }
       driver.session = created.sessionId
       await driver.call('POST', '/timeouts', { script: HANG, pageLoad: HANG })
@@ -140,13 +154,26 @@ function strict<T extends object> (target: T, what: string): T {
   })
 }
 
+/** A request as a page's `request` events give it: the calls the suites use. */
+export interface WebKitRequest { url (): string }
+
+/** What a navigation got, from the line webkit-browser.py prints for it. */
+interface Navigation { url: string, status: number, headers: Record<string, string> }
+
+const PREFIX = 'planktos-webkit: '
+/** How WebKit prints an uncaught exception or rejection of a page (after its `url:line:column: `, if any). */
+const PAGE_ERROR = 'CONSOLE JS ERROR '
+
 /** A tab of a WebKit visitor, with playwright's Page calls the suites use. */
 export class WebKitPage {
   readonly ctx: WebKitContext
   readonly handle: string
-  constructor (ctx: WebKitContext, handle: string) {
+  /** This tab's web view in webkit-browser.py's numbering. */
+  readonly view: number
+  constructor (ctx: WebKitContext, handle: string, view: number) {
     this.ctx = ctx
     this.handle = handle
+    this.view = view
   }
 
   private send (method: string, path: string, body?: unknown, ms?: number): Promise<unknown> {
@@ -154,29 +181,73 @@ export class WebKitPage {
   }
 
   /**
-   * Navigates and waits for the load event. WebDriver does not expose the response: the result says so when a
-   * test asks for its headers or status, instead of letting `res?.headers()` pass for want of a response.
+   * Navigates and waits for the load event, and resolves to the navigation's response (status and headers, as
+   * webkit-browser.py read them; WebDriver itself does not expose them).
    */
   async goto (url: string): Promise<object> {
-    const log = this.ctx.driver.log
-    const mark = log.length
+    const mark = this.ctx.driver.log.length
     await this.send('POST', '/url', { url })
-    // The browser prints a line when a load finishes, after one saying it failed (webkit-browser.py): a navigation
-    // that failed rejects here as it does in playwright, instead of passing for the error page WebKit shows.
-    const deadline = Date.now() + HANG
-    let lines: string[] = []
-    while (!(lines = log.slice(mark).filter(l => l.startsWith('planktos-webkit: load '))).some(l => l.startsWith('planktos-webkit: load finished'))) {
-      if (Date.now() > deadline) throw new Error(`goto ${url}: the browser reported no finished load within ${HANG} ms`)
-      await sleep(20)
-    }
-    const failed = lines.find(l => l.startsWith('planktos-webkit: load failed'))
-    if (failed) throw new Error(`goto ${url}: ${failed.slice('planktos-webkit: '.length)}`)
-    return strict({}, 'response')
+    return this.loaded(mark, `goto ${url}`)
   }
 
   async reload (): Promise<object> {
+    const mark = this.ctx.driver.log.length
     await this.send('POST', '/refresh', {})
-    return strict({}, 'response')
+    return this.loaded(mark, 'reload')
+  }
+
+  /**
+   * Waits for the line the browser prints when this tab's load finishes, after one saying it failed
+   * (webkit-browser.py), and resolves to the response: a navigation that failed rejects here as it does in
+   * playwright, instead of passing for the error page WebKit shows.
+   */
+  private async loaded (mark: number, what: string): Promise<object> {
+    const log = this.ctx.driver.log
+    const [finished, failure] = [`${PREFIX}load finished ${this.view}:`, `${PREFIX}load failed ${this.view}:`]
+    const deadline = Date.now() + HANG
+    while (!log.slice(mark).some(l => l.startsWith(finished))) {
+      if (Date.now() > deadline) throw new Error(`${what}: the browser reported no finished load within ${HANG} ms`)
+      await sleep(20)
+    }
+    const failed = log.slice(mark).find(l => l.startsWith(failure))
+    if (failed) throw new Error(`${what}: ${failed.slice(PREFIX.length)}`)
+    return this.response(mark)
+  }
+
+  /** The last response of this tab's navigations logged since log line `mark`. */
+  private response (mark: number): object {
+    const tag = `${PREFIX}response ${this.view} `
+    const line = this.ctx.driver.log.slice(mark).findLast(l => l.startsWith(tag))
+    if (!line) return strict({}, 'response')
+    const r = JSON.parse(line.slice(tag.length)) as Navigation
+    return strict({ url: () => r.url, status: () => r.status, headers: () => r.headers }, 'response')
+  }
+
+  /**
+   * Playwright's `request`, `requestfinished` and `requestfailed` events, from the lines webkit-browser.py prints
+   * for this tab's requests (WebKit's resource-load signals), and `pageerror` from WebKit's console lines.
+   */
+  on (event: 'request' | 'requestfinished' | 'requestfailed', listener: (r: WebKitRequest) => void): void
+  on (event: 'pageerror', listener: (e: Error) => void): void
+  on (event: string, listener: (x: never) => void): void {
+    const call = listener as (x: unknown) => void
+    if (event === 'pageerror') {
+      // Console lines name no tab: a page hears every uncaught error its visitor's browser prints.
+      this.ctx.driver.listeners.add(line => {
+        const at = line.indexOf(PAGE_ERROR)
+        if (at >= 0) call(new Error(line.slice(at + PAGE_ERROR.length)))
+      })
+      return
+    }
+    const word = { request: 'request', requestfinished: 'finished', requestfailed: 'failed' }[event]
+    if (!word) throw new Error(`page.on('${event}') is not available in the WebKit tests`)
+    const requests = this.ctx.requests
+    this.ctx.driver.listeners.add(line => {
+      const [tag, view, id, url] = line.slice(PREFIX.length).split(' ')
+      if (!line.startsWith(PREFIX) || Number(view) !== this.view || id === undefined) return
+      if (tag === 'request' && !requests.has(id)) requests.set(id, { url: () => url! })
+      if (tag === word) call(requests.get(id))
+    })
   }
 
   /** Polls until the page is at `url` and loaded. */
@@ -223,28 +294,69 @@ export class WebKitPage {
     return this.ctx
   }
 
+  /** Closes the tab; the visitor's browser stays open without it, as a playwright context does without pages. */
   async close (): Promise<void> {
+    await this.ctx.closing(this.handle)
     await this.send('DELETE', '/window').catch(() => {})
   }
 }
 
+/** Options of playwright's `browser.newContext` that the WebKit visitors take. */
+export interface WebKitContextOptions { serviceWorkers?: 'allow' | 'block' }
+
 /** A WebKit visitor: one driver, one browser process, one profile directory. */
 export class WebKitContext {
-  private pages = 0
+  /** The visitor's open windows: its pages, and a blank one not yet given out as a page, when there is one. */
+  private windows: string[] = []
+  private spare?: { handle: string, view: number }
+  /** The requests of the visitor's pages, by webkit-browser.py's id. */
+  readonly requests = new Map<string, WebKitRequest>()
   readonly browser: WebKitBrowser
   driver: Driver
   readonly profile: string
-  constructor (browser: WebKitBrowser, driver: Driver, profile: string) {
+  readonly args: readonly string[]
+  constructor (browser: WebKitBrowser, driver: Driver, profile: string, args: readonly string[]) {
     this.browser = browser
     this.driver = driver
     this.profile = profile
+    this.args = args
+    this.started()
+  }
+
+  private started (): void {
+    this.windows = [this.driver.current]
+    this.requests.clear()
+    this.spare = { handle: this.driver.current, view: 0 }
+  }
+
+  private async newWindow (): Promise<{ handle: string, view: number }> {
+    const { handle } = await this.driver.call('POST', '/window/new', { type: 'tab' }, this.windows[0]) as { handle: string }
+    this.windows.push(handle)
+    return { handle, view: this.driver.views++ }
   }
 
   async newPage (): Promise<WebKitPage> {
-    const handle = this.pages++ === 0
-      ? this.driver.current
-      : (await this.driver.call('POST', '/window/new', { type: 'tab' }) as { handle: string }).handle
-    return strict(new WebKitPage(this, handle), 'page')
+    const window = this.spare ?? await this.newWindow()
+    this.spare = undefined
+    return strict(new WebKitPage(this, window.handle, window.view), 'page')
+  }
+
+  /** Before tab `handle` closes: the browser quits with its last window, so a blank one is opened to outlive it. */
+  async closing (handle: string): Promise<void> {
+    if (this.windows.length === 1 && this.windows[0] === handle) this.spare = await this.newWindow()
+    this.windows = this.windows.filter(h => h !== handle)
+  }
+
+  /**
+   * Runs `script` (a function, or its source) first in every document of the pages opened from now on, as
+   * playwright's does in every page of the context; a page opened before does not get it.
+   */
+  async addInitScript (script: string | (() => unknown)): Promise<void> {
+    const file = join(this.profile, 'init.js')
+    const source = typeof script === 'string' ? script : `(${script.toString()})()`
+    await writeFile(file, `${await readFile(file, 'utf8').catch(() => '')};${source}\n`)
+    // The blank window was made without it.
+    this.spare = undefined
   }
 
   /** The console messages the visitor's pages logged, with the browser's own output. */
@@ -255,8 +367,8 @@ export class WebKitContext {
   /** Quits the browser and starts it again on the same profile: a returning visitor. Earlier pages are gone. */
   async restart (): Promise<void> {
     await this.driver.quit()
-    this.driver = await Driver.start(this.browser.display, this.profile)
-    this.pages = 0
+    this.driver = await Driver.start(this.browser.display, this.profile, this.args)
+    this.started()
   }
 
   setDefaultTimeout (): void {}
@@ -284,13 +396,15 @@ export class WebKitBrowser {
     return strict(new WebKitBrowser(child, display), 'browser')
   }
 
-  async newContext (): Promise<WebKitContext> {
+  /** A new visitor; `serviceWorkers: 'block'` turns WebKit's service workers off, as a browser setting does. */
+  async newContext (options: WebKitContextOptions = {}): Promise<WebKitContext> {
+    const args = options.serviceWorkers === 'block' ? ['--no-service-workers'] : []
     const profile = await mkdtemp(join(tmpdir(), 'planktos-webkit-'))
-    const driver = await Driver.start(this.display, profile).catch(async err => {
+    const driver = await Driver.start(this.display, profile, args).catch(async err => {
       await rm(profile, { recursive: true, force: true })
       throw err
     })
-    const ctx = strict(new WebKitContext(this, driver, profile), 'context')
+    const ctx = strict(new WebKitContext(this, driver, profile, args), 'context')
     this.contexts.add(ctx)
     return ctx
   }
