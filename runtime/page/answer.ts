@@ -11,12 +11,20 @@ import type { DownloaderStats, FileRef, Message, MessageOf } from '../shared/mes
 import { PortReader } from '../shared/port.ts'
 import type { Store } from '../shared/store.ts'
 import { storeWhole } from './file-exchange.ts'
+import { GROUP } from './share.ts'
 import { listen } from './listeners.ts'
 import type { Joined, Swarm } from './swarm.ts'
 import { deselectPieces, selectPieces } from './webtorrent-internals.ts'
 
 /** Bytes per chunk handed to the worker at most: large enough to be fast, small enough to bound memory per pull. */
 const CHUNK = 1024 * 1024
+/**
+ * A file at least this large (one group of the crowd's split, share.ts) is fetched piece by piece, from peers and the
+ * web seed, each piece verified as it comes and the urgent window bounding how long peers may hold it: never as one
+ * whole-file transfer from a single peer, which a slow peer could drag out for as long as it keeps sending. Below it,
+ * one request costs about the same either way.
+ */
+const PIECEWISE = GROUP
 /** How often progress is reported at most. */
 const PROGRESS_EVERY = 250
 
@@ -91,11 +99,12 @@ async function exchange (request: MessageOf<'peer-request'>, port: MessagePort, 
     }
     reader.post({ type: 'ready', size: request.file.size })
     const { size, sha256 } = request.file
+    const started = Date.now()
     for (let at = request.from ?? 0; at < size;) {
       const m = await reader.next(stall)
       // The worker cancels when it has what it needs, when the origin won, or when its request went away.
       if (m?.type !== 'pull') return
-      const end = await pieces.verified(at, Math.min(size, at + CHUNK))
+      const end = await pieces.verified(at, Math.min(size, at + CHUNK), at - (request.from ?? 0), started)
       const bytes = end && await env.store.read(sha256, at, end)
       if (!bytes || !open.has(port)) {
         if (open.has(port)) reader.post({ type: 'miss', reason: 'peers stopped supplying this file' })
@@ -121,7 +130,7 @@ interface Pieces {
    * Waits until byte `from` of the file is verified and stored; returns how far (up to `to`) the verified bytes go
    * on from there, or undefined after a stall or a cancel.
    */
-  verified (from: number, to: number): Promise<number | undefined>
+  verified (from: number, to: number, sent: number, started: number): Promise<number | undefined>
   release (): void
 }
 
@@ -137,13 +146,13 @@ async function select (file: FileRef, ctx: Context, stall: number): Promise<Piec
   if (!hasPieces(torrent, range)) {
     if (!await hasPeers(torrent, () => joined.alone, swarm.manifest.settings.peerTimeout)) return undefined
     // Pieces that also hold bytes of files peers never loaded are seldom offered: ask for the file itself first.
-    if (await storeWhole(swarm, joined, entry, ctx) === 'stored') return { verified: async (_, to) => to, release: () => {} }
+    if (entry.size < PIECEWISE && await storeWhole(swarm, joined, entry, ctx) === 'stored') return { verified: async (_, to) => to, release: () => {} }
     selectPieces(torrent, range[0], range[1], 1)
     torrent.critical(range[0], range[1])
   }
   let released = false
   return {
-    verified: (from, to) => whenVerified(joined, entry, from, to, ctx, stall),
+    verified: (from, to, sent, started) => whenVerified(joined, entry, from, to, ctx, stall, joined.share.behind(sent, Date.now() - started)),
     release: () => {
       // A finished selection is dropped by WebTorrent itself; an abandoned one is dropped here. Selections are
       // counted, so a boundary piece another request still wants stays selected.
@@ -176,15 +185,15 @@ function inFile (torrent: Torrent, entry: FileEntry, index: number): number {
  * Waits until the piece holding byte `from` is verified; undefined after `stall` without a verified piece of this
  * file (bytes arriving do not count: a peer can send unrequested ones forever), or a cancel.
  * Meanwhile the pieces up to `to` are the urgent window: the web seed takes them from the origin once peers have
- * kept them waiting about as long as the origin would take.
+ * kept them waiting about as long as the origin would take, or at once when the response is `behind` the origin's pace.
  */
-function whenVerified ({ torrent, share, seed }: Joined, entry: FileEntry, from: number, to: number, ctx: Context, stall: number): Promise<number | undefined> {
+function whenVerified ({ torrent, share, seed }: Joined, entry: FileEntry, from: number, to: number, ctx: Context, stall: number, behind: boolean): Promise<number | undefined> {
   return new Promise(resolve => {
     let timer = setTimeout(() => finish(undefined), stall)
     const length = torrent.pieceLength
-    const unblock = share.blocked(Math.floor((entry.offset + from) / length), Math.floor((entry.offset + to - 1) / length), Date.now())
+    const unblock = share.blocked(Math.floor((entry.offset + from) / length), Math.floor((entry.offset + to - 1) / length), Date.now(), behind)
     // The web seed looks again at the pieces it declined once this window's wait for peers has run out.
-    const urgent = setTimeout(() => seed?.recheck(), share.urgentLimit())
+    const urgent = setTimeout(() => seed?.recheck(), behind ? 0 : share.urgentLimit())
     const finish = (end: number | undefined): void => {
       unblock()
       clearTimeout(urgent)

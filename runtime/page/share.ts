@@ -58,6 +58,8 @@ export function ownerOf (group: number, ids: readonly string[]): string {
 
 export type Decision = 'take' | 'wait'
 
+/** A response getting its bytes below this share of the origin's pace is behind: its peers are far too slow for it. */
+const SLOWER = 0.1
 /** The shortest wait for peers on a piece a response is blocked on: a round trip or two to a peer. */
 const URGENT_FLOOR = 250
 
@@ -130,12 +132,26 @@ export class OriginShare {
     return this.#rate > 0 ? Math.min(this.#patience, Math.max(URGENT_FLOOR, 2 * GROUP / this.#rate)) : this.#patience
   }
 
-  /** A response waits for pieces [first, last] from `now`; the returned function says it no longer does. */
-  blocked (first: number, last: number, now: number): () => void {
+  /**
+   * Whether a response that got `bytes` in the `ms` since it started is behind what the origin would send it: under
+   * SLOWER of the origin's measured pace (while that is unknown, a group per `patience`) shared with every member of
+   * the swarm, as they would share the origin without planktos, not counting its first twice `patience` (a crowd's
+   * first bytes wait for their owners to fetch them). Judged over the whole response, not per blocked window: a slow
+   * peer passing on a piece now and then ends each window's wait before it runs out.
+   */
+  behind (bytes: number, ms: number): boolean {
+    return bytes < SLOWER * (this.#rate || GROUP / this.#patience) * (ms - 2 * this.#patience) / (1 + this.#view.members().length)
+  }
+
+  /**
+   * A response waits for pieces [first, last] from `now` (`behind`: it is behind the origin's pace, so they come from
+   * the origin at once); the returned function says it no longer does.
+   */
+  blocked (first: number, last: number, now: number, behind = false): () => void {
     const mine: number[] = []
     for (let i = first; i <= last; i++) {
-      if (this.#urgent.has(i)) continue
-      this.#urgent.set(i, now)
+      if (this.#urgent.has(i) && !behind) continue
+      this.#urgent.set(i, behind ? -Infinity : now)
       mine.push(i)
     }
     return () => { for (const i of mine) this.#urgent.delete(i) }

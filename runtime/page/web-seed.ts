@@ -141,11 +141,11 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
   conn.httpRequest = (index, offset, length, cb) => {
     // A declined piece is marked missing from the web seed, so WebTorrent asks the peers for it.
     // WebTorrent would ask again forever, each failure counting as download progress.
-    if (stale.has(index)) return cb(new Error(`the origin has other bytes for piece ${index}`))
+    if (stale.has(index)) return cb(new Error('stale'))
     const now = Date.now()
     if (share.decide(index, now, peerMayHave(index)) === 'wait') {
       decline(index)
-      return cb(new Error(`a peer has piece ${index}, or another member of the swarm fetches it`))
+      return cb(new Error('declined'))
     }
     declined.delete(index)
     const start = index * torrent.pieceLength + offset
