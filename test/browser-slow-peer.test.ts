@@ -3,12 +3,11 @@
 // engine notices that the peer is far slower than the origin would be and does not let it hold the response
 // (issue 11: never slower than without planktos). The slow peer is a Chromium page; the visitor Chromium, then Firefox.
 import { createHash } from 'node:crypto'
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { BROWSERS, connected, controlled, fetchHash, firstVisit, installed, launch, startDownloader, stats, visitor, type BrowserName } from './helpers/browsers.ts'
+import { BROWSERS, connected, controlled, fetchHash, firstVisit, installed, startDownloader, stats, visitor } from './helpers/browsers.ts'
 import { blob, buildSite, startOrigin } from './helpers/site.ts'
+import { browsersSuite } from './helpers/suite.ts'
 
 const SIZE = 4 * 1024 * 1024
 const BIG = blob(SIZE, 41)
@@ -31,15 +30,7 @@ function trickleScript (rate: number): void {
   }
 }
 
-const test = suite<{ browsers: Map<BrowserName, Browser> }>('a slow peer')
-
-test.before(async (ctx) => {
-  ctx.browsers = new Map()
-  for (const name of BROWSERS) ctx.browsers.set(name, await launch(name))
-})
-test.after(async (ctx) => {
-  for (const browser of ctx.browsers?.values() ?? []) await browser.close()
-})
+const test = browsersSuite('a slow peer')
 
 for (const name of BROWSERS) {
   test(`${name}: a peer far slower than the origin supplies little of a file; the visitor gets it right`, async ({ browsers }) => {
