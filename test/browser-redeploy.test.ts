@@ -35,10 +35,16 @@ function siteFetches (origin: Origin, base: string, from: number): Array<{ url: 
     .map(e => ({ url: e.url, bytes: e.bytes }))
 }
 
-/** Navigates `page` to `url` until `#title` reads `title`, at most `max` times; returns how many it took. */
-async function navigationsUntil (page: Page, url: string, title: string, max: number): Promise<number> {
+/**
+ * Navigates `page` to `url` until `#title` reads `title`, at most `max` times; returns how many it took. A navigation
+ * that fails says what the origin served last (did the request reach it, did the new worker's script come?).
+ */
+async function navigationsUntil (page: Page, url: string, title: string, max: number, origin?: Origin): Promise<number> {
   for (let n = 1; n <= max; n++) {
-    await page.goto(url)
+    await page.goto(url).catch((e: Error) => {
+      const last = origin?.log.slice(-12).map(r => `${r.url} ${r.status} ${r.bytes} B`).join(', ')
+      throw new Error(`navigation ${n} to ${url}: ${e.message.split('\n')[0]}; the origin served last: ${last ?? '?'}`)
+    })
     if (await page.textContent('#title') === title) return n
   }
   return Infinity
@@ -89,7 +95,7 @@ browserSuites(name => `${name}: redeploys`, ({ test, name }) => {
       const changed = now.get('about/index.html')!.sha256
       // A visitor coming back later than the worker's last look at the manifest.
       await page.waitForTimeout(CHECK_INTERVAL)
-      const navigations = await navigationsUntil(page, origin.url + 'about/', title, 2)
+      const navigations = await navigationsUntil(page, origin.url + 'about/', title, 2, origin)
       assert.ok(navigations <= 2, `deploy ${deploy}: the new page showed after ${navigations} navigations`)
       // The page's other files are unchanged: they come from the store, only the page itself from the origin.
       const fetched = siteFetches(origin, site.base, mark)
