@@ -18,8 +18,11 @@ const assertRendered = renderCheck(GALLERY)
 const BIG = blob(2 * 1024 * 1024, 5)
 const BIG_SHA = createHash('sha256').update(BIG).digest('hex')
 
-/** Visits every page after the first; each renders right and no request to the site stays pending. */
-async function browse (page: Page, siteUrl: string, files: Map<string, FileEntry>, source?: string): Promise<void> {
+/**
+ * Visits every page after the first; each renders right and no request to the site stays pending. A pending one is
+ * told with what the origin answered for its path (`log`), so a failure says whether the request ever reached it.
+ */
+async function browse (page: Page, siteUrl: string, files: Map<string, FileEntry>, source?: string, log?: Origin['log']): Promise<void> {
   const all = pendingRequests(page)
   for (const url of ['about/', ...GALLERY.pages.map(p => p.url)]) {
     const res = await page.goto(siteUrl + url)
@@ -29,7 +32,11 @@ async function browse (page: Page, siteUrl: string, files: Map<string, FileEntry
   }
   await within((async () => {
     while (all().some(u => u.startsWith(siteUrl))) await page.waitForTimeout(50)
-  })(), 'every request to finish').catch(() => assert.equal(all(), [], 'no request stays pending'))
+  })(), 'every request to finish').catch(() => {
+    const paths = new Set(all().map(u => new URL(u.split(' ')[0]!).pathname))
+    const answered = log?.filter(e => paths.has(e.url.split('?')[0]!)).map(e => `${e.url} ${e.status} ${e.bytes} B`)
+    assert.equal(all(), [], `no request stays pending (the origin answered for their paths: ${answered?.join(', ') || 'nothing'})`)
+  })
 }
 
 /** A loopback port nobody listens on (taken, then freed). */
@@ -115,7 +122,7 @@ browserSuites(name => `${name}: faults in the browser and the network`, ({ test,
       await page.goto(origin.url)
       await installed(page)
       await controlled(page)
-      await browse(page, origin.url, await siteFiles(site), 'origin')
+      await browse(page, origin.url, await siteFiles(site), 'origin', origin.log)
       await page.goto(origin.url)
       await assertRendered(page, await siteFiles(site), '')
       const s = (await stats(page)).worker!
