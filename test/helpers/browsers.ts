@@ -206,7 +206,7 @@ export function pendingRequests (page: Page): () => string[] {
   page.on('requestfinished', r => open.delete(r))
   page.on('requestfailed', r => open.delete(r))
   // The WebKit test page has no frames to tell documents apart; every request it made counts there.
-  if (typeof page.mainFrame === 'function') {
+  if ('mainFrame' in page) {
     page.on('framenavigated', frame => {
       if (frame !== page.mainFrame()) return
       for (const r of open.keys()) if (!r.isNavigationRequest() && r.serviceWorker() === null && r.frame() === frame) open.delete(r)
