@@ -27,13 +27,15 @@ const EDITED = 'Edited in the dev loop'
 
 /** Polls until no service worker is registered for the page's origin and planktos' storage is gone. */
 function workerGone (page: Page): Promise<void> {
+  let left = 'the state not read yet'
   return within((async () => {
     for (;;) {
       const s = await browserState(page)
       if (s.workers.length === 0 && !s.databases.some(d => d.startsWith('planktos:'))) return
+      left = `workers ${JSON.stringify(s.workers)}, databases ${JSON.stringify(s.databases)}, the page ${s.controlled ? '' : 'not '}controlled at ${page.url()}`
       await page.waitForTimeout(200)
     }
-  })(), 'the old worker to unregister and its storage to go')
+  })(), 'the old worker to unregister and its storage to go').catch((e: Error) => { throw new Error(`${e.message}; left: ${left}`) })
 }
 
 /** Waits, without reloading, until the page shows `text` (a dev kill switch reloads the page itself). */
@@ -155,6 +157,31 @@ for (const name of BROWSERS) {
       await editShownAfterOneReload(page)
       await page.reload()
       assert.is(await page.textContent('#title'), EDITED)
+    } finally {
+      await dev.close()
+    }
+  })
+
+  test('any other dev server, and the page the old worker answered registers it again after it unregistered: the worker still goes', async ({ browser }) => {
+    const site = await buildSite()
+    temp.push(site.dir)
+    const { page, port } = await previewed(browser, site.dir)
+    // The stale page's install.js registers the worker in the moment after the worker unregistered and before it
+    // reloads that page. Chromium then takes the registration back (a register() of the same script on a
+    // registration being removed undoes the removal), and the worker, once the page reloads, would stay for good.
+    await page.context().addInitScript(() => {
+      const register = ServiceWorkerContainer.prototype.register
+      ServiceWorkerContainer.prototype.register = async function (...args: Parameters<typeof register>) {
+        for (const end = Date.now() + 10_000; Date.now() < end && (await this.getRegistrations()).length > 0;) await new Promise(resolve => setTimeout(resolve, 2))
+        return register.apply(this, args)
+      }
+    })
+    await rm(join(site.dir, 'planktos'), { recursive: true, force: true })
+    await rm(join(site.dir, 'planktos-sw.js'))
+    await writeFile(join(site.dir, 'index.html'), `<!doctype html><html><head><title>Home</title></head><body><h1 id="title">${EDITED}</h1></body></html>`)
+    const dev = await serve({ dir: site.dir, port, base: '/' })
+    try {
+      await editShownAfterOneReload(page)
     } finally {
       await dev.close()
     }

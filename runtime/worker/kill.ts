@@ -23,14 +23,17 @@ export function reloadPage (page: WorkerClient): Promise<unknown> {
 
 /**
  * Deletes planktos' storage, unregisters, then runs `reload` (which loads the pages showing a build that is gone
- * again from the network). The store is deleted again once unregistered: a worker may still be opening it for a
- * navigation it took just before, and an open queued after the first deletion creates the database anew.
+ * again from the network). Both are done again after that: a worker may still be opening the store for a navigation
+ * it took just before, and an open queued after the first deletion creates the database anew; and a page it answered
+ * just before may run install.js after the first unregister(), whose register() of the same script undoes the
+ * removal in Chromium (test/browser-dev-loop.test.ts).
  */
 export function removePlanktos (reload: () => Promise<unknown>): Promise<void> {
+  const unregister = (): Promise<unknown> => scope.registration.unregister()
   return deleteStore()
-    .then(() => scope.registration.unregister())
+    .then(unregister)
     .then(() => reload())
-    .then(() => delay(1000)).then(deleteStore)
+    .then(() => delay(1000)).then(deleteStore).then(unregister)
     .then(() => {}, () => {})
 }
 
