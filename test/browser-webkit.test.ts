@@ -4,9 +4,9 @@
 // restart too. (The suites that need no peers and nothing WebDriver lacks run in WebKit as well, through
 // ALL_BROWSERS; this file holds what only WebKit can show or what those suites check through playwright alone.)
 import * as assert from 'uvu/assert'
-import type { Page } from 'playwright-core'
+import type { Page, Request } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { firstVisit, installed, pageFetch, stats, until, within } from './helpers/browsers.ts'
+import { firstVisit, installed, pageFetch, stats, until, visitor, within } from './helpers/browsers.ts'
 import { toneWav } from './helpers/range-cases.ts'
 import { buildSite, gallery, pageFiles, siteFiles, startOrigin } from './helpers/site.ts'
 import { browserSuites, renderCheck } from './helpers/suite.ts'
@@ -109,5 +109,33 @@ browserSuites(name => `${name}: a browser without WebRTC`, ({ test, own, ownSite
     assert.ok(played.after >= 10, `after seeking: ${played.after}`)
     const peerFiles = origin.log.map(e => e.url).filter(u => u === '/planktos/downloader.js' || u.endsWith('.torrent'))
     assert.equal(peerFiles, [], 'neither downloader.js nor a torrent was fetched')
+  })
+  // Not planktos: the test browser's own traps (test/helpers/webkit.ts), which would make other suites' WebKit
+  // runs hear what they did not ask for, or run without a script they asked for.
+  test('the test browser: off and a closed page stop a listener, and it refuses a late init script and a page from before a restart', async ({ browser }) => {
+    const site = ownSite(await buildSite({}))
+    const origin = own(await startOrigin(site))
+    const context = own(await visitor(browser))
+    const page = await context.newPage()
+    const [heard, taken, closed]: string[][] = [[], [], []]
+    const take = (r: Request): void => { taken.push(r.url()) }
+    page.on('request', r => heard.push(r.url())).on('request', take)
+    page.off('request', take)
+    const other = await context.newPage()
+    other.on('pageerror', e => closed.push(e.message))
+    await other.close()
+    await page.goto(origin.url + 'about/')
+    assert.ok(heard.includes(origin.url + 'about/'), `the listener kept heard the page: ${heard.join(' ')}`)
+    assert.equal(taken, [], 'the listener taken away with off heard nothing')
+    const errors: string[] = []
+    page.on('pageerror', e => errors.push(e.message))
+    await page.evaluate(() => { setTimeout(() => { throw new Error('planktos-shim-check') }) })
+    await within((async () => { while (!errors.some(e => e.includes('planktos-shim-check'))) await page.waitForTimeout(50) })(), 'the page\'s error to be heard')
+    assert.equal(closed, [], 'the closed page heard nothing')
+    const late = await context.addInitScript('window.late = true').then(() => 'added', (e: Error) => e.message)
+    assert.match(late, 'call it before context.newPage()')
+    await (context as unknown as WebKitContext).restart()
+    const stale = await page.goto(origin.url).then(() => 'navigated', (e: Error) => e.message)
+    assert.match(stale, 'restarted')
   })
 }, ['webkit'])
