@@ -1,6 +1,6 @@
-// Byte ranges through the worker, in Chromium, Firefox and WebKit: the same hand-written RFC 9110 table (helpers/range-cases)
-// answered with the file not yet fetched (the origin), in the store, and arriving from a peer; and an <audio>
-// element that plays and seeks with every one of its Range requests answered by the worker.
+// Byte ranges through the worker, in Chromium, Firefox and WebKit: the same hand-written RFC 9110 table
+// (helpers/range-cases) answered with the file not yet fetched (the origin), in the store, and arriving from a peer;
+// and an <audio> element that plays and seeks with every one of its Range requests answered by the worker.
 import { createHash } from 'node:crypto'
 import * as assert from 'uvu/assert'
 import { startTracker } from '../integrations/cli/tracker.ts'
