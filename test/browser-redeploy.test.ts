@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { ALL_BROWSERS, connected, controlled, firstVisit, installed, pageFetch, startDownloader, stopWorkers, until, visitor, within } from './helpers/browsers.ts'
+import { ALL_BROWSERS, connected, controlled, firstVisit, installed, pageFetch, startDownloader, stats, stopWorkers, until, visitor, within } from './helpers/browsers.ts'
 import { startProxy } from './helpers/proxy.ts'
 import { browserState, redeploy, storeUntil, upgradeRuntime } from './helpers/redeploy.ts'
 import { buildSite, isPlanktosFile, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
@@ -244,6 +244,12 @@ browserSuites(name => `${name}: redeploys`, ({ test, name }) => {
 
       const mark = origin.log.length
       const c = await pageFetch(open, origin.url + 'notes/c.txt')
+      if (c.source !== 'peers') {
+        // What the page and its worker saw, for a failure that happens about once in fifty runs.
+        const w = (await stats(open)).worker
+        const control = await open.evaluate(() => navigator.serviceWorker.controller?.state ?? 'none')
+        console.log(`  ${name}: the open page got ${c.status} ${JSON.stringify(c.text)} from ${c.source}; its controller ${control}; worker responses ${JSON.stringify(w?.responses)}, passed ${w?.passed}; the origin served since: ${origin.log.slice(mark).map(e => `${e.url} ${e.status}`).join(', ')}`)
+      }
       assert.equal([c.status, c.text, c.source], [200, 'c, first deploy\n', 'peers'], 'the open page gets its own build\'s bytes from B')
       assert.not.ok(origin.log.slice(mark).some(e => e.url === '/notes/c.txt'), 'the origin was not asked for the file')
       await B.context().close()
