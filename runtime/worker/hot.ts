@@ -18,3 +18,6 @@ export function keepHot (sha256: string, bytes: Uint8Array): void {
   hot.set(sha256, bytes)
   if (hot.size > HOT_FILES) hot.delete(hot.keys().next().value!)
 }
+
+/** The file was evicted from the store: a page gets it from the origin (or peers) as the storage budget says. */
+export const dropHot = (sha256: string): unknown => hot.delete(sha256)
