@@ -4,7 +4,6 @@ import { dropHot } from './hot.ts'
 import { broadcast } from './pages.ts'
 import { currentManifest, type Found } from './site.ts'
 import { count } from './stats.ts'
-import { noteStored } from './stored.ts'
 import { store } from './storage.ts'
 
 /** Stores run one at a time: two making room at once would each leave room for one file, then add two. */
@@ -78,7 +77,6 @@ export function completed (found: Found): Promise<void> {
 
 async function stored ({ entry, shard }: Found, evicted: string[]): Promise<void> {
   count('stored')
-  noteStored(entry.sha256)
   await gone(evicted)
   await broadcast({ type: 'stored', files: [{ sha256: entry.sha256, infoHash: shard.infoHash }] })
 }

@@ -14,7 +14,6 @@ import { fileResponse, refusal, type Part } from './respond.ts'
 import type { FetchEvent } from './scope.ts'
 import { lookup, type Found } from './site.ts'
 import { count, served, statsSaved } from './stats.ts'
-import { maybeStored } from './stored.ts'
 import { store } from './storage.ts'
 import { STREAM_FROM, downloading, storedBody, streamFile } from './stream.ts'
 
@@ -35,7 +34,7 @@ async function answerFrom (found: Found, event: FetchEvent): Promise<Response> {
   if (db && entry.size >= STREAM_FROM) {
     // A file being downloaded is not complete: its store may be busy writing it (in WebKit a media element's second
     // request waited ~190 ms for a record behind the write of the file's first megabytes).
-    const complete = !downloading(entry.sha256) && await maybeStored(entry.sha256) && (await db.record(entry.sha256).catch(() => undefined))?.complete
+    const complete = !downloading(entry.sha256) && (await db.record(entry.sha256).catch(() => undefined))?.complete
     if (complete) {
       served('store', 0)
       void db.touch(entry.sha256).catch(() => {})
@@ -67,7 +66,7 @@ function whole (entry: Found['entry'], bytes: Uint8Array, source: 'store' | 'pee
 async function fromStore ({ entry }: Found): Promise<Uint8Array | undefined> {
   const db = await store()
   try {
-    const bytes = await maybeStored(entry.sha256) && await db?.readComplete(entry.sha256, entry.size)
+    const bytes = await db?.readComplete(entry.sha256, entry.size)
     if (!db || !bytes) return undefined
     if (await sha256(bytes) !== entry.sha256) {
       count('verifyFailures')
