@@ -72,6 +72,17 @@ async function previewed (browser: Browser, dir: string): Promise<{ page: Page, 
   return { page, port: origin.port }
 }
 
+/**
+ * What a dev server without the adapters gives, on `port`: the pages of the built site in `dir` as the generator
+ * wrote them (the home page edited), and no planktos files.
+ */
+async function plainDevServer (dir: string, port: number): Promise<Awaited<ReturnType<typeof serve>>> {
+  await rm(join(dir, 'planktos'), { recursive: true, force: true })
+  await rm(join(dir, 'planktos-sw.js'))
+  await writeFile(join(dir, 'index.html'), `<!doctype html><html><head><title>Home</title></head><body><h1 id="title">${EDITED}</h1></body></html>`)
+  return serve({ dir, port, base: '/' })
+}
+
 const temp: string[] = []
 async function tempDir (): Promise<string> {
   await mkdir(RESULTS, { recursive: true })
@@ -146,11 +157,7 @@ for (const name of BROWSERS) {
     const site = await buildSite()
     temp.push(site.dir)
     const { page, port } = await previewed(browser, site.dir)
-    // What a dev server without the adapters gives: the pages as the generator wrote them, and no planktos files.
-    await rm(join(site.dir, 'planktos'), { recursive: true, force: true })
-    await rm(join(site.dir, 'planktos-sw.js'))
-    await writeFile(join(site.dir, 'index.html'), `<!doctype html><html><head><title>Home</title></head><body><h1 id="title">${EDITED}</h1></body></html>`)
-    const dev = await serve({ dir: site.dir, port, base: '/' })
+    const dev = await plainDevServer(site.dir, port)
     try {
       // The reload is answered from the store; its look at the manifest finds the 404, and the worker steps aside
       // and reloads the page.
@@ -176,10 +183,7 @@ for (const name of BROWSERS) {
         return register.apply(this, args)
       }
     })
-    await rm(join(site.dir, 'planktos'), { recursive: true, force: true })
-    await rm(join(site.dir, 'planktos-sw.js'))
-    await writeFile(join(site.dir, 'index.html'), `<!doctype html><html><head><title>Home</title></head><body><h1 id="title">${EDITED}</h1></body></html>`)
-    const dev = await serve({ dir: site.dir, port, base: '/' })
+    const dev = await plainDevServer(site.dir, port)
     try {
       await editShownAfterOneReload(page)
     } finally {

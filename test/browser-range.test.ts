@@ -4,21 +4,16 @@
 import { createHash } from 'node:crypto'
 import * as assert from 'uvu/assert'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { ALL_BROWSERS, connected, firstVisit, installed, pageFetch, startDownloader, stats, until, within } from './helpers/browsers.ts'
-import { checkTable, fetchAll, toneWav, TONE_SIZE } from './helpers/range-cases.ts'
+import { ALL_BROWSERS, connected, firstVisit, installed, pageFetch, startDownloader, stats, until } from './helpers/browsers.ts'
+import { AUDIO_PAGE, checkTable, fetchAll, playAndSeek, toneWav, TONE_FILE as FILE, TONE_SIZE } from './helpers/range-cases.ts'
 import { buildSite, siteFiles, startOrigin, type Origin } from './helpers/site.ts'
 import { browserSuites } from './helpers/suite.ts'
 
 const TONE = toneWav()
 const SHA = createHash('sha256').update(TONE).digest('hex')
 const ETAG = `"${SHA}"`
-const FILE = 'media/tone.wav'
 // Long enough that the origin hedge never starts while peers are working.
 const PEER_TIMEOUT = 15_000
-const AUDIO_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Listen</title></head>
-<body><h1 id="title">Listen</h1><audio id="tune" src="../media/tone.wav" preload="auto" controls></audio></body></html>
-`
 
 /** The origin's log entries for the tone file. */
 const toneRequests = (origin: Origin, from = 0): Array<{ range: string | null, status: number }> =>
@@ -81,24 +76,7 @@ browserSuites(name => `${name}: byte ranges through the worker`, ({ test, name, 
     own(page.context())
     const mark = origin.log.length
     await page.goto(origin.url + 'listen/')
-    const result = await within(page.evaluate(async () => {
-      const audio = document.getElementById('tune') as HTMLAudioElement
-      const event = (name: string): Promise<void> => new Promise((resolve, reject) => {
-        audio.addEventListener(name, () => resolve(), { once: true })
-        audio.addEventListener('error', () => reject(new Error(`media error ${audio.error?.code}: ${audio.error?.message}`)), { once: true })
-      })
-      audio.muted = true
-      if (audio.readyState < 1) await event('loadedmetadata')
-      const duration = audio.duration
-      await audio.play()
-      const seeked = event('seeked')
-      audio.currentTime = 10
-      await seeked
-      const after = audio.currentTime
-      // It keeps playing from there: currentTime moves on.
-      while (audio.currentTime <= after + 0.2) await new Promise(resolve => setTimeout(resolve, 50))
-      return { duration, after, now: audio.currentTime, error: audio.error?.code ?? null, paused: audio.paused }
-    }), 'the audio to play and seek')
+    const result = await playAndSeek(page)
     assert.ok(Math.abs(result.duration - 15) < 0.1, `duration ${result.duration}`)
     assert.ok(result.after >= 9.9, `currentTime after seeking: ${result.after}`)
     assert.ok(result.now > result.after, `currentTime moves on: ${result.now}`)

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import type { Page, Request } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import { firstVisit, installed, pageFetch, stats, until, visitor, within } from './helpers/browsers.ts'
-import { toneWav } from './helpers/range-cases.ts'
+import { AUDIO_PAGE, playAndSeek, toneWav, TONE_FILE as FILE } from './helpers/range-cases.ts'
 import { buildSite, gallery, pageFiles, siteFiles, startOrigin } from './helpers/site.ts'
 import { browserSuites, renderCheck } from './helpers/suite.ts'
 import type { WebKitContext } from './helpers/webkit.ts'
@@ -16,35 +16,11 @@ const GALLERY = gallery(2)
 const assertRendered = renderCheck(GALLERY)
 const PAGES = ['', 'about/', ...GALLERY.pages.map(p => p.url)]
 const TONE = toneWav()
-const FILE = 'media/tone.wav'
-const AUDIO_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Listen</title></head>
-<body><h1 id="title">Listen</h1><audio id="tune" src="../media/tone.wav" preload="auto" controls></audio></body></html>
-`
 /**
  * Longer than any test's hang limit: a worker that waited for peers even once would make the test fail as a hang,
  * so the tests below prove that nothing waits without measuring time.
  */
 const NEVER = 600_000
-
-/** Plays the page's <audio>, seeks to 10 s, and reports what the element saw. */
-function playAndSeek (page: Page): Promise<{ duration: number, after: number }> {
-  return within(page.evaluate(async () => {
-    const audio = document.getElementById('tune') as HTMLAudioElement
-    const event = (name: string): Promise<void> => new Promise((resolve, reject) => {
-      audio.addEventListener(name, () => resolve(), { once: true })
-      audio.addEventListener('error', () => reject(new Error(`media error ${audio.error?.code}: ${audio.error?.message}`)), { once: true })
-    })
-    audio.muted = true
-    if (audio.readyState < 1) await event('loadedmetadata')
-    const duration = audio.duration
-    await audio.play()
-    const seeked = event('seeked')
-    audio.currentTime = 10
-    await seeked
-    return { duration, after: audio.currentTime }
-  }), 'the audio to play and seek')
-}
 
 browserSuites(name => `${name}: a browser without WebRTC`, ({ test, own, ownSite }) => {
   test('pages render as without planktos, with no downloader, no torrent and no wait for peers although trackers are set', async ({ browser }) => {

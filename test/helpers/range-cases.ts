@@ -22,6 +22,35 @@ export function toneWav (): Uint8Array {
 
 export const TONE_SIZE = 1_323_044
 
+/** Where the suites put the tone, and a page whose <audio> plays it (preload="auto": it asks for ranges at once). */
+export const TONE_FILE = 'media/tone.wav'
+export const AUDIO_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Listen</title></head>
+<body><h1 id="title">Listen</h1><audio id="tune" src="../media/tone.wav" preload="auto" controls></audio></body></html>
+`
+
+/** Plays AUDIO_PAGE's <audio>, seeks to 10 s and waits until it plays on from there; what the element saw. */
+export function playAndSeek (page: Page): Promise<{ duration: number, after: number, now: number, error: number | null }> {
+  return within(page.evaluate(async () => {
+    const audio = document.getElementById('tune') as HTMLAudioElement
+    const event = (name: string): Promise<void> => new Promise((resolve, reject) => {
+      audio.addEventListener(name, () => resolve(), { once: true })
+      audio.addEventListener('error', () => reject(new Error(`media error ${audio.error?.code}: ${audio.error?.message}`)), { once: true })
+    })
+    audio.muted = true
+    if (audio.readyState < 1) await event('loadedmetadata')
+    const duration = audio.duration
+    await audio.play()
+    const seeked = event('seeked')
+    audio.currentTime = 10
+    await seeked
+    const after = audio.currentTime
+    // It keeps playing from there: currentTime moves on.
+    while (audio.currentTime <= after + 0.2) await new Promise(resolve => setTimeout(resolve, 50))
+    return { duration, after, now: audio.currentTime, error: audio.error?.code ?? null }
+  }), 'the audio to play and seek')
+}
+
 /** Stands for the file's validator in If-Range: its ETag for the worker, its Last-Modified date for serve. */
 export const VALIDATOR = '<validator>'
 
