@@ -1,5 +1,6 @@
 // The worker's side of storing verified files: within the storage budget, one at a time, and telling the pages'
 // downloaders what they may now seed or must stop offering.
+import { dropHot } from './hot.ts'
 import { broadcast } from './pages.ts'
 import { currentManifest, type Found } from './site.ts'
 import { count } from './stats.ts'
@@ -32,7 +33,7 @@ export async function reserve (found: Found): Promise<boolean> {
     const room = await makeRoom(entry.sha256, entry.size, found.manifest.settings.maxStorage).catch(() => false as const)
     if (room === false) return
     kept = true
-    if (room.length) await broadcast({ type: 'evicted', sha256: room })
+    await gone(room)
   })
   return kept
 }
@@ -55,7 +56,7 @@ export function keep (found: Found, bytes: Uint8Array): Promise<void> {
         evicted.push(...await db!.evict(Math.floor(budget / 2), new Set([entry.sha256])))
         await db!.putFile(entry.sha256, bytes)
       } catch {
-        if (evicted.length) await broadcast({ type: 'evicted', sha256: evicted })
+        await gone(evicted)
         return
       }
     }
@@ -76,7 +77,7 @@ export function completed (found: Found): Promise<void> {
 
 async function stored ({ entry, shard }: Found, evicted: string[]): Promise<void> {
   count('stored')
-  if (evicted.length) await broadcast({ type: 'evicted', sha256: evicted })
+  await gone(evicted)
   await broadcast({ type: 'stored', files: [{ sha256: entry.sha256, infoHash: shard.infoHash }] })
 }
 
@@ -84,5 +85,11 @@ async function stored ({ entry, shard }: Found, evicted: string[]): Promise<void
 export async function discard (sha256: string): Promise<void> {
   count('verifyFailures')
   await (await store())?.remove(sha256).catch(() => {})
-  await broadcast({ type: 'evicted', sha256: [sha256] })
+  await gone([sha256])
+}
+
+/** Files no longer stored: no downloader may offer them, and the worker's memory keeps no more than the store. */
+async function gone (sha256: string[]): Promise<void> {
+  for (const s of sha256) dropHot(s)
+  if (sha256.length) await broadcast({ type: 'evicted', sha256 })
 }

@@ -22,8 +22,10 @@ export function runtimeKey (pathname: string): string | null {
 
 export async function answerRuntime (event: FetchEvent, key: string): Promise<Response> {
   const file = key.slice('runtime:'.length)
-  const copy = await (await store())?.getMeta<Copy>(key).catch(() => undefined)
+  // The copy from memory when this worker kept or read one: the store stalls in WebKit while a media page loads.
+  const copy = copies.get(key) ?? await (await store())?.getMeta<Copy>(key).catch(() => undefined)
   if (copy && copy.sha256 === config.runtime?.[file]) {
+    copies.set(key, copy)
     // A kill-switch deploy replaces install.js while the browser may keep this worker (its URL unchanged or
     // unreachable): the origin's install.js is still looked at, off the page's way, and a changed one no longer
     // matches, so the next page gets it from the network.
@@ -44,6 +46,8 @@ export async function answerRuntime (event: FetchEvent, key: string): Promise<Re
 
 /** Network fetches of runtime files under way, each resolving to the copy it keeps. */
 const fetching = new Map<string, Promise<Copy | undefined>>()
+/** The copies this worker read or kept (store bytes once matched are the deploy's script: the key is the digest). */
+const copies = new Map<string, Copy>()
 
 function fromCopy (copy: Copy): Response {
   return new Response(copy.body as Uint8Array<ArrayBuffer>, { headers: { 'Content-Type': copy.type, [SOURCE_HEADER]: 'store' } })
@@ -55,6 +59,7 @@ export async function keepCopy (key: string, res: Response): Promise<Copy | unde
   if (!db) return
   const body = new Uint8Array(await res.arrayBuffer())
   const copy = { body, type: res.headers.get('Content-Type') ?? 'text/javascript', sha256: await sha256(body) }
+  copies.set(key, copy)
   if ((await db.getMeta<Copy>(key))?.sha256 !== copy.sha256) await db.setMeta(key, copy)
   return copy
 }

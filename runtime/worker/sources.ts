@@ -4,6 +4,7 @@
 import { sha256 } from '../shared/hash.ts'
 import type { FileRef } from '../shared/messages.ts'
 import { delay } from './delay.ts'
+import { hotFile, keepHot } from './hot.ts'
 import { completed, discard } from './keep.ts'
 import { fromOrigin, type OriginAnswer } from './origin.ts'
 import { listens, listensSoon, peersPossible } from './pages.ts'
@@ -43,7 +44,7 @@ async function answerFrom (found: Found, event: FetchEvent): Promise<Response> {
     // Neither peers nor the origin could start it: the network answers the request as the page made it.
     return streamed ?? fetch(event.request).catch(() => Response.error())
   }
-  const stored = await fromStore(found)
+  const stored = hotFile(entry.sha256) ?? await fromStore(found)
   if (stored) return whole(entry, stored, 'store', part)
   const winner = await peersThenOrigin(found, event)
   if (!winner) return Response.error()
@@ -55,6 +56,7 @@ async function answerFrom (found: Found, event: FetchEvent): Promise<Response> {
 
 /** The response for `part` (or all) of a file whose verified bytes are all here. */
 function whole (entry: Found['entry'], bytes: Uint8Array, source: 'store' | 'peers' | 'origin', part?: Part): Response {
+  keepHot(entry.sha256, bytes)
   const body = part ? bytes.subarray(part.start, part.end) : bytes
   served(source, body.length)
   return fileResponse(entry, body, source, part)
