@@ -231,7 +231,13 @@ class Download {
     try {
       while (this.pos < entry.size) {
         // No page could ask peers, nor will the requesting page soon: the rest in one request, as without planktos.
-        if (!hedge && !await this.#mayGetPeers(requester)) return void (this.readers > 0 && await this.#fromOrigin(url, entry.size))
+        // Without WebRTC (WebKit here), in ranges: WebKit hands a worker's fetch its body only whole, so a media
+        // element waited for all of the file (the audio page took ~150 ms longer).
+        if (!hedge && !await this.#mayGetPeers(requester)) {
+          if (await peersPossible()) return void (this.readers > 0 && await this.#fromOrigin(url, entry.size))
+          if (!await this.#fromOrigin(url, Math.min(entry.size, this.pos + (this.pos ? 4 * CHUNK : FIRST_FROM_ORIGIN)))) return
+          continue
+        }
         while (hedge && !first && this.pos < entry.size) {
           const started = Date.now()
           // Out of patience, a page that is ready by now still takes over; nobody is waited for.
