@@ -4,6 +4,7 @@
 // of a page is its load event (Navigation Timing), summed over the path; origin bytes come from the origin's log.
 import type { RequestLogEntry } from '../integrations/cli/serve.ts'
 import { WebKitBrowser, type WebKitContext } from '../test/helpers/webkit.ts'
+import type { LinkSpec } from './link.ts'
 import { AUDIO_PAGE, type BenchSite } from './sites.ts'
 import { median, quiet, traffic, type Variant } from './visitor.ts'
 import { startOrigin } from './visitors-bench.ts'
@@ -23,6 +24,8 @@ type Measure = 'loadMs' | 'wallMs' | 'originBytes'
 
 export interface WebKitResult {
   site: string
+  /** The origin behind this link (user-space relay), or on loopback. */
+  link?: LinkSpec
   path: string[]
   runs: number
   plain: WebKitWalk[]
@@ -59,19 +62,19 @@ async function walk (browser: WebKitBrowser, variant: Variant, url: string, path
   }
 }
 
-/** Runs `runs` interleaved walks of each variant over three pages of `site` and its audio page. */
-export async function benchWebKit (site: BenchSite, runs: number, progress: (line: string) => void): Promise<WebKitResult> {
+/** Runs `runs` interleaved walks of each variant over three pages of `site` and its audio page, the origin behind `link` if given. */
+export async function benchWebKit (site: BenchSite, runs: number, progress: (line: string) => void, link?: LinkSpec): Promise<WebKitResult> {
   const path = [...site.path.filter(p => p !== AUDIO_PAGE).slice(0, 3), ...site.path.includes(AUDIO_PAGE) ? [AUDIO_PAGE] : []]
   const browser = await WebKitBrowser.launch()
   const out: Record<'plain' | 'planktos', WebKitWalk[]> = { plain: [], planktos: [] }
   try {
     for (let i = 0; i < runs; i++) {
       for (const variant of ['plain', 'planktos'] as const) {
-        const origin = await startOrigin(variant === 'plain' ? site.plain : site.planktos)
+        const origin = await startOrigin(variant === 'plain' ? site.plain : site.planktos, link)
         try {
           const w = await walk(browser, variant, origin.url, path, origin.log)
           out[variant].push(w)
-          progress(`  webkit ${variant} run ${i + 1}/${runs} (abs.): load events ${w.loadMs} ms, navigations ${w.wallMs} ms, ${w.originBytes} B from the origin`)
+          progress(`  webkit${link ? ' far' : ''} ${variant} run ${i + 1}/${runs} (abs.): load events ${w.loadMs} ms, navigations ${w.wallMs} ms, ${w.originBytes} B from the origin`)
         } finally {
           await origin.close()
         }
@@ -82,7 +85,7 @@ export async function benchWebKit (site: BenchSite, runs: number, progress: (lin
   }
   const m = (ws: WebKitWalk[], k: Measure): number => median(ws.map(w => w[k]))
   const r = (k: Measure): number => +(m(out.planktos, k) / m(out.plain, k)).toFixed(3)
-  return { site: site.name, path, runs, ...out, ratio: { loadMs: r('loadMs'), wallMs: r('wallMs'), originBytes: r('originBytes') } }
+  return { site: site.name, link, path, runs, ...out, ratio: { loadMs: r('loadMs'), wallMs: r('wallMs'), originBytes: r('originBytes') } }
 }
 
 /** The side-by-side table. */
@@ -90,7 +93,7 @@ export function webkitTable (r: WebKitResult): string {
   const m = (ws: WebKitWalk[], k: Measure): number => median(ws.map(w => w[k]))
   const files = [...new Set(r.planktos.flatMap(w => w.planktosUrls))].sort().join(', ')
   return [
-    `WebKitGTK without WebRTC, lone first visitor, ${r.site}: ${r.path.map(p => p || '/').join(' → ')}; median of ${r.runs} runs (goal: ≤ 1.1× the time).`,
+    `WebKitGTK without WebRTC, lone first visitor, ${r.site}: ${r.path.map(p => p || '/').join(' → ')}; origin ${r.link ? `behind ${r.link.rttMs} ms RTT and ${r.link.mbit} Mbit/s (user-space relay)` : 'on loopback'}; median of ${r.runs} runs (goal: ≤ 1.1× the time).`,
     '',
     '| | without planktos | with planktos | ratio |',
     '| --- | --- | --- | --- |',
