@@ -48,7 +48,7 @@ class Download {
   pos = 0
   /** Where the bytes came from most recently, for the response header. */
   source: Source = 'store'
-  /** Responses still reading; with none left, the download does not turn to the origin. */
+  /** Responses still reading; with none left, the download does not turn to the origin (in a browser with WebRTC). */
   readers = 0
   /** Settles true once the whole file matched its SHA-256 and is stored; false when it failed or was given up. */
   readonly done: Promise<boolean>
@@ -217,7 +217,7 @@ class Download {
    * each later chunk the worker waits for peers, asking again, a while (twice `peerTimeout` in all), so a file peers
    * can supply after a short delay mostly comes from peers, and a file they cannot still plays on. Once no response
    * reads any more, the download stops: without planktos nobody would have fetched the rest either (and the
-   * requesting page's web seed would take from the origin what peers lack).
+   * requesting page's web seed would take from the origin what peers lack). Without WebRTC it fetches on.
    */
   async #fromOriginAndPeers (url: string, requester: string, peerTimeout: number): Promise<void> {
     const { entry } = this.found
@@ -231,11 +231,12 @@ class Download {
     try {
       while (this.pos < entry.size) {
         // No page could ask peers, nor will the requesting page soon: the rest in one request, as without planktos.
-        // Without WebRTC (WebKit here), in ranges: WebKit hands a worker's fetch its body only whole, so a media
-        // element waited for all of the file (the audio page took ~150 ms longer).
+        // Without WebRTC (WebKit here) the first 256 KiB come first, on their own: WebKit handed the worker's fetch
+        // a 2.8 MB loopback body in one piece, 200 ms after its headers, and the media element waited for all of it.
+        // Then the rest, even if nobody reads any more, as the browser does without planktos.
         if (!hedge && !await this.#mayGetPeers(requester)) {
           if (await peersPossible()) return void (this.readers > 0 && await this.#fromOrigin(url, entry.size))
-          if (!await this.#fromOrigin(url, Math.min(entry.size, this.pos + (this.pos ? 4 * CHUNK : FIRST_FROM_ORIGIN)))) return
+          if (!await this.#fromOrigin(url, this.pos ? entry.size : Math.min(entry.size, FIRST_FROM_ORIGIN))) return
           continue
         }
         while (hedge && !first && this.pos < entry.size) {
@@ -303,7 +304,8 @@ class Download {
     const { entry } = this.found
     const from = this.pos
     const rest = to === entry.size
-    // The whole file from the URL the page asked for, so the HTTP cache entry is the one the site has without planktos.
+    // The whole file from the URL the page asked for, so the HTTP cache entry is the one the site has without planktos
+    // (without WebRTC the file comes in two ranges instead, see #fromOriginAndPeers).
     const res = await fetch(from === 0 && to === entry.size ? url : fileUrl(config.base, entry.path), {
       headers: from === 0 && to === entry.size ? {} : { Range: `bytes=${from}-${rest ? '' : to - 1}` },
       credentials: 'same-origin'
