@@ -19,6 +19,7 @@ export const stallAfter = (peerTimeout: number): number => Math.max(15_000, 2 * 
  * page's crowd is about to deliver (the origin's pieces split among visitors take a while to come round).
  */
 export const chunkQuiet = (peerTimeout: number): number => 3 * peerTimeout
+const MIB = 1024 * 1024
 /** How often the worker checks, while the page is silent, that the page still exists. */
 const CHECK_EVERY = 500
 
@@ -46,6 +47,9 @@ export class PeerFeed {
   readonly #onProgress: () => void
   /** The most verified bytes the page reported: only more than that is progress. */
   #verified = 0
+  /** When the first pull was sent, and the bytes received since: the pace the page must keep up. */
+  #since: number | undefined
+  #got = 0
 
   constructor (reader: PortReader, page: WorkerClient, onProgress: () => void) {
     this.#reader = reader
@@ -70,7 +74,10 @@ export class PeerFeed {
   async next (quiet: number): Promise<Uint8Array | undefined> {
     if (!this.#reader.open) return undefined
     this.#reader.post({ type: 'pull' })
-    const cap = Date.now() + 2 * quiet
+    this.#since ??= Date.now()
+    // And a trickle ends too: after `quiet`, at least a MiB per twice `quiet` (87 KB/s at the default peerTimeout).
+    // In that crowd the in-order bytes came at ~30 KB/s, a few pieces at a time, for over a minute.
+    const cap = Math.min(Date.now() + 2 * quiet, this.#since + quiet + this.#got / MIB * 2 * quiet)
     let deadline = Date.now() + quiet
     for (;;) {
       const m = await nextFrom(this.#reader, this.#page, Math.max(0, Math.min(cap, deadline) - Date.now()))
@@ -78,7 +85,10 @@ export class PeerFeed {
         if (this.progressed(m.bytes)) deadline = Date.now() + quiet
         continue
       }
-      if (m?.type === 'chunk' && m.bytes.byteLength > 0) return new Uint8Array(m.bytes)
+      if (m?.type === 'chunk' && m.bytes.byteLength > 0) {
+        this.#got += m.bytes.byteLength
+        return new Uint8Array(m.bytes)
+      }
       this.close()
       return undefined
     }
