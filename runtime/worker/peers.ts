@@ -75,9 +75,9 @@ export class PeerFeed {
     if (!this.#reader.open) return undefined
     this.#reader.post({ type: 'pull' })
     this.#since ??= Date.now()
-    // And a trickle ends too: after `quiet`, at least a MiB per twice `quiet` (87 KB/s at the default peerTimeout).
-    // In that crowd the in-order bytes came at ~30 KB/s, a few pieces at a time, for over a minute.
-    const cap = Math.min(Date.now() + 2 * quiet, this.#since + quiet + this.#got / MIB * 2 * quiet)
+    // And a trickle ends too: after twice `quiet`, at least a MiB per twice `quiet` (87 KB/s at the default
+    // peerTimeout). In that crowd the in-order bytes came at ~30 KB/s, a few pieces at a time, for over a minute.
+    const cap = Math.min(Date.now() + 2 * quiet, this.#since + (1 + this.#got / MIB) * 2 * quiet)
     let deadline = Date.now() + quiet
     for (;;) {
       const m = await nextFrom(this.#reader, this.#page, Math.max(0, Math.min(cap, deadline) - Date.now()))
