@@ -50,6 +50,8 @@ export class PeerFeed {
   /** When the first pull was sent, and the bytes received since: the pace the page must keep up. */
   #since: number | undefined
   #got = 0
+  /** The page did not keep up (the last `next` ran out of time): the caller should not ask another page. */
+  slow = false
 
   constructor (reader: PortReader, page: WorkerClient, onProgress: () => void) {
     this.#reader = reader
@@ -89,6 +91,7 @@ export class PeerFeed {
         this.#got += m.bytes.byteLength
         return new Uint8Array(m.bytes)
       }
+      this.slow = !m && Date.now() >= Math.min(cap, deadline)
       this.close()
       return undefined
     }

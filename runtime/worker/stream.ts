@@ -181,8 +181,9 @@ class Download {
         got = true
       }
       feed.close()
-      // The page supplying it left or stalled after some progress: another page may carry on before the origin.
-      feed = got && this.pos < size ? await this.#peers('', peerTimeout) : undefined
+      // The page supplying it left or said it cannot go on, after some progress: another page may carry on before
+      // the origin. Not when it was too slow: in the crowd repro each next page trickled as slowly.
+      feed = got && this.pos < size && !feed.slow ? await this.#peers('', peerTimeout) : undefined
     }
     if (this.pos < size) await (tried ? this.readers > 0 && this.#fromOrigin(url, size) : this.#fromOriginAndPeers(url, requester, peerTimeout))
     if (this.pos !== size) return false
