@@ -19,7 +19,6 @@ export const stallAfter = (peerTimeout: number): number => Math.max(15_000, 2 * 
  * page's crowd is about to deliver (the origin's pieces split among visitors take a while to come round).
  */
 export const chunkQuiet = (peerTimeout: number): number => 3 * peerTimeout
-const MIB = 1024 * 1024
 /** How often the worker checks, while the page is silent, that the page still exists. */
 const CHECK_EVERY = 500
 
@@ -47,11 +46,6 @@ export class PeerFeed {
   readonly #onProgress: () => void
   /** The most verified bytes the page reported: only more than that is progress. */
   #verified = 0
-  /** When the first pull was sent, and the bytes received since: the pace the page must keep up. */
-  #since: number | undefined
-  #got = 0
-  /** The page did not keep up (the last `next` ran out of time): the caller should not ask another page. */
-  slow = false
 
   constructor (reader: PortReader, page: WorkerClient, onProgress: () => void) {
     this.#reader = reader
@@ -69,29 +63,19 @@ export class PeerFeed {
 
   /**
    * The next verified bytes of the file, or undefined when the page can supply no more: it said so, went away,
-   * neither sent bytes nor reported more verified bytes for `quiet` ms, or sent no bytes for twice that. Progress
-   * elsewhere in the file does not hold the response longer: in a crowd of five, pages verified pieces all over a
-   * 16 MiB file for minutes while the one a response needed next never came, until the browser gave up the fetch.
+   * or neither sent bytes nor reported more verified bytes for `quiet` ms.
    */
   async next (quiet: number): Promise<Uint8Array | undefined> {
     if (!this.#reader.open) return undefined
     this.#reader.post({ type: 'pull' })
-    this.#since ??= Date.now()
-    // And a trickle ends too: after twice `quiet`, at least a MiB per twice `quiet` (87 KB/s at the default
-    // peerTimeout). In that crowd the in-order bytes came at ~30 KB/s, a few pieces at a time, for over a minute.
-    const cap = Math.min(Date.now() + 2 * quiet, this.#since + (1 + this.#got / MIB) * 2 * quiet)
     let deadline = Date.now() + quiet
     for (;;) {
-      const m = await nextFrom(this.#reader, this.#page, Math.max(0, Math.min(cap, deadline) - Date.now()))
+      const m = await nextFrom(this.#reader, this.#page, Math.max(0, deadline - Date.now()))
       if (m?.type === 'progress') {
         if (this.progressed(m.bytes)) deadline = Date.now() + quiet
         continue
       }
-      if (m?.type === 'chunk' && m.bytes.byteLength > 0) {
-        this.#got += m.bytes.byteLength
-        return new Uint8Array(m.bytes)
-      }
-      this.slow = !m && Date.now() >= Math.min(cap, deadline)
+      if (m?.type === 'chunk' && m.bytes.byteLength > 0) return new Uint8Array(m.bytes)
       this.close()
       return undefined
     }

@@ -169,10 +169,6 @@ class Download {
     // The settings of the build this file belongs to, not of the newest deploy the worker knows.
     const { peerTimeout } = this.found.manifest.settings
     let feed = this.pos < size ? await this.#peers(requester, peerTimeout) : undefined
-    // Peers were asked and could not keep up (PeerFeed.next): the rest from the origin in one request, as without
-    // planktos. Hedging on with peers chunk by chunk had their web seeds and this download share the origin's link
-    // with the same bytes (the crowd repro: 4.16 copies for 5 visitors, each slower than without planktos).
-    const tried = !!feed
     while (feed && this.pos < size) {
       let got = false
       for (let bytes = await feed.next(chunkQuiet(peerTimeout)); bytes; bytes = this.pos < size ? await feed.next(chunkQuiet(peerTimeout)) : undefined) {
@@ -181,11 +177,10 @@ class Download {
         got = true
       }
       feed.close()
-      // The page supplying it left or said it cannot go on, after some progress: another page may carry on before
-      // the origin. Not when it was too slow: in the crowd repro each next page trickled as slowly.
-      feed = got && this.pos < size && !feed.slow ? await this.#peers('', peerTimeout) : undefined
+      // The page supplying it left or stalled after some progress: another page may carry on before the origin.
+      feed = got && this.pos < size ? await this.#peers('', peerTimeout) : undefined
     }
-    if (this.pos < size) await (tried ? this.readers > 0 && this.#fromOrigin(url, size) : this.#fromOriginAndPeers(url, requester, peerTimeout))
+    if (this.pos < size) await this.#fromOriginAndPeers(url, requester, peerTimeout)
     if (this.pos !== size) return false
     const matched = await this.#check()
     await this.#writes
