@@ -1,7 +1,8 @@
-// Small site files kept in the worker's memory once verified (stylesheets, scripts, icons: what every page reads).
-// WebKit holds up the worker's IndexedDB reads for hundreds of ms while a page with a media element loads (docs/
-// browsers.md); from memory such a page gets them at once. Keyed by SHA-256 and filled only with bytes that matched
-// it, so a page pinned to any build gets exactly its build's file.
+// Small stored site files kept in the worker's memory once read and verified (stylesheets, scripts, icons: what every
+// page reads), in a browser without WebRTC only (sources.ts). WebKit holds up the worker's IndexedDB reads for
+// hundreds of ms while a page with a media element loads (docs/browsers.md); from memory such a page gets them at
+// once. Keyed by SHA-256 and filled only with bytes that matched it, so a page pinned to any build gets exactly its
+// build's file.
 
 /** Larger files are read from the store; with HOT_FILES this bounds the memory to 2 MB. */
 const HOT_SIZE = 64 << 10

@@ -44,7 +44,12 @@ async function answerFrom (found: Found, event: FetchEvent): Promise<Response> {
     // Neither peers nor the origin could start it: the network answers the request as the page made it.
     return streamed ?? fetch(event.request).catch(() => Response.error())
   }
-  const stored = hotFile(entry.sha256) ?? await fromStore(found)
+  const hot = hotFile(entry.sha256)
+  const stored = hot ?? await fromStore(found)
+  // Kept in memory only without WebRTC (WebKit here, where the store stalls while a media page loads), and only what
+  // the store holds: elsewhere every answer re-reads, and so re-checks, the store (security-runtime alters it behind
+  // the worker), and a file the quota kept out of the store is not answered as stored (faults-browser).
+  if (stored && !hot && !await peersPossible()) keepHot(entry.sha256, stored)
   if (stored) return whole(entry, stored, 'store', part)
   const winner = await peersThenOrigin(found, event)
   if (!winner) return Response.error()
@@ -56,7 +61,6 @@ async function answerFrom (found: Found, event: FetchEvent): Promise<Response> {
 
 /** The response for `part` (or all) of a file whose verified bytes are all here. */
 function whole (entry: Found['entry'], bytes: Uint8Array, source: 'store' | 'peers' | 'origin', part?: Part): Response {
-  keepHot(entry.sha256, bytes)
   const body = part ? bytes.subarray(part.start, part.end) : bytes
   served(source, body.length)
   return fileResponse(entry, body, source, part)
