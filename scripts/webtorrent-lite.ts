@@ -43,7 +43,8 @@ const STUBS: Record<string, string> = {
 /** WebTorrent's own files replaced, by the specifier lib/ and index.js import them with. */
 const OWN_STUBS: Record<string, string> = {
   './lib/server.js': 'server.js',
-  './file-iterator.js': 'file-iterator.js'
+  './file-iterator.js': 'file-iterator.js',
+  './rarity-map.js': 'rarity-map.js'
 }
 
 interface Browser { root: string, map: Record<string, string | false> }

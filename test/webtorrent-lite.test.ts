@@ -39,7 +39,9 @@ const LEFT_OUT: Array<[module: string, text: string]> = [
   ['fsa-chunk-store', 'FileSystemDirectoryHandle'],
   ['ut_pex', 'added6.f'],
   ["bittorrent-tracker's server", 'address() unavailable with { noServer: true }'],
-  ["bittorrent-tracker's UDP client", 'invalid udp handshake']
+  ["bittorrent-tracker's UDP client", 'invalid udp handshake'],
+  // The downloader keeps the 'sequential' strategy, which never asks it; the real one listened to every wire.
+  ["WebTorrent's rarity map (lib/rarity-map.js)", '_onWireBitfield']
 ]
 
 size('leaves out the WebTorrent modules planktos never reaches', () => {

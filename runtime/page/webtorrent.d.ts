@@ -83,7 +83,8 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     announce?: string[]
     deselect?: boolean
     storeCacheSlots?: number
-    strategy?: 'sequential' | 'rarest'
+    /** 'rarest' is not available: the downloader's build leaves out its rarity map (runtime/webtorrent-stubs/). */
+    strategy?: 'sequential'
   }
 
   export interface ClientOptions {
