@@ -106,14 +106,13 @@ export class Store {
   async read (sha256: string, start: number, end: number): Promise<Uint8Array | undefined> {
     if (end <= start) return new Uint8Array(0)
     const store = this.store('segments')
-    const range = IDBKeyRange.bound([sha256, Math.max(0, start - MAX_SEGMENT)], [sha256, end], false, true)
-    const [keys, values] = await Promise.all([
-      request(store.getAllKeys(range)) as Promise<SegmentKey[]>,
-      request(store.getAll(range)) as Promise<Uint8Array[]>
-    ])
-    const segments = keys.map((key, i) => ({ start: key[1], bytes: values[i]! }))
-      .filter(s => s.start + s.bytes.length > start)
-    return assemble(segments, start, end)
+    // The keys first, then the values of only those segments that reach past `start`: a file stored piece by piece
+    // has a segment per piece, and fetching every value in the look-back (4 MiB) would make a 16 KiB read cost 4 MiB.
+    const keys = await request(store.getAllKeys(IDBKeyRange.bound([sha256, Math.max(0, start - MAX_SEGMENT)], [sha256, end], false, true))) as SegmentKey[]
+    const from = keys.findIndex(k => k[2] > start)
+    if (from < 0) return undefined
+    const values = await request(store.getAll(IDBKeyRange.bound(keys[from], [sha256, end], false, true))) as Uint8Array[]
+    return assemble(values.map((bytes, i) => ({ start: keys[from + i]![1], bytes })), start, end)
   }
 
   /**
