@@ -177,23 +177,24 @@ urgent('a blocked piece a peer is sending waits while its pieces arrive, but not
   assert.is(share.decide(index, 2 * PATIENCE, true), 'take')
 })
 
-urgent('a response behind the origin\'s pace has its blocked pieces taken from the origin at once', () => {
+urgent('a response that falls behind the origin\'s pace is late, and its blocked pieces come from the origin at once', () => {
   const { share, others } = crowd(3)
-  // Origin pace unknown: judged against a group per patience, shared by the three members, after twice the patience.
-  assert.not.ok(share.behind(0, 2 * PATIENCE), 'too early to judge: a crowd\'s first bytes wait for their owners')
-  assert.ok(share.behind(0, 3 * PATIENCE), 'nothing at all for a patience after that')
-  assert.not.ok(share.behind(GROUP / 4, 4 * PATIENCE), 'peers at an eighth of a group per patience')
-  // The origin sends a group in 200 ms (5 MiB/s); three members sharing it would get 1.7 MiB/s each.
-  share.originTook(GROUP, 200)
-  assert.ok(share.behind(4 * PIECE, 3 * PATIENCE), 'a peer trickling 11 KiB/s')
-  assert.not.ok(share.behind(2 * GROUP, 3 * PATIENCE), 'a crowd\'s peers at a fifth of what the origin would give each')
-  // Alone with a slow peer, the origin would be this visitor's alone: the same bytes are too few.
+  // Origin pace unknown: judged against a group per patience, after twice the patience.
+  assert.is(share.lateIn(0, 0), 2 * PATIENCE, 'too early to judge: a crowd\'s first bytes wait for their owners')
+  assert.is(share.lateIn(0, 2 * PATIENCE), 0, 'nothing at all after twice the patience: late')
+  assert.ok(share.lateIn(GROUP, 2 * PATIENCE) > 0, 'a group by then: not late yet')
+  // The origin sends this member a group in 2 s (512 KiB/s, its share while the crowd fetches too).
+  share.originTook(GROUP, 2000)
+  assert.is(share.lateIn(4 * PIECE, 10 * PATIENCE), 0, 'a peer trickling 3 KiB/s is late')
+  assert.ok(share.lateIn(3 * GROUP, 4 * PATIENCE) > 0, 'peers at 768 KiB/s after the grace: ahead of the origin')
+  assert.is(Math.round(share.lateIn(GROUP, 2 * PATIENCE + 1000)), 1000, 'a group in the first second after the grace: late in 1 s unless more comes')
+  assert.is(share.lateIn(GROUP, 2 * PATIENCE + 3000), 0, 'a group in 3 s after the grace, a third slower than the origin: late')
+  // The members do not divide the pace: it was measured while they fetched their own shares.
   others.splice(1)
-  assert.ok(share.behind(GROUP / 4, 3 * PATIENCE), 'a sixtieth of the origin\'s pace, with one peer')
-  assert.not.ok(share.behind(GROUP, 3 * PATIENCE), 'a fifteenth of it: slow, not far too slow')
+  assert.is(Math.round(share.lateIn(GROUP, 2 * PATIENCE + 1000)), 1000, 'the same with one member fewer')
   const index = 5
   share.blocked(index, index, 0, true)
-  assert.is(share.decide(index, 1, true), 'take', 'a piece a peer has, for a response behind: from the origin at once')
+  assert.is(share.decide(index, 1, true), 'take', 'a piece a peer has, for a late response: from the origin at once')
   assert.is(share.decide(index + 1, 1, true), 'wait', 'a piece the response does not wait for still waits for the peer')
 })
 

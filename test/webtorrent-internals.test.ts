@@ -38,6 +38,10 @@ const expected: Array<[what: string, text: string, declaration: string, name: st
   ['Torrent#_verifyPiecesUsingHash', torrent, '_verifyPiecesUsingHash (pieces, cb) {', '_verifyPiecesUsingHash('],
   ['Torrent#_markUnverified', torrent, '_markUnverified (index) {', '_markUnverified('],
   ['Torrent#_peers (a web seed by its URL)', torrent, 'this._peers = new Map()', '_peers.get('],
+  ['Torrent#_reservations (per piece, the wires holding a block; _hotswap frees one the same way)', torrent, 'if (r[i] === minWire) r[i] = null', '_reservations['],
+  ['Piece#cancel of a reserved block, as _hotswap does', torrent, 'this.pieces[index].cancel((req.offset / Piece.BLOCK_LENGTH) | 0)', '.cancel('],
+  ['Torrent#_updateWire', torrent, '_updateWire (wire) {', '_updateWire('],
+  ['Wire#requests (the block requests sent)', protocol, 'this.requests = [] // outgoing', '.requests'],
   ['WebConn#httpRequest (replaced by the origin seed)', webconn, 'async httpRequest (pieceIndex, offset, length, cb) {', 'httpRequest('],
   ['Wire#_parse (message length limit)', protocol, '_parse (size, parser) {', '_parse('],
   ['Wire#_onMessageLength calls this._parse', protocol, 'this._parse(length, this._onMessage)', '_parse(4,this._onMessageLength)']

@@ -151,9 +151,17 @@ async function select (file: FileRef, ctx: Context, stall: number): Promise<Piec
     torrent.critical(range[0], range[1])
   }
   let released = false
+  // Windows taken from the origin because the response fell behind: they stay the origin's until the response ends.
+  const rushed: Array<() => void> = []
+  const rush = (from: number, to: number): void => {
+    const [first, last] = piecesOf({ offset: entry.offset + from, size: to - from }, torrent.pieceLength)!
+    rushed.push(joined.share.blocked(first, last, Date.now(), true))
+    joined.seed?.take(first, last)
+  }
   return {
-    verified: (from, to, sent, started) => whenVerified(joined, entry, from, to, ctx, stall, joined.share.behind(sent, Date.now() - started)),
+    verified: (from, to, sent, started) => whenVerified(joined, entry, from, to, ctx, stall, joined.share.lateIn(sent, Date.now() - started), rush),
     release: () => {
+      for (const unrush of rushed) unrush()
       // A finished selection is dropped by WebTorrent itself; an abandoned one is dropped here. Selections are
       // counted, so a boundary piece another request still wants stays selected.
       if (released || torrent.destroyed || hasPieces(torrent, range)) return
@@ -185,18 +193,22 @@ function inFile (torrent: Torrent, entry: FileEntry, index: number): number {
  * Waits until the piece holding byte `from` is verified; undefined after `stall` without a verified piece of this
  * file (bytes arriving do not count: a peer can send unrequested ones forever), or a cancel.
  * Meanwhile the pieces up to `to` are the urgent window: the web seed takes them from the origin once peers have
- * kept them waiting about as long as the origin would take, or at once when the response is `behind` the origin's pace.
+ * kept them waiting about as long as the origin would take, or `rush`es them once the response falls behind the
+ * origin's pace (in `late` ms; at once, even if the window's first bytes are in, when it already is).
  */
-function whenVerified ({ torrent, share, seed }: Joined, entry: FileEntry, from: number, to: number, ctx: Context, stall: number, behind: boolean): Promise<number | undefined> {
+function whenVerified ({ torrent, share, seed }: Joined, entry: FileEntry, from: number, to: number, ctx: Context, stall: number, late: number, rush: (from: number, to: number) => void): Promise<number | undefined> {
+  if (!late) rush(from, to)
   return new Promise(resolve => {
     let timer = setTimeout(() => finish(undefined), stall)
     const length = torrent.pieceLength
-    const unblock = share.blocked(Math.floor((entry.offset + from) / length), Math.floor((entry.offset + to - 1) / length), Date.now(), behind)
+    const unblock = share.blocked(Math.floor((entry.offset + from) / length), Math.floor((entry.offset + to - 1) / length), Date.now())
     // The web seed looks again at the pieces it declined once this window's wait for peers has run out.
-    const urgent = setTimeout(() => seed?.recheck(), behind ? 0 : share.urgentLimit())
+    const urgent = setTimeout(() => seed?.recheck(), share.urgentLimit())
+    const behind = late ? setTimeout(rush, late, from, to) : undefined
     const finish = (end: number | undefined): void => {
       unblock()
       clearTimeout(urgent)
+      clearTimeout(behind)
       clearTimeout(timer)
       stop()
       ctx.signal.removeEventListener('abort', onAbort)

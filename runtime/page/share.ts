@@ -58,8 +58,8 @@ export function ownerOf (group: number, ids: readonly string[]): string {
 
 export type Decision = 'take' | 'wait'
 
-/** A response getting its bytes below this share of the origin's pace is behind: its peers are far too slow for it. */
-const SLOWER = 0.1
+/** A response getting its bytes below this share of the origin's pace is behind: the origin would serve it sooner. */
+const SLOWER = 1
 /** The shortest wait for peers on a piece a response is blocked on: a round trip or two to a peer. */
 const URGENT_FLOOR = 250
 
@@ -133,14 +133,14 @@ export class OriginShare {
   }
 
   /**
-   * Whether a response that got `bytes` in the `ms` since it started is behind what the origin would send it: under
-   * SLOWER of the origin's measured pace (while that is unknown, a group per `patience`) shared with every member of
-   * the swarm, as they would share the origin without planktos, not counting its first twice `patience` (a crowd's
-   * first bytes wait for their owners to fetch them). Judged over the whole response, not per blocked window: a slow
-   * peer passing on a piece now and then ends each window's wait before it runs out.
+   * In how many ms a response that got `bytes` in the `ms` since it started falls behind (0: it is): under SLOWER of
+   * the origin's pace as this page measured it (while that is unknown, a group per `patience`), not counting its first
+   * twice `patience` (a crowd's first bytes wait for their owners to fetch them). The measured pace is already this
+   * member's share of the origin: in a crowd every member fetches its own groups at once. Judged over the whole
+   * response, not per window: a slow peer passing on a piece now and then ends each window's wait before it runs out.
    */
-  behind (bytes: number, ms: number): boolean {
-    return bytes < SLOWER * (this.#rate || GROUP / this.#patience) * (ms - 2 * this.#patience) / (1 + this.#view.members().length)
+  lateIn (bytes: number, ms: number): number {
+    return Math.max(0, bytes / (SLOWER * (this.#rate || GROUP / this.#patience)) + 2 * this.#patience - ms)
   }
 
   /**

@@ -14,7 +14,7 @@ import type { DownloaderStats } from '../shared/messages.ts'
 import type { Store } from '../shared/store.ts'
 import { BYPASS_HEADER, fileUrl } from '../shared/urls.ts'
 import { GROUP, type OriginShare } from './share.ts'
-import { webSeedConn } from './webtorrent-internals.ts'
+import { unreserve, webSeedConn } from './webtorrent-internals.ts'
 
 const REQUEST_TIMEOUT = 60_000
 /** Bytes fetched in one request at most when the following pieces are wanted too. */
@@ -78,6 +78,8 @@ export interface OriginSeed {
   recheck (): void
   /** The origin's bytes for piece `index` failed verification: it serves another deploy now; never ask it again. */
   stale (index: number): void
+  /** Pieces [first, last] are wanted from the origin now: takes them from the peers that reserved them. */
+  take (first: number, last: number): void
 }
 
 /**
@@ -102,12 +104,14 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
     const inside = spans(part.files, start, end)
     if (inside.length !== 1) return end
     const file = part.files[inside[0]!.file]!
-    // Within this member's share of the pieces (a group is GROUP bytes; READ_AHEAD spans whole groups).
+    // Within this member's share of the pieces (a group is GROUP bytes; READ_AHEAD spans whole groups), less those a
+    // peer may have, unless a late response wants them from the origin (share.decide says so).
     const limit = Math.min(start + READ_AHEAD, file.offset + file.size, total)
     const group = Math.floor(start / GROUP)
     let stop = end
     for (let i = index + 1; i * torrent.pieceLength < limit; i++) {
-      if (torrent.bitfield.get(i) || (Math.floor(i * torrent.pieceLength / GROUP) !== group ? share.decide(i, now, peerMayHave(i), true) === 'wait' : peerMayHave(i))) break
+      const peerHas = peerMayHave(i)
+      if (torrent.bitfield.get(i) || ((peerHas || Math.floor(i * torrent.pieceLength / GROUP) !== group) && share.decide(i, now, peerHas, true) === 'wait')) break
       stop = Math.min(limit, (i + 1) * torrent.pieceLength)
     }
     return stop
@@ -172,7 +176,11 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
   }
   return {
     recheck,
-    stale: (index) => { stale.add(index) }
+    stale: (index) => { stale.add(index) },
+    take: (first, last) => {
+      unreserve(torrent, first, last, conn)
+      recheck()
+    }
   }
 }
 

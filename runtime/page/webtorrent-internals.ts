@@ -28,6 +28,22 @@ export function forgetPiece (torrent: Torrent, index: number): void {
   torrent._markUnverified(index)
 }
 
+/**
+ * Cancels the peers' reservations of the missing pieces [first, last] (as WebTorrent's `_hotswap` does for one slow
+ * peer) and lets the web seed `seed` ask for them first: a block a peer sends after all is ignored.
+ */
+export function unreserve (torrent: Torrent, first: number, last: number, seed: WebSeedConn): void {
+  for (let i = first; i <= last; i++) {
+    const piece = torrent.pieces[i]
+    for (const [n, wire] of (torrent._reservations[i] ?? []).entries()) {
+      if (!piece || !wire || wire === seed) continue
+      torrent._reservations[i]![n] = null
+      for (const r of (wire as Wire).requests) if (r.piece === i) piece.cancel(r.offset / 16384)
+    }
+  }
+  torrent._updateWire(seed)
+}
+
 /** The connection of the web seed added with `addWebSeed(id)`, whose `httpRequest` may be replaced. */
 export function webSeedConn (torrent: Torrent, id: string): WebSeedConn | undefined {
   return torrent._peers.get(id)?.conn

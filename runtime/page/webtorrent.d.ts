@@ -32,6 +32,8 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     destroy (): void
     /** Adds a BEP 10 extension (a class whose prototype has a `name`); only before the handshake. */
     use (extension: unknown): void
+    /** Internal (bittorrent-protocol): the block requests sent to the remote side and not yet answered. */
+    readonly requests: Array<{ piece: number, offset: number }>
     /** BEP54 extension, which WebTorrent adds to every wire. */
     readonly lt_donthave?: { donthave (index: number): void }
   }
@@ -75,6 +77,12 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
      */
     _select (start: number, end: number, priority: number, notify: undefined, isStreamSelection: true): void
     _deselect (start: number, end: number, isStreamSelection: true): void
+    /** Internal: pieces being assembled (null once verified); `cancel` frees a block reserved from a wire. */
+    readonly pieces: Array<{ cancel (block: number): void } | null>
+    /** Internal: per piece, the wires (or null) holding a block reservation of it. */
+    readonly _reservations: Array<Array<unknown> | undefined>
+    /** Internal: sends `wire` the requests it should make now. */
+    _updateWire (wire: unknown): void
   }
 
   export interface TorrentOptions {
