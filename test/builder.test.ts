@@ -92,6 +92,18 @@ manifestSuite('makes torrents whose pieces hash the files laid end to end, and w
   }
 })
 
+manifestSuite('gives a shard of one large file about 128 pieces, and a shard of small files 16 KiB pieces', async () => {
+  const dir = await tempDir()
+  await writeTree(dir, { 'index.html': '<!doctype html><title>x</title>', 'a.css': 'a{}', 'files/big.bin': Buffer.alloc(16 * 1024 * 1024, 7) })
+  await build(dir, { announce: ['ws://127.0.0.1:1'] })
+  const { parts } = await readManifest(dir)
+  const big = parts.find(p => p.files.some(f => f.path === 'files/big.bin'))!
+  assert.is(big.files.length, 1, 'a file of half the shard size or more is a shard of its own')
+  assert.is(big.pieceLength, 128 * 1024)
+  const small = parts.filter(p => p !== big)
+  assert.ok(small.length > 0 && small.every(p => p.pieceLength === 16 * 1024), 'the small files keep 16 KiB pieces')
+})
+
 manifestSuite('gives the same infohash as create-torrent for the same files, name and piece length', async () => {
   const dir = await tempDir()
   // Without the empty file: create-torrent 6.1.3 hashes the last piece wrongly when a 0-byte file is in the list
