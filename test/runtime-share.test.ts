@@ -192,10 +192,24 @@ urgent('a response that falls behind the origin\'s pace is late, and its blocked
   // The members do not divide the pace: it was measured while they fetched their own shares.
   others.splice(1)
   assert.is(Math.round(share.lateIn(GROUP, 2 * PATIENCE + 1000)), 1000, 'the same with one member fewer')
+})
+
+urgent('a rushed piece comes from the origin until every response that rushed it is done, whatever other windows do', () => {
+  const { share } = crowd(3)
   const index = 5
-  share.blocked(index, index, 0, true)
+  const done = share.rush(index, index + 1)
+  assert.ok(share.rushed(index))
   assert.is(share.decide(index, 1, true), 'take', 'a piece a peer has, for a late response: from the origin at once')
-  assert.is(share.decide(index + 1, 1, true), 'wait', 'a piece the response does not wait for still waits for the peer')
+  assert.is(share.decide(index + 2, 1, true), 'wait', 'a piece the response does not wait for still waits for the peer')
+  // Another response's ordinary window on the same piece ends: the rush stays.
+  share.blocked(index, index, 1)()
+  assert.is(share.decide(index, 2, true), 'take', 'another window ending does not undo the rush')
+  const other = share.rush(index, index)
+  done()
+  assert.is(share.decide(index, 3, true), 'take', 'a second response still rushes it')
+  other()
+  assert.not.ok(share.rushed(index))
+  assert.is(share.decide(index, 4, true), 'wait', 'nobody rushes it: the peer is waited for again')
 })
 
 split.run()

@@ -42,6 +42,8 @@ const expected: Array<[what: string, text: string, declaration: string, name: st
   ['Piece#cancel of a reserved block, as _hotswap does', torrent, 'this.pieces[index].cancel((req.offset / Piece.BLOCK_LENGTH) | 0)', '.cancel('],
   ['Torrent#_updateWire', torrent, '_updateWire (wire) {', '_updateWire('],
   ['Wire#requests (the block requests sent)', protocol, 'this.requests = [] // outgoing', '.requests'],
+  ["Peer#wire (a web seed's torrent side, whose requests unreserve updates)", source('webtorrent/lib/peer.js'), 'const wire = this.wire = new Wire(this.type, this.secure)', '.wire'],
+  ['Wire#peerPieces is a BitField (unreserve sets what a pending have will say)', protocol, 'this.peerPieces = new BitField(0, { grow: BITFIELD_GROW })', 'peerPieces.set('],
   ['WebConn#httpRequest (replaced by the origin seed)', webconn, 'async httpRequest (pieceIndex, offset, length, cb) {', 'httpRequest('],
   ['Wire#_parse (message length limit)', protocol, '_parse (size, parser) {', '_parse('],
   ['Wire#_onMessageLength calls this._parse', protocol, 'this._parse(length, this._onMessage)', '_parse(4,this._onMessageLength)']

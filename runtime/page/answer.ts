@@ -155,7 +155,7 @@ async function select (file: FileRef, ctx: Context, stall: number): Promise<Piec
   const rushed: Array<() => void> = []
   const rush = (from: number, to: number): void => {
     const [first, last] = piecesOf({ offset: entry.offset + from, size: to - from }, torrent.pieceLength)!
-    rushed.push(joined.share.blocked(first, last, Date.now(), true))
+    rushed.push(joined.share.rush(first, last))
     joined.seed?.take(first, last)
   }
   return {

@@ -76,6 +76,8 @@ export class OriginShare {
   readonly #idle = new Map<string, number>()
   /** Pieces a response waits for, with when it started waiting. */
   readonly #urgent = new Map<number, number>()
+  /** Pieces responses that fell behind want from the origin, with how many such responses want each. */
+  readonly #rushed = new Map<number, number>()
   /** The origin's pace as this page saw it (bytes per ms, smoothed), 0 until measured. */
   #rate = 0
 
@@ -96,6 +98,7 @@ export class OriginShare {
    * (or may: it has not said yet). `peek` asks without starting a wait (the web seed's read-ahead).
    */
   decide (index: number, now: number, peerHas: boolean, peek = false): Decision {
+    if (this.rushed(index)) return this.#taken(index)
     const urgent = this.#urgent.get(index)
     if (peerHas) return urgent !== undefined && this.#overdue(now - urgent, now - this.#view.lastReceived) ? this.#taken(index) : 'wait'
     const { owner, members } = this.#owner(index)
@@ -143,18 +146,30 @@ export class OriginShare {
     return Math.max(0, bytes / (SLOWER * (this.#rate || GROUP / this.#patience)) + 2 * this.#patience - ms)
   }
 
-  /**
-   * A response waits for pieces [first, last] from `now` (`behind`: it is behind the origin's pace, so they come from
-   * the origin at once); the returned function says it no longer does.
-   */
-  blocked (first: number, last: number, now: number, behind = false): () => void {
+  /** A response waits for pieces [first, last] from `now`; the returned function says it no longer does. */
+  blocked (first: number, last: number, now: number): () => void {
     const mine: number[] = []
     for (let i = first; i <= last; i++) {
-      if (this.#urgent.has(i) && !behind) continue
-      this.#urgent.set(i, behind ? -Infinity : now)
+      if (this.#urgent.has(i)) continue
+      this.#urgent.set(i, now)
       mine.push(i)
     }
     return () => { for (const i of mine) this.#urgent.delete(i) }
+  }
+
+  /**
+   * A response that fell behind the origin's pace wants pieces [first, last] from the origin at once, whoever may
+   * have them; the returned function says it no longer does (counted: other responses may want them too).
+   */
+  rush (first: number, last: number): () => void {
+    const add = (by: number): void => { for (let i = first; i <= last; i++) this.#rushed.set(i, (this.#rushed.get(i) ?? 0) + by) }
+    add(1)
+    return () => add(-1)
+  }
+
+  /** Whether a response that fell behind wants piece `index` from the origin. */
+  rushed (index: number): boolean {
+    return this.#rushed.get(index)! > 0
   }
 
   /** Whether a wait is running out (a hold or a blocked piece), so declined pieces are worth looking at again soon. */

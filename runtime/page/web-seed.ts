@@ -105,13 +105,12 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
     if (inside.length !== 1) return end
     const file = part.files[inside[0]!.file]!
     // Within this member's share of the pieces (a group is GROUP bytes; READ_AHEAD spans whole groups), less those a
-    // peer may have, unless a late response wants them from the origin (share.decide says so).
+    // peer may have unless a response that fell behind wants them from the origin.
     const limit = Math.min(start + READ_AHEAD, file.offset + file.size, total)
     const group = Math.floor(start / GROUP)
     let stop = end
     for (let i = index + 1; i * torrent.pieceLength < limit; i++) {
-      const peerHas = peerMayHave(i)
-      if (torrent.bitfield.get(i) || ((peerHas || Math.floor(i * torrent.pieceLength / GROUP) !== group) && share.decide(i, now, peerHas, true) === 'wait')) break
+      if (torrent.bitfield.get(i) || (Math.floor(i * torrent.pieceLength / GROUP) !== group ? share.decide(i, now, peerMayHave(i), true) === 'wait' : peerMayHave(i) && !share.rushed(i))) break
       stop = Math.min(limit, (i + 1) * torrent.pieceLength)
     }
     return stop
@@ -178,8 +177,9 @@ export function addOriginSeed (torrent: Torrent, part: ShardPart, base: string, 
     recheck,
     stale: (index) => { stale.add(index) },
     take: (first, last) => {
-      unreserve(torrent, first, last, conn)
+      // The declined ones are offered again (recheck), and the web seed asks for them before any peer can.
       recheck()
+      unreserve(torrent, first, last, id)
     }
   }
 }
@@ -229,7 +229,7 @@ async function fromOrigin (url: string, size: number, start: number, end: number
     const whole = res.status === 200 && !spoiled && start === 0 && end === size
     if (!whole) {
       wholeFiles = true
-      console.warn(`planktos: the origin ${encoded ? 'compresses ranged responses' : 'ignores Range requests'}; the web seed fetches whole files instead. Serve Range requests with uncompressed 206 answers to save traffic.`)
+      console.warn(`planktos: the origin ${encoded ? 'compresses ranged answers' : 'ignores Range requests'}; the web seed fetches whole files. Answer Range with uncompressed 206s to save traffic.`)
     }
     if (res.status === 206) {
       await res.body?.cancel().catch(() => {})

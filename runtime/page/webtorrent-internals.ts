@@ -30,18 +30,26 @@ export function forgetPiece (torrent: Torrent, index: number): void {
 
 /**
  * Cancels the peers' reservations of the missing pieces [first, last] (as WebTorrent's `_hotswap` does for one slow
- * peer) and lets the web seed `seed` ask for them first: a block a peer sends after all is ignored.
+ * peer), and has the web seed added with `addWebSeed(id)` ask for them first: it is told it has them (what its
+ * pending `have` will say) and its requests are updated before any peer's. A block a peer sends after all is ignored.
  */
-export function unreserve (torrent: Torrent, first: number, last: number, seed: WebSeedConn): void {
+export function unreserve (torrent: Torrent, first: number, last: number, id: string): void {
+  const seed = torrent._peers.get(id)?.wire
   for (let i = first; i <= last; i++) {
     const piece = torrent.pieces[i]
-    for (const [n, wire] of (torrent._reservations[i] ?? []).entries()) {
-      if (!piece || !wire || wire === seed) continue
-      torrent._reservations[i]![n] = null
-      for (const r of (wire as Wire).requests) if (r.piece === i) piece.cancel(r.offset / 16384)
-    }
+    if (!piece) continue
+    seed?.peerPieces.set(i, true)
+    const slots = torrent._reservations[i] ?? []
+    // Each peer's slots first, then each of its requests for the piece cancelled once.
+    const peers = new Set<Wire>()
+    slots.forEach((w, n) => {
+      if (!w || w === seed) return
+      peers.add(w as Wire)
+      slots[n] = null
+    })
+    for (const wire of peers) for (const r of wire.requests) if (r.piece === i) piece.cancel(r.offset / 16384)
   }
-  torrent._updateWire(seed)
+  if (seed) torrent._updateWire(seed)
 }
 
 /** The connection of the web seed added with `addWebSeed(id)`, whose `httpRequest` may be replaced. */

@@ -27,7 +27,7 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     /** The remote peer's id, hex, once the handshake is done. */
     readonly peerId: string | null
     /** The pieces the remote side says it has. */
-    readonly peerPieces: { get (index: number): boolean }
+    readonly peerPieces: { get (index: number): boolean, set (index: number, value: boolean): void }
     have (index: number): void
     destroy (): void
     /** Adds a BEP 10 extension (a class whose prototype has a `name`); only before the handshake. */
@@ -65,8 +65,8 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     critical (start: number, end: number): void
     addWebSeed (url: string): void
     destroy (): void
-    /** Internal: connected peers by id; a web seed's id is its URL and `.conn` its connection. */
-    readonly _peers: Map<string, { conn: WebSeedConn }>
+    /** Internal: connected peers by id; a web seed's id is its URL, `.conn` its connection and `.wire` the torrent's side of it. */
+    readonly _peers: Map<string, { conn: WebSeedConn, wire?: Wire }>
     /** Internal: re-hashes the given pieces from the store and marks the good ones as verified. */
     _verifyPiecesUsingHash (pieces: number[], cb: (err: Error | null) => void): void
     /** Internal: forgets that piece `index` is held. */
