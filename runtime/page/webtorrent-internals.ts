@@ -31,14 +31,19 @@ export function forgetPiece (torrent: Torrent, index: number): void {
 /**
  * Cancels the peers' reservations of the missing pieces [first, last] (as WebTorrent's `_hotswap` does for one slow
  * peer), and has the web seed added with `addWebSeed(id)` ask for them first: it is told it has them (what its
- * pending `have` will say) and its requests are updated before any peer's. A block a peer sends after all is ignored.
+ * pending `have` will say) and its requests are updated before any peer's. A cancelled block a peer sends after
+ * all is still used if nobody filled it first. An idle web seed asks for one piece at a time, and a peer may take
+ * the other freed blocks back before it asks again: the response then waits for that peer until its next pull is
+ * late and frees them again (docs/engine.md).
  */
 export function unreserve (torrent: Torrent, first: number, last: number, id: string): void {
   const seed = torrent._peers.get(id)?.wire
+  // Without a web seed to take them, freeing the peers' blocks would only make them ask again.
+  if (!seed) return
   for (let i = first; i <= last; i++) {
     const piece = torrent.pieces[i]
     if (!piece) continue
-    seed?.peerPieces.set(i, true)
+    seed.peerPieces.set(i, true)
     const slots = torrent._reservations[i] ?? []
     // Each peer's slots first, then each of its requests for the piece cancelled once.
     const peers = new Set<Wire>()
@@ -49,7 +54,7 @@ export function unreserve (torrent: Torrent, first: number, last: number, id: st
     })
     for (const wire of peers) for (const r of wire.requests) if (r.piece === i) piece.cancel(r.offset / 16384)
   }
-  if (seed) torrent._updateWire(seed)
+  torrent._updateWire(seed)
 }
 
 /** The connection of the web seed added with `addWebSeed(id)`, whose `httpRequest` may be replaced. */
