@@ -6,7 +6,12 @@
 import { spawnSync } from 'node:child_process'
 import { createServer, connect, type Socket } from 'node:net'
 
-export interface LinkSpec { rttMs: number, mbit: number }
+export interface LinkSpec {
+  rttMs: number
+  mbit: number
+  /** false: each connection gets a link of its own (a slow origin rather than one shared pipe). Default true. */
+  shared?: boolean
+}
 export const FAR: LinkSpec = { rttMs: 80, mbit: 20 }
 
 export interface Link { port: number, close (): Promise<void> }
@@ -26,10 +31,10 @@ class Direction {
 
 /** Relays 127.0.0.1:<returned port> to 127.0.0.1:`target` through the emulated link. */
 export async function startLink (target: number, spec: LinkSpec = FAR): Promise<Link> {
-  const up = new Direction(spec)
-  const down = new Direction(spec)
+  const shared = { up: new Direction(spec), down: new Direction(spec) }
   const sockets = new Set<Socket>()
   const server = createServer(client => {
+    const { up, down } = spec.shared === false ? { up: new Direction(spec), down: new Direction(spec) } : shared
     const origin = connect(target, '127.0.0.1')
     sockets.add(client).add(origin)
     let first = true
