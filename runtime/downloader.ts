@@ -16,7 +16,7 @@ import { toWorker } from './page/worker-link.ts'
 export interface Downloader {
   /** Answers a worker's `peer-request` on the port that came with it. */
   onPeerRequest (request: MessageOf<'peer-request'>, port: MessagePort): void
-  /** The worker stored these files: seed them. */
+  /** The worker stored these files, or more of their bytes: seed the pieces they complete. */
   onStored (files: MessageOf<'stored'>['files']): void
   /** The worker removed these files: stop offering them. */
   onEvicted (sha256: string[]): void

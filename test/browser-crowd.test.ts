@@ -2,14 +2,15 @@
 // a slow shared link (bench/link.ts). Each gets the right bytes, and the origin carries fewer than two copies of
 // the file in all: the swarm splits the origin's pieces among its members instead of each pulling every piece
 // from the web seed. In Chromium and in Firefox (each crowd is one browser, each visitor its own context), for a crowd
-// whose downloaders met before it asks and for one that asks right after its first page is controlled.
+// whose downloaders met before it asks. And a visitor who arrives while the first one, alone in the swarm when it
+// asked, is still fetching the file from the origin: it takes the pieces the first has stored, before the first is done.
 import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { startLink } from '../bench/link.ts'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { BROWSERS, fetchHash, firstVisit, launch, startDownloader, stats, until, type BrowserName } from './helpers/browsers.ts'
+import { BROWSERS, fetchHash, firstVisit, launch, startDownloader, stats, until, within, type BrowserName, type PageStats } from './helpers/browsers.ts'
 import { blob, buildSite, startOrigin } from './helpers/site.ts'
 
 const SIZE = 4 * 1024 * 1024
@@ -21,6 +22,21 @@ const VISITORS = 3
 const LINK = { rttMs: 40, mbit: 20 }
 /** A hang, not a time limit: peers on this shared machine can be slower than the link. */
 const SLOW = 120_000
+
+/**
+ * Fetches `url` on `page`: the SHA-256 of its body, and what the page's downloader had uploaded to peers when the
+ * body's last byte was in (read in the page at once, before the worker's end-of-download work can reach the page).
+ */
+function fetchUploading (page: Page, url: string): Promise<{ got: { sha: string, source: string | null }, uploaded: number }> {
+  return within(page.evaluate(async (url) => {
+    const res = await fetch(url)
+    const body = await res.arrayBuffer()
+    const { downloader } = await (window as unknown as { planktos: { stats (): Promise<PageStats> } }).planktos.stats()
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
+    const sha = [...digest].map(b => b.toString(16).padStart(2, '0')).join('')
+    return { got: { sha, source: res.headers.get('X-Planktos-Source') }, uploaded: downloader?.uploaded ?? 0 }
+  }, url), `fetch ${url}`, SLOW)
+}
 
 const test = suite<{ browsers: Map<BrowserName, Browser> }>('a crowd arriving together')
 
@@ -54,6 +70,40 @@ for (const name of BROWSERS) {
       const seeds = await Promise.all(pages.map(async p => (((await stats(p)).downloader?.fromOrigin ?? 0) / SIZE).toFixed(2)))
       console.log(`  ${name}: the origin sent ${(sent / SIZE).toFixed(2)} copies of the file to ${VISITORS} visitors (web seeds: ${seeds.join(' + ')}); sources: ${got.map(g => g.source).join(', ')}`)
       for (const [i, g] of got.entries()) assert.is(g.sha, SHA, `visitor ${i + 1} got the file's bytes`)
+      assert.ok(sent < 2 * SIZE, `the origin sent ${(sent / SIZE).toFixed(2)} copies`)
+    } finally {
+      for (const p of pages) await p.context().close()
+      await link.close()
+      await origin.close()
+      await tracker.close()
+      await site.remove()
+    }
+  })
+
+  test(`${name}: a visitor who arrives while the first is still fetching the file alone takes what the first has stored`, async ({ browsers }) => {
+    const tracker = await startTracker({ port: 0 })
+    const site = await buildSite({ announce: [tracker.url], peerTimeout: 2000 }, { [FILE]: BIG })
+    const origin = await startOrigin(site)
+    // Slow enough that the first visitor's download lasts well beyond the second's arrival (~8 s for the file), one link
+    // per connection: on a shared one the second visitor's first page would queue behind the first one's whole file.
+    const link = await startLink(origin.port, { rttMs: 40, mbit: 4, shared: false })
+    const url = `http://127.0.0.1:${link.port}${site.base}`
+    const pages: Page[] = []
+    try {
+      pages.push(await firstVisit(browsers.get(name)!, url))
+      // Alone in the swarm: its page is told so, and its worker fetches the whole file from the origin.
+      const first = fetchUploading(pages[0]!, url + FILE)
+      await until(pages[0]!, 'the first MiB from the origin', s => (s.worker?.bytes.origin ?? 0) >= 1024 * 1024, SLOW)
+      pages.push(await firstVisit(browsers.get(name)!, url))
+      const second = await fetchHash(pages[1]!, url + FILE, SLOW)
+      const { got, uploaded } = await first
+      const sent = origin.log.filter(e => e.url.startsWith(site.base + FILE)).reduce((n, e) => n + e.bytes, 0)
+      console.log(`  ${name}: the first visitor uploaded ${(uploaded / SIZE).toFixed(2)} copies before its own download ended; the origin sent ${(sent / SIZE).toFixed(2)} copies; sources: ${got.source}, ${second.source}`)
+      assert.is(got.sha, SHA, 'the first visitor got the file\'s bytes')
+      assert.is(second.sha, SHA, 'the second visitor got the file\'s bytes')
+      // Before, the first page offered the file only once its worker had checked all of it: the second visitor got
+      // nothing from it during the first's download.
+      assert.ok(uploaded >= 1024 * 1024, `the second visitor took ${uploaded} bytes from the first while the first was still downloading`)
       assert.ok(sent < 2 * SIZE, `the origin sent ${(sent / SIZE).toFixed(2)} copies`)
     } finally {
       for (const p of pages) await p.context().close()

@@ -149,7 +149,10 @@ export type Message =
    * otherwise a visitor's first page starts it only when the worker asks it for peers.
    */
   | { type: 'start' }
-  /** The worker stored these files (from the origin): a downloader may now seed them. */
+  /**
+   * The worker stored these files, or more bytes of them (from the origin): a downloader may now seed the pieces they
+   * complete, once each matched the torrent's SHA-1.
+   */
   | { type: 'stored', files: Array<{ sha256: string, infoHash: string }> }
   /** The worker removed these files to stay within `maxStorage`: a downloader must stop offering them. */
   | { type: 'evicted', sha256: string[] }
