@@ -1,28 +1,42 @@
 // A service worker's global scope in Node, enough for the worker's decisions to run in unit tests: an in-memory
-// IndexedDB (fake-indexeddb), `location`, `registration`, `clients` (the open pages, set by the test), and a fetch
-// that answers as the origin with the builds the test deploys. Import it before any runtime/worker module.
+// IndexedDB (fake-indexeddb), `location`, `registration`, `clients` (the open pages, set by the test, which may script
+// what a page answers), and a fetch that answers as the origin with the builds and files the test deploys. Import it
+// before any runtime/worker module.
 import 'fake-indexeddb/auto'
 import { MANIFEST_FILE, MANIFEST_VERSION, type FileEntry, type Manifest, type ShardPart } from '../../runtime/shared/manifest.ts'
 
 export const ORIGIN = 'https://site.test'
 
-/** What the fake origin serves: its current manifest and every part by path. */
-export const origin: { manifest: Manifest | undefined, parts: Map<string, ShardPart>, up: boolean } = { manifest: undefined, parts: new Map(), up: true }
+/**
+ * What the fake origin serves: its current manifest, every part by path, and site files by path (`fetched` lists the
+ * site files asked for, in order).
+ */
+export const origin: { manifest: Manifest | undefined, parts: Map<string, ShardPart>, files: Map<string, Uint8Array>, fetched: string[], up: boolean } =
+  { manifest: undefined, parts: new Map(), files: new Map(), fetched: [], up: true }
 /** Ids of the pages the worker controls now. */
 export const openPages = new Set<string>()
+/** What an open page does with a message the worker posts to it (by page id; none: the message is dropped). */
+export const pageScripts = new Map<string, (message: unknown, transfer: readonly unknown[]) => void>()
+
+const client = (id: string): object => ({ id, url: `${ORIGIN}/`, type: 'window', postMessage: (m: unknown, t: unknown[] = []) => pageScripts.get(id)?.(m, t) })
 
 const g = globalThis as Record<string, unknown>
 g.location = new URL(`${ORIGIN}/`)
 g.registration = { scope: `${ORIGIN}/`, update: async () => {} }
 g.clients = {
-  matchAll: async () => [...openPages].map(id => ({ id, url: `${ORIGIN}/`, type: 'window', postMessage: () => {} })),
-  get: async (id: string) => openPages.has(id) ? { id, url: `${ORIGIN}/`, type: 'window', postMessage: () => {} } : undefined,
+  matchAll: async () => [...openPages].map(client),
+  get: async (id: string) => openPages.has(id) ? client(id) : undefined,
   claim: async () => {}
 }
 g.fetch = async (input: string | URL | Request): Promise<Response> => {
   const path = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, ORIGIN).pathname.slice(1)
   if (!origin.up) throw new TypeError('the origin is down')
   if (path === MANIFEST_FILE && origin.manifest) return Response.json(origin.manifest)
+  const file = origin.files.get(path)
+  if (file) {
+    origin.fetched.push(path)
+    return new Response(file.slice())
+  }
   const part = origin.parts.get(path)
   return part ? Response.json(part) : new Response('not found', { status: 404 })
 }
