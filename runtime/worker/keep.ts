@@ -2,7 +2,7 @@
 // downloaders what they may now seed or must stop offering.
 import { dropHot } from './hot.ts'
 import { broadcast } from './pages.ts'
-import { currentManifest, type Found } from './site.ts'
+import type { Found } from './site.ts'
 import { count } from './stats.ts'
 import { store } from './storage.ts'
 
@@ -43,7 +43,8 @@ export function keep (found: Found, bytes: Uint8Array): Promise<void> {
   return serially(async () => {
     const { entry } = found
     const db = await store()
-    const budget = currentManifest()?.settings.maxStorage ?? Infinity
+    // The budget of the build this file belongs to, as for every setting a request uses.
+    const budget = found.manifest.settings.maxStorage
     const evicted: string[] = []
     try {
       const room = await makeRoom(entry.sha256, entry.size, budget)
@@ -70,8 +71,7 @@ export function completed (found: Found): Promise<void> {
     const db = await store()
     if (!db) return
     await db.markComplete(found.entry.sha256)
-    const budget = currentManifest()?.settings.maxStorage ?? Infinity
-    await stored(found, await db.evict(budget, new Set([found.entry.sha256])).catch(() => []))
+    await stored(found, await db.evict(found.manifest.settings.maxStorage, new Set([found.entry.sha256])).catch(() => []))
   })
 }
 
