@@ -5,13 +5,12 @@
 // that says `miss`, bytes that fail the file's SHA-256, and a browser with no page to ask all go to the origin at
 // once. Checked by bytes and by which sources were asked, never by time: "at once" cases use a `peerTimeout` far
 // longer than the test's own limit, so a worker that waited for it would fail the test instead of passing slowly.
-import { ORIGIN, build, deploy, fetchEvent, openPages, origin, pageScripts } from './helpers/worker-scope.ts'
+import { ORIGIN, build, deploy, openPages, origin, pageScripts } from './helpers/worker-scope.ts'
 import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { FileRef, Message } from '../runtime/shared/messages.ts'
 import { noteHello } from '../runtime/worker/pages.ts'
-import type { FetchEvent } from '../runtime/worker/scope.ts'
 import { lookup } from '../runtime/worker/site.ts'
 import { answerFile } from '../runtime/worker/sources.ts'
 
@@ -69,10 +68,9 @@ async function page (id: string, script: Script): Promise<string[]> {
 async function ask (b: ReturnType<typeof build>, path: string, clientId: string): Promise<{ source: string | null, right: boolean, fromOrigin: number }> {
   const found = await lookup(path, b.manifest)
   assert.ok(found, `${path} is in the build`)
-  const event = fetchEvent(`${ORIGIN}/${path}`, { clientId })
   const before = origin.fetched.length
   const response = await Promise.race([
-    answerFile(found!, event as unknown as FetchEvent),
+    answerFile({ found: found!, request: new Request(`${ORIGIN}/${path}`), requester: clientId, waitUntil: () => {} }),
     new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`the worker had not answered ${path} after ${LIMIT} ms`)), LIMIT).unref())
   ])
   const bytes = new Uint8Array(await response.arrayBuffer())

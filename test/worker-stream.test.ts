@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert'
 import type { FileEntry } from '../runtime/shared/manifest.ts'
 import type { Found } from '../runtime/worker/site.ts'
 import { store } from '../runtime/worker/storage.ts'
+import type { FileRequest } from '../runtime/worker/file-request.ts'
 import { streamFile } from '../runtime/worker/stream.ts'
 
 const MiB = 1024 * 1024
@@ -77,6 +78,10 @@ async function readSlowly (res: Response, pulled: { bytes: number }): Promise<{ 
   return { length, ahead }
 }
 
+/** A request for `found` at `url` from no page in particular, its lasting work handed to `waitUntil`. */
+const asking = (found: Found, url: string, waitUntil: (work: Promise<unknown>) => void): FileRequest =>
+  ({ found, request: new Request(url), requester: '', waitUntil })
+
 const test = suite('a file larger than maxStorage')
 
 test('streams through unkept, the origin read at most a few MiB ahead of the response', async () => {
@@ -85,7 +90,7 @@ test('streams through unkept, the origin read at most a few MiB ahead of the res
   const f = found(fileSha())
   const db = (await store())!
   const work: Array<Promise<unknown>> = []
-  const res = await streamFile(f, db, 'https://site.test/data/huge.bin', '', undefined, p => work.push(p))
+  const res = await streamFile(asking(f, 'https://site.test/data/huge.bin', p => work.push(p)), db, undefined)
   assert.ok(res, 'the worker answers it')
   assert.is(res.headers.get('X-Planktos-Source'), 'origin')
   const got = await readSlowly(res, pulled)
@@ -100,7 +105,7 @@ test('with a wrong byte, the response errors before the file\'s last bytes', asy
   serveFile(pulled, 10 * MiB + 5)
   const f = found(fileSha())
   const db = (await store())!
-  const res = await streamFile(f, db, 'https://site.test/data/huge.bin', '', undefined, () => {})
+  const res = await streamFile(asking(f, 'https://site.test/data/huge.bin', () => {}), db, undefined)
   const got = await readSlowly(res!, pulled)
   assert.ok(got.error, 'the response errors')
   assert.ok(got.length < SIZE, `${got.length} bytes were released`)
@@ -144,7 +149,7 @@ kept('reaches the response as the origin sends it, before a megabyte of it has a
     const f: Found = { entry, shard: b.manifest.shards[0]!, part: b.part, manifest: b.manifest }
     const db = (await store())!
     const work: Array<Promise<unknown>> = []
-    const answered = streamFile(f, db, 'https://site.test/data/kept.bin', '', undefined, p => work.push(p))
+    const answered = streamFile(asking(f, 'https://site.test/data/kept.bin', p => work.push(p)), db, undefined)
     const firstRead = answered.then(res => res!.body!.getReader()).then(async reader => ({ reader, read: await reader.read() }))
     await holding
     // The origin waits for the gate: whatever the response has by now came from the first 64 KiB alone.

@@ -3,6 +3,7 @@
 // (from the store or from peers) and status 404. The origin's own 404 answers are kept when they are that page.
 import { sha256 } from '../shared/hash.ts'
 import type { Manifest } from '../shared/manifest.ts'
+import { fileRequest } from './file-request.ts'
 import { keep } from './keep.ts'
 import type { FetchEvent } from './scope.ts'
 import { lookup, type Found } from './site.ts'
@@ -23,7 +24,7 @@ export async function orNotFound (event: FetchEvent, manifest: Manifest): Promis
   } catch {
     const found = await page404()
     if (!found) return Response.error()
-    const page = await answerFile(found, event)
+    const page = await answerFile(fileRequest(found, event))
     if (!page.ok) return Response.error()
     return new Response(page.body, { status: 404, statusText: 'Not Found', headers: page.headers })
   }

@@ -8,6 +8,7 @@ import { answerRuntime, runtimeKey } from './runtime-files.ts'
 import { afterNavigation, loadManifestFor, manifestFor, staleAnswers, superseded, supersededResponse } from './builds.ts'
 import { orNotFound, wantsNotFound } from './not-found.ts'
 import { loadManifest, lookup, refreshManifest, urlRules } from './site.ts'
+import { fileRequest } from './file-request.ts'
 import { answerFile } from './sources.ts'
 import { steppedAside } from './step-aside.ts'
 import { count } from './stats.ts'
@@ -69,7 +70,7 @@ async function answerFrom (routes: Route[], event: FetchEvent, manifest: Manifes
     const found = await lookup(route.path, manifest).catch(() => undefined)
     if (!found) continue
     if (route.redirect) return Response.redirect(route.redirect, 301)
-    return answerFile(found, event)
+    return answerFile(fileRequest(found, event))
   }
   // A shard's range holds the path but its file list does not, or the list is unreachable: the origin decides.
   if (wantsNotFound(event, manifest)) return orNotFound(event, manifest)

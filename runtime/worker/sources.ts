@@ -4,6 +4,7 @@
 import { sha256 } from '../shared/hash.ts'
 import type { FileRef } from '../shared/messages.ts'
 import { delay } from './delay.ts'
+import type { FileRequest } from './file-request.ts'
 import { hotFile, keepHot } from './hot.ts'
 import { completed, discard } from './keep.ts'
 import { fromOrigin, type OriginAnswer } from './origin.ts'
@@ -11,23 +12,23 @@ import { listens, listensSoon, peersPossible } from './pages.ts'
 import { fileRef, openPeers, stallAfter } from './peers.ts'
 import { etagOf, rangeFor } from './range.ts'
 import { fileResponse, refusal, type Part } from './respond.ts'
-import type { FetchEvent } from './scope.ts'
 import { lookup, type Found } from './site.ts'
 import { count, served, statsSaved } from './stats.ts'
 import { store } from './storage.ts'
 import { STREAM_FROM, downloading, storedBody, streamFile } from './stream.ts'
 
 /** The response for a site file the manifest lists. Never rejects; a network error only when no source has it. */
-export async function answerFile (found: Found, event: FetchEvent): Promise<Response> {
-  const response = await answerFrom(found, event)
+export async function answerFile (ask: FileRequest): Promise<Response> {
+  const response = await answerFrom(ask)
   // The counters as they are once this response is counted, saved before the browser may stop the worker.
-  event.waitUntil(statsSaved())
+  ask.waitUntil(statsSaved())
   return response
 }
 
-async function answerFrom (found: Found, event: FetchEvent): Promise<Response> {
+async function answerFrom (ask: FileRequest): Promise<Response> {
+  const { found, request } = ask
   const { entry } = found
-  const range = rangeFor(event.request.headers, entry.size, etagOf(entry.sha256))
+  const range = rangeFor(request.headers, entry.size, etagOf(entry.sha256))
   if (range.status === 416) return refusal(entry)
   const part = range.status === 206 ? { start: range.start, end: range.end } : undefined
   const db = await store()
@@ -40,9 +41,9 @@ async function answerFrom (found: Found, event: FetchEvent): Promise<Response> {
       void db.touch(entry.sha256).catch(() => {})
       return fileResponse(entry, storedBody(db, found, part), 'store', part)
     }
-    const streamed = await streamFile(found, db, event.request.url, event.clientId, part, p => event.waitUntil(p)).catch(() => undefined)
+    const streamed = await streamFile(ask, db, part).catch(() => undefined)
     // Neither peers nor the origin could start it: the network answers the request as the page made it.
-    return streamed ?? fetch(event.request).catch(() => Response.error())
+    return streamed ?? fetch(request).catch(() => Response.error())
   }
   const hot = hotFile(entry.sha256)
   const stored = hot ?? await fromStore(found)
@@ -51,10 +52,10 @@ async function answerFrom (found: Found, event: FetchEvent): Promise<Response> {
   // the worker), and a file the quota kept out of the store is not answered as stored (faults-browser).
   if (stored && !hot && !await peersPossible()) keepHot(entry.sha256, stored)
   if (stored) return whole(entry, stored, 'store', part)
-  const winner = await peersThenOrigin(found, event)
+  const winner = await peersThenOrigin(ask)
   if (!winner) return Response.error()
   if ('peers' in winner) return whole(entry, winner.peers, 'peers', part)
-  event.waitUntil(winner.origin.stored.then(statsSaved))
+  ask.waitUntil(winner.origin.stored.then(statsSaved))
   const { bytes, response } = winner.origin
   return bytes ? whole(entry, bytes, 'origin', part) : response
 }
@@ -125,18 +126,17 @@ function concat (chunks: Uint8Array[], length: number): Uint8Array {
 
 type Winner = { peers: Uint8Array } | { origin: OriginAnswer }
 
-async function peersThenOrigin (found: Found, event: FetchEvent): Promise<Winner | undefined> {
+async function peersThenOrigin ({ found, request, requester }: FileRequest): Promise<Winner | undefined> {
   // The settings of the build this file belongs to, not of the newest deploy the worker knows.
   const { peerTimeout } = found.manifest.settings
   // A browser without WebRTC: no page can ask peers, so nothing is looked up for them and the origin is asked at once.
   if (!await peersPossible()) {
-    const answer = await fromOrigin(found, event.request.url).catch(() => undefined)
+    const answer = await fromOrigin(found, request.url).catch(() => undefined)
     return answer && { origin: answer }
   }
   const stopPeers = new AbortController()
   let progress = 0
-  const deps = event.request.mode === 'navigate' ? await missingDeps(found) : []
-  const requester = event.clientId
+  const deps = request.mode === 'navigate' ? await missingDeps(found) : []
   const requesterListened = requester !== '' && await listens(requester)
   const peers = fromPeers(found, deps, requester, peerTimeout, () => { progress++ }, stopPeers.signal)
     .catch(() => undefined)
@@ -151,7 +151,7 @@ async function peersThenOrigin (found: Found, event: FetchEvent): Promise<Winner
     if (early === undefined) break
   }
   const stopOrigin = new AbortController()
-  const origin = fromOrigin(found, event.request.url, stopOrigin.signal)
+  const origin = fromOrigin(found, request.url, stopOrigin.signal)
     .catch(() => undefined)
     .then(answer => answer && { origin: answer })
   const winner = await firstOf<Winner>(peers, origin)

@@ -7,6 +7,7 @@
 import type { Store } from '../shared/store.ts'
 import { fileUrl } from '../shared/urls.ts'
 import { delay } from './delay.ts'
+import type { FileRequest } from './file-request.ts'
 import { completed, discard, reserve } from './keep.ts'
 import { broadcast, listens, listensSoon, pageForPeers, peersPossible } from './pages.ts'
 import { chunkQuiet, openPeers, type PeerFeed } from './peers.ts'
@@ -489,21 +490,21 @@ export const downloading = (sha256: string): boolean => downloads.has(sha256)
 
 /**
  * A response streaming `part` (default: all) of a large file the store lacks, from peers or the origin, or
- * undefined when neither can start it. `keepAlive` receives the download, which goes on after the response.
+ * undefined when neither can start it. The download goes on after the response, kept alive by the request's event.
  */
-export async function streamFile (found: Found, db: Store, url: string, requester: string, part: Part | undefined, keepAlive: (p: Promise<unknown>) => void): Promise<Response | undefined> {
+export async function streamFile ({ found, request, requester, waitUntil }: FileRequest, db: Store, part: Part | undefined): Promise<Response | undefined> {
   const { entry } = found
   const range = part ?? { start: 0, end: entry.size }
   let d = downloads.get(entry.sha256)
   // A file too large to keep is read once, in order: a response from further on (a seek) goes to the network
   // rather than have the download fetch and drop everything before it.
   if (entry.size > found.manifest.settings.maxStorage && range.start > (d?.pos ?? 0)) return undefined
-  if (!d) downloads.set(entry.sha256, d = new Download(found, db, url, requester))
+  if (!d) downloads.set(entry.sha256, d = new Download(found, db, request.url, requester))
   // Counted before any wait, so the download knows someone is waiting for it (and where it will read from).
   d.readers++
   const cursor = { at: range.start }
   d.cursors.add(cursor)
-  keepAlive(d.done)
+  waitUntil(d.done)
   await d.reach(range.start)
   // A file that is not kept has only its latest chunk: a response starting before it goes to the network.
   if (d.pos <= range.start || !d.holds(range.start)) {
