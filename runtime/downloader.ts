@@ -17,7 +17,7 @@ export interface Downloader {
   /** Answers a worker's `peer-request` on the port that came with it. */
   onPeerRequest (request: MessageOf<'peer-request'>, port: MessagePort): void
   /** The worker stored these files, or more of their bytes: seed the pieces they complete. */
-  onStored (files: MessageOf<'stored'>['files']): void
+  onStored (m: MessageOf<'stored'>): void
   /** The worker removed these files: stop offering them. */
   onEvicted (sha256: string[]): void
   /** This page's counters; also sends the worker the traffic it has not reported yet. */
@@ -111,7 +111,7 @@ export async function start (base: string, planktos: EventTarget): Promise<Downl
       if (swarm) void answer(request, port, { swarm, store, stats, flush })
       else miss(port, WebTorrent.WEBRTC_SUPPORT ? 'peer-to-peer is not enabled on this site' : 'no WebRTC in this browser')
     },
-    onStored: (files) => { void swarm?.stored(files) },
+    onStored: (m) => { void swarm?.stored(m.files, m.range) },
     onEvicted: (sha256) => swarm?.evicted(sha256),
     stats: () => {
       flush()

@@ -82,7 +82,7 @@ if (sw) {
       (webrtc ? load() : Promise.reject()).then(d => d.onPeerRequest(m, port), () => port.postMessage({ type: 'miss' } satisfies Message))
     }
     if (m?.type === 'start' && webrtc) load().catch(() => {})
-    if (m?.type === 'stored') void downloader?.then(d => d.onStored(m.files), () => {})
+    if (m?.type === 'stored') void downloader?.then(d => d.onStored(m), () => {})
     if (m?.type === 'evicted') void downloader?.then(d => d.onEvicted(m.sha256), () => {})
     if (m?.type === 'keep-alive') post({ type: 'hello', webrtc })
     if (m?.type === 'update-waiting') announce()

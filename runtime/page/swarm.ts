@@ -258,8 +258,11 @@ export class Swarm {
     })
   }
 
-  /** The worker stored these files: join their shards, verify the pieces they complete, announce the good ones. */
-  async stored (files: Array<{ sha256: string, infoHash: string }>): Promise<void> {
+  /**
+   * The worker stored these files (or bytes [from, to) of them): join their shards, verify the pieces they complete,
+   * announce the good ones.
+   */
+  async stored (files: Array<{ sha256: string, infoHash: string }>, [from, to] = [0, Infinity]): Promise<void> {
     const wanted = new Set(files.map(f => f.sha256))
     // Joining computes its bitfield from the store, which holds these files already.
     await Promise.all([...new Set(files.map(f => f.infoHash))].map(h => this.join(h)))
@@ -274,7 +277,7 @@ export class Swarm {
         for (let i = range[0]; i <= range[1]; i++) {
           // Only pieces held whole: re-checking a partial one would make WebTorrent restart its download.
           const [start, end] = pieceBounds(i, part.pieceLength, total)
-          if (!torrent.bitfield.get(i) && heldWhole(part, coverage, start, end)) candidates.add(i)
+          if (!torrent.bitfield.get(i) && end > f.offset + from && start < f.offset + to && heldWhole(part, coverage, start, end)) candidates.add(i)
         }
       }
       if (candidates.size === 0) continue

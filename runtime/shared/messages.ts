@@ -150,10 +150,11 @@ export type Message =
    */
   | { type: 'start' }
   /**
-   * The worker stored these files, or more bytes of them (from the origin): a downloader may now seed the pieces they
-   * complete, once each matched the torrent's SHA-1.
+   * The worker stored these files, or (`range`) bytes [from, to) of the one file listed, from the origin: a downloader
+   * may now seed the pieces they complete, once each matched the torrent's SHA-1. With a range, only the pieces it
+   * touches are checked: a large file is announced a MiB at a time without re-reading what came before.
    */
-  | { type: 'stored', files: Array<{ sha256: string, infoHash: string }> }
+  | { type: 'stored', files: Array<{ sha256: string, infoHash: string }>, range?: [number, number] }
   /** The worker removed these files to stay within `maxStorage`: a downloader must stop offering them. */
   | { type: 'evicted', sha256: string[] }
   /**

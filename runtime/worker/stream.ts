@@ -375,7 +375,8 @@ class Download {
         this.#unstored = this.#unstored.filter(p => !pieces.includes(p))
         // Visitors who arrive while this one fetches the file can take these bytes from its page at once, not only
         // once the whole file is in: the page checks each piece they complete against the torrent's SHA-1 first.
-        if (put) void broadcast({ type: 'stored', files: [{ sha256: entry.sha256, infoHash: this.found.shard.infoHash }] })
+        const from = pieces[0]!.start
+        if (put) void broadcast({ type: 'stored', files: [{ sha256: entry.sha256, infoHash: this.found.shard.infoHash }], range: [from, from + bytes.length] })
       })
     }
     try {
