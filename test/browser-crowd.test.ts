@@ -84,9 +84,9 @@ for (const name of BROWSERS) {
     const tracker = await startTracker({ port: 0 })
     const site = await buildSite({ announce: [tracker.url], peerTimeout: 2000 }, { [FILE]: BIG })
     const origin = await startOrigin(site)
-    // Slow enough that the first visitor's download lasts well beyond the second's arrival (~8 s for the file), one link
-    // per connection: on a shared one the second visitor's first page would queue behind the first one's whole file.
-    const link = await startLink(origin.port, { rttMs: 40, mbit: 4, shared: false })
+    // Slow enough that the first visitor's download lasts well beyond the second's arrival (~11 s for the file), one
+    // link per connection: on a shared one the second visitor's first page would queue behind the first one's file.
+    const link = await startLink(origin.port, { rttMs: 40, mbit: 3, shared: false })
     const url = `http://127.0.0.1:${link.port}${site.base}`
     const pages: Page[] = []
     try {

@@ -4,7 +4,7 @@
 import { build, deploy } from './helpers/worker-scope.ts'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { keep } from '../runtime/worker/keep.ts'
+import { completed, keep } from '../runtime/worker/keep.ts'
 import { currentManifest, loadManifest, lookup } from '../runtime/worker/site.ts'
 import { store } from '../runtime/worker/storage.ts'
 
@@ -23,6 +23,24 @@ test('a file of an older build with a small budget makes room by that budget, th
   const db = (await store())!
   const kept = await Promise.all(found.map(async f => !!(await db.record(f!.entry.sha256))?.complete))
   assert.equal(kept, [false, true, true], 'the oldest file made room for the third, within build A\'s 250 bytes')
+})
+
+test('a file completed from peers or a streamed download makes room by its own build\'s budget too', async () => {
+  // Build C: two 100-byte files and room for one; build B (the newest, from the case above) has room for everything.
+  const c = build('build-c', { 'four.html': 'c4', 'five.html': 'c5' }, { maxStorage: 150 })
+  deploy(c)
+  const found = await Promise.all(['four.html', 'five.html'].map(p => lookup(p, c.manifest)))
+  deploy(build('build-b', { 'one.html': 'b1' }, { maxStorage: 1e9 }))
+  await loadManifest()
+  const db = (await store())!
+  // What earlier cases kept goes first, so only these two files compete for build C's 150 bytes.
+  for (const r of await db.records()) await db.remove(r.sha256)
+  for (const f of found) {
+    await db.putSegment(f!.entry.sha256, 100, 0, new Uint8Array(100))
+    await completed(f!)
+  }
+  const kept = await Promise.all(found.map(async f => !!(await db.record(f!.entry.sha256))?.complete))
+  assert.equal(kept, [false, true], 'the first file made room for the second, within build C\'s 150 bytes')
 })
 
 test.run()
