@@ -2,7 +2,8 @@
 // Without `full` (or PLANKTOS_BENCH_FULL=1) it runs the quick plan, minutes on a small machine; `full` runs every site
 // and path (over an hour here). See bench/plan.ts for what each plan covers.
 // Parts: tracker, sizes, bill (every byte the origin sends, compressed: example sites, the median-weight population, the media page), offload, visits (first and repeat visits),
-// far, anchor, crowd, build, webkit (a browser without WebRTC); none named runs them all but build, crowd and webkit,
+// far, anchor, crowd, build, webkit (a browser without WebRTC), unreachable (the tracker out of reach); none named
+// runs them all but build, crowd, webkit and unreachable,
 // which run when named (build also in the full plan).
 // Not part of npm test: nothing here asserts on time. PLANKTOS_BENCH_N (visitors, default 8) and
 // PLANKTOS_BENCH_RUNS (runs per variant for first/repeat visits, default 3) trade time for precision.
@@ -17,6 +18,7 @@ import { billMedia, mediaTable } from './media-page.ts'
 import { billPopulation, populationTable } from './population.ts'
 import { benchBuild, formatBuildBench, writeJson } from './build.ts'
 import { crowdCase, crowdCases, crowdSites, crowdTable, type CrowdResult } from './crowd.ts'
+import { startDeadTrackers } from './dead-trackers.ts'
 import { FAR, netemAvailable } from './link.ts'
 import { anchor2017, install2017, PACKAGE } from './planktos-2017.ts'
 import { planOf, sitesOf, type PathChoice } from './plan.ts'
@@ -25,11 +27,11 @@ import { runtimeSizes, sizes2017 } from './sizes.ts'
 import { prepareSites, AUDIO_PAGE, type BenchSite } from './sites.ts'
 import { benchTrackerRate, formatTrackerRate } from './tracker-rate.ts'
 import { benchTrackerScale, formatTrackerScale } from './tracker-scale.ts'
-import { offloadSite, visitSite, type PathResult } from './visitors-bench.ts'
+import { offloadSite, visitSite, type PathResult, type VisitResult } from './visitors-bench.ts'
 import { benchWebKit, webkitTable, type WebKitResult } from './webkit.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const PARTS = ['tracker', 'sizes', 'offload', 'visits', 'far', 'anchor', 'crowd', 'build', 'webkit', 'bill']
+const PARTS = ['tracker', 'sizes', 'offload', 'visits', 'far', 'anchor', 'crowd', 'build', 'webkit', 'bill', 'unreachable']
 const ALIASES: Record<string, string> = { first: 'visits', repeat: 'visits', first_visit: 'visits', size: 'sizes' }
 const args = process.argv.slice(2).filter(a => !a.startsWith('-'))
 const full = args.includes('full') || process.env.PLANKTOS_BENCH_FULL === '1'
@@ -39,7 +41,7 @@ let plan
 try { plan = planOf(full ? 'full' : 'quick') } catch (e) { console.error((e as Error).message); process.exit(2) }
 // The build part hashes 500 MiB three times over: the full plan only, unless asked for by name.
 // WebKit needs WebKitGTK and Xvfb (installed by .ci/run): by name only.
-const want = (name: string): boolean => asked.length === 0 ? (name !== 'build' || plan.mode === 'full') && name !== 'webkit' && name !== 'crowd' : asked.includes(name)
+const want = (name: string): boolean => asked.length === 0 ? (name !== 'build' || plan.mode === 'full') && !['webkit', 'crowd', 'unreachable'].includes(name) : asked.includes(name)
 const work = process.env.PLANKTOS_BENCH_DIR ?? join(tmpdir(), 'planktos-bench')
 const N = plan.n
 const RUNS = plan.runs
@@ -204,6 +206,29 @@ if (visitorParts.length > 0) {
     }
   } finally {
     await tracker.close()
+  }
+}
+
+if (want('unreachable')) {
+  // The example site packed for a tracker nobody can reach, twice: a refused port and a black hole. First visits
+  // through every page (the audio page included: its file is where a worker would wait for peers) against the
+  // same pages without planktos, the origin far away as for real visitors.
+  const dead = await startDeadTrackers()
+  try {
+    const out: VisitResult[] = []
+    for (const [kind, url] of [['refuses connections', dead.refused], ['never answers', dead.silent]] as const) {
+      const [site] = await prepareSites(join(work, `unreachable-${kind.split(' ')[0]}`), url, log, ['eleventy'])
+      const label = `${site!.name}, tracker ${kind}`
+      log(`unreachable: ${label}, ${RUNS} runs per variant, origin behind ${FAR.rttMs} ms RTT, ${FAR.mbit} Mbit/s…`)
+      out.push(await visitSite(site!, label, site!.path, RUNS, FAR, log))
+    }
+    const table = visitTable(out, `The tracker out of reach, origin behind ${FAR.rttMs} ms RTT and ${FAR.mbit} Mbit/s (goal: ≤ 1.05× the time)`)
+    console.log('\n' + table + '\n')
+    tables.push('### The tracker out of reach\n\n' + table)
+    await writeJson(join(results, 'unreachable.json'), { machine, link: FAR, runs: RUNS, loadAverageAfter: load(), results: out })
+    log('written: bench/results/unreachable.json')
+  } finally {
+    await dead.close()
   }
 }
 

@@ -2,7 +2,8 @@
 // The issue asks for `ip netns` + veth + `tc netem`; `netemAvailable()` tries exactly that and returns the error when
 // the kernel refuses. The link used is a TCP relay in user space that models one shared link per direction: bytes
 // queue behind each other at `mbit`, then travel `rttMs / 2`; a new connection costs one extra round trip (the TCP
-// handshake). It does not model TCP's slow start or losses, so it flatters a cold connection slightly.
+// handshake). It does not model TCP's slow start or losses, so it flatters a cold connection slightly. With
+// `shared: false` each connection gets such a link of its own: a slow origin rather than one shared pipe.
 import { spawnSync } from 'node:child_process'
 import { createServer, connect, type Socket } from 'node:net'
 
