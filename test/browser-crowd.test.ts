@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
-import { startLink } from '../bench/link.ts'
+import { startLink, type LinkSpec } from '../bench/link.ts'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import { BROWSERS, fetchHash, firstVisit, launch, startDownloader, stats, until, within, type BrowserName, type PageStats } from './helpers/browsers.ts'
-import { blob, buildSite, startOrigin } from './helpers/site.ts'
+import { blob, buildSite, startOrigin, type Origin } from './helpers/site.ts'
 
 const SIZE = 4 * 1024 * 1024
 const BIG = blob(SIZE, 31)
@@ -38,6 +38,28 @@ function fetchUploading (page: Page, url: string): Promise<{ got: { sha: string,
   }, url), `fetch ${url}`, SLOW)
 }
 
+/**
+ * The crowd's site (FILE, announced to a tracker of its own) behind `link`. `run` gets its URL, a list to put the
+ * visitors' pages in (closed afterwards), and `sent(mark)`: the bytes of FILE the origin sent after its log's `mark`.
+ */
+async function withCrowdSite (link: LinkSpec, run: (c: { url: string, origin: Origin, pages: Page[], sent: (mark?: number) => number }) => Promise<void>): Promise<void> {
+  const tracker = await startTracker({ port: 0 })
+  const site = await buildSite({ announce: [tracker.url], peerTimeout: 2000 }, { [FILE]: BIG })
+  const origin = await startOrigin(site)
+  const relay = await startLink(origin.port, link)
+  const pages: Page[] = []
+  try {
+    const sent = (mark = 0): number => origin.log.slice(mark).filter(e => e.url.startsWith(site.base + FILE)).reduce((n, e) => n + e.bytes, 0)
+    await run({ url: `http://127.0.0.1:${relay.port}${site.base}`, origin, pages, sent })
+  } finally {
+    for (const p of pages) await p.context().close()
+    await relay.close()
+    await origin.close()
+    await tracker.close()
+    await site.remove()
+  }
+}
+
 const test = suite<{ browsers: Map<BrowserName, Browser> }>('a crowd arriving together')
 
 test.before(async (ctx) => {
@@ -49,70 +71,42 @@ test.after(async (ctx) => {
 })
 
 for (const name of BROWSERS) {
-  test(`${name}: ${VISITORS} visitors fetching one file at once get it right, and the origin sends fewer than 2 copies`, async ({ browsers }) => {
-    const tracker = await startTracker({ port: 0 })
-    const site = await buildSite({ announce: [tracker.url], peerTimeout: 2000 }, { [FILE]: BIG })
-    const origin = await startOrigin(site)
-    const link = await startLink(origin.port, LINK)
-    const url = `http://127.0.0.1:${link.port}${site.base}`
-    const pages: Page[] = []
-    try {
-      for (let i = 0; i < VISITORS; i++) pages.push(await firstVisit(browsers.get(name)!, url))
-      // The visitors have been reading a while: each one's downloader runs (as after install.js's STAY on a first
-      // page) and has met the others in the site's swarm. Visitors who all ask for the file within their first
-      // seconds, before any downloader ran, are another case (docs/engine.md: the first to join is told it is alone).
-      await Promise.all(pages.map(p => startDownloader(p)))
-      await Promise.all(pages.map(p => until(p, 'the downloader to meet a peer', s => (s.downloader?.peers ?? 0) > 0, SLOW)))
-      const mark = origin.log.length
-      const got = await Promise.all(pages.map(p => fetchHash(p, url + FILE, SLOW)))
-      const sent = origin.log.slice(mark).filter(e => e.url.startsWith(site.base + FILE)).reduce((n, e) => n + e.bytes, 0)
-      // Who fetched what: each downloader's web seed, and the origin requests that were not a web seed's (the workers').
-      const seeds = await Promise.all(pages.map(async p => (((await stats(p)).downloader?.fromOrigin ?? 0) / SIZE).toFixed(2)))
-      console.log(`  ${name}: the origin sent ${(sent / SIZE).toFixed(2)} copies of the file to ${VISITORS} visitors (web seeds: ${seeds.join(' + ')}); sources: ${got.map(g => g.source).join(', ')}`)
-      for (const [i, g] of got.entries()) assert.is(g.sha, SHA, `visitor ${i + 1} got the file's bytes`)
-      assert.ok(sent < 2 * SIZE, `the origin sent ${(sent / SIZE).toFixed(2)} copies`)
-    } finally {
-      for (const p of pages) await p.context().close()
-      await link.close()
-      await origin.close()
-      await tracker.close()
-      await site.remove()
-    }
-  })
+  test(`${name}: ${VISITORS} visitors fetching one file at once get it right, and the origin sends fewer than 2 copies`, ({ browsers }) => withCrowdSite(LINK, async ({ url, origin, pages, sent: sentSince }) => {
+    for (let i = 0; i < VISITORS; i++) pages.push(await firstVisit(browsers.get(name)!, url))
+    // The visitors have been reading a while: each one's downloader runs (as after install.js's STAY on a first
+    // page) and has met the others in the site's swarm. Visitors who all ask for the file within their first
+    // seconds, before any downloader ran, are another case (docs/engine.md: the first to join is told it is alone).
+    await Promise.all(pages.map(p => startDownloader(p)))
+    await Promise.all(pages.map(p => until(p, 'the downloader to meet a peer', s => (s.downloader?.peers ?? 0) > 0, SLOW)))
+    const mark = origin.log.length
+    const got = await Promise.all(pages.map(p => fetchHash(p, url + FILE, SLOW)))
+    const sent = sentSince(mark)
+    // Who fetched what: each downloader's web seed, and the origin requests that were not a web seed's (the workers').
+    const seeds = await Promise.all(pages.map(async p => (((await stats(p)).downloader?.fromOrigin ?? 0) / SIZE).toFixed(2)))
+    console.log(`  ${name}: the origin sent ${(sent / SIZE).toFixed(2)} copies of the file to ${VISITORS} visitors (web seeds: ${seeds.join(' + ')}); sources: ${got.map(g => g.source).join(', ')}`)
+    for (const [i, g] of got.entries()) assert.is(g.sha, SHA, `visitor ${i + 1} got the file's bytes`)
+    assert.ok(sent < 2 * SIZE, `the origin sent ${(sent / SIZE).toFixed(2)} copies`)
+  }))
 
-  test(`${name}: a visitor who arrives while the first is still fetching the file alone takes what the first has stored`, async ({ browsers }) => {
-    const tracker = await startTracker({ port: 0 })
-    const site = await buildSite({ announce: [tracker.url], peerTimeout: 2000 }, { [FILE]: BIG })
-    const origin = await startOrigin(site)
-    // Slow enough that the first visitor's download lasts well beyond the second's arrival (~11 s for the file), one
-    // link per connection: on a shared one the second visitor's first page would queue behind the first one's file.
-    const link = await startLink(origin.port, { rttMs: 40, mbit: 3, shared: false })
-    const url = `http://127.0.0.1:${link.port}${site.base}`
-    const pages: Page[] = []
-    try {
-      pages.push(await firstVisit(browsers.get(name)!, url))
-      // Alone in the swarm: its page is told so, and its worker fetches the whole file from the origin.
-      const first = fetchUploading(pages[0]!, url + FILE)
-      await until(pages[0]!, 'the first MiB from the origin', s => (s.worker?.bytes.origin ?? 0) >= 1024 * 1024, SLOW)
-      pages.push(await firstVisit(browsers.get(name)!, url))
-      const second = await fetchHash(pages[1]!, url + FILE, SLOW)
-      const { got, uploaded } = await first
-      const sent = origin.log.filter(e => e.url.startsWith(site.base + FILE)).reduce((n, e) => n + e.bytes, 0)
-      console.log(`  ${name}: the first visitor uploaded ${(uploaded / SIZE).toFixed(2)} copies before its own download ended; the origin sent ${(sent / SIZE).toFixed(2)} copies; sources: ${got.source}, ${second.source}`)
-      assert.is(got.sha, SHA, 'the first visitor got the file\'s bytes')
-      assert.is(second.sha, SHA, 'the second visitor got the file\'s bytes')
-      // Before, the first page offered the file only once its worker had checked all of it: the second visitor got
-      // nothing from it during the first's download.
-      assert.ok(uploaded >= 1024 * 1024, `the second visitor took ${uploaded} bytes from the first while the first was still downloading`)
-      assert.ok(sent < 2 * SIZE, `the origin sent ${(sent / SIZE).toFixed(2)} copies`)
-    } finally {
-      for (const p of pages) await p.context().close()
-      await link.close()
-      await origin.close()
-      await tracker.close()
-      await site.remove()
-    }
-  })
+  // Slow enough that the first visitor's download lasts well beyond the second's arrival (~11 s for the file), one link
+  // per connection: on a shared one the second visitor's first page would queue behind the first one's file.
+  test(`${name}: a visitor who arrives while the first is still fetching the file alone takes what the first has stored`, ({ browsers }) => withCrowdSite({ rttMs: 40, mbit: 3, shared: false }, async ({ url, pages, sent: sentSince }) => {
+    pages.push(await firstVisit(browsers.get(name)!, url))
+    // Alone in the swarm: its page is told so, and its worker fetches the whole file from the origin.
+    const first = fetchUploading(pages[0]!, url + FILE)
+    await until(pages[0]!, 'the first MiB from the origin', s => (s.worker?.bytes.origin ?? 0) >= 1024 * 1024, SLOW)
+    pages.push(await firstVisit(browsers.get(name)!, url))
+    const second = await fetchHash(pages[1]!, url + FILE, SLOW)
+    const { got, uploaded } = await first
+    const sent = sentSince()
+    console.log(`  ${name}: the first visitor uploaded ${(uploaded / SIZE).toFixed(2)} copies before its own download ended; the origin sent ${(sent / SIZE).toFixed(2)} copies; sources: ${got.source}, ${second.source}`)
+    assert.is(got.sha, SHA, 'the first visitor got the file\'s bytes')
+    assert.is(second.sha, SHA, 'the second visitor got the file\'s bytes')
+    // Before, the first page offered the file only once its worker had checked all of it: the second visitor got
+    // nothing from it during the first's download.
+    assert.ok(uploaded >= 1024 * 1024, `the second visitor took ${uploaded} bytes from the first while the first was still downloading`)
+    assert.ok(sent < 2 * SIZE, `the origin sent ${(sent / SIZE).toFixed(2)} copies`)
+  }))
 }
 
 test.run()
