@@ -44,8 +44,6 @@ export class Swarm {
   readonly #banned = new Set<string>()
   /** No tracker is contacted: the site lists none, or all failed lately (tracker-backoff.ts). */
   readonly #trackerless: boolean
-  /** A tracker has answered this page (for any shard). */
-  #heard = false
 
   constructor (manifest: Manifest, base: string, store: Store, stats: DownloaderStats, onChange: () => void) {
     this.manifest = manifest
@@ -197,24 +195,18 @@ export class Swarm {
     }
     // Kept only now: a tampered copy stored before the check would be refused on every later page, for good.
     void this.#store.setMeta(torrentKey(shard.infoHash), file).catch(() => {})
-    // Peers reach this page only through a tracker. One that has not answered within peerTimeout (down, or a firewall
-    // that drops the connection without a word: no error ever comes) leaves the page alone: it answers the worker's
-    // later requests with `miss` at once instead of waiting peerTimeout for peers nobody can introduce, and the
-    // visitor's next pages skip that tracker for a while (tracker-backoff.ts). Not less than peerTimeout: a first
-    // announce waits for its WebRTC offers' ICE gathering (a STUN round trip, up to 5 s where UDP is blocked), and
-    // the worker turns to the origin after peerTimeout anyway. A late answer sets both right. A page that contacts
-    // no tracker (`solo`) puts none in back-off.
+    // Peers reach this page only through a tracker: while none has answered within a second (down, or a firewall that
+    // drops the connection without a word), the page counts as alone and answers the worker's requests with `miss` at
+    // once instead of waiting for peers nobody can introduce. A second is a few round trips (DNS, TLS, the WebSocket
+    // upgrade, the announce) on a slow network; counting as alone too early costs only peers for the requests of that
+    // moment, which the origin answers as without planktos, and a late answer sets it right.
     const silent = setTimeout(() => {
-      // A tracker that answered this page for another shard is slow (many offers at once), not gone.
-      if (this.#heard) return
       joined.alone = true
-      if (!solo) for (const url of this.#trackers(shard)) noteFailed(url)
-      this.#onChange()
-    }, this.manifest.settings.peerTimeout)
-    torrent.once('close', () => { clearTimeout(silent) })
+      // Later pages skip it for a while (tracker-backoff.ts) rather than each wait a second of its silence.
+      for (const url of this.#trackers(shard)) noteFailed(url)
+    }, 1000)
     torrent.discovery?.tracker?.on('update', (data: { announce?: string, complete?: number, incomplete?: number }) => {
       clearTimeout(silent)
-      this.#heard = true
       noteAnswer(data.announce)
       joined.alone = (data.complete ?? 0) + (data.incomplete ?? 0) <= 1
       this.#onChange()
