@@ -11,8 +11,6 @@ export interface DeadTrackers {
   refused: string
   /** A WebSocket tracker URL that accepts the connection and never says a word. */
   silent: string
-  /** Connections the silent one has accepted so far. */
-  silentConnections (): number
   close (): Promise<void>
 }
 
@@ -27,9 +25,7 @@ const closeServer = (server: Server): Promise<void> => new Promise(resolve => se
 
 export async function startDeadTrackers (): Promise<DeadTrackers> {
   const held = new Set<Socket>()
-  let accepted = 0
   const hole = createServer(socket => {
-    accepted++
     held.add(socket)
     socket.on('error', () => {}).on('close', () => held.delete(socket))
   })
@@ -37,7 +33,6 @@ export async function startDeadTrackers (): Promise<DeadTrackers> {
   return {
     refused: `ws://127.0.0.1:${REFUSED_PORT}/announce`,
     silent: `ws://127.0.0.1:${silentPort}/announce`,
-    silentConnections: () => accepted,
     close: async () => {
       for (const s of held) s.destroy()
       await closeServer(hole)

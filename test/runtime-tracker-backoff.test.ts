@@ -2,7 +2,7 @@
 // page open a socket the browser reports as failed in the console.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { noteAnswer, noteFailed, noteWarning, reachable } from '../runtime/page/tracker-backoff.ts'
+import { noteAnswer, noteWarning, reachable } from '../runtime/page/tracker-backoff.ts'
 
 const T1 = 'ws://127.0.0.1:9/'
 const T2 = 'ws://127.0.0.1:10/'
@@ -26,14 +26,6 @@ backoff('a tracker that could not be reached is skipped for a minute, the others
   assert.equal(reachable([T1, T2], 1), [T2])
   assert.equal(reachable([T1, T2], MINUTE - 1), [T2])
   assert.equal(reachable([T1, T2], MINUTE), [T1, T2])
-})
-
-backoff('a tracker that stayed silent (noteFailed, named as the manifest names it) backs off like one that refused', () => {
-  noteFailed(T2, 0)
-  assert.equal(reachable([T1, T2], 1), [T1])
-  // A later answer forgets it, as for a refusal.
-  noteAnswer(T2.slice(0, -1))
-  assert.equal(reachable([T1, T2], 1), [T1, T2])
 })
 
 backoff('each failure in a row doubles the back-off, up to an hour', () => {

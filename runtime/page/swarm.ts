@@ -11,7 +11,7 @@ import { chunkStoreFor } from './chunk-store.ts'
 import { fileExchange } from './file-exchange.ts'
 import { loadPart, loadTorrent, torrentKey } from './site-files.ts'
 import { OriginShare } from './share.ts'
-import { noteAnswer, noteFailed, noteWarning, reachable } from './tracker-backoff.ts'
+import { noteAnswer, noteWarning, reachable } from './tracker-backoff.ts'
 import { addOriginSeed, type OriginSeed } from './web-seed.ts'
 import { MAX_MESSAGE, forgetPiece, limitMessages, verifyPieces } from './webtorrent-internals.ts'
 
@@ -200,11 +200,7 @@ export class Swarm {
     // once instead of waiting for peers nobody can introduce. A second is a few round trips (DNS, TLS, the WebSocket
     // upgrade, the announce) on a slow network; counting as alone too early costs only peers for the requests of that
     // moment, which the origin answers as without planktos, and a late answer sets it right.
-    const silent = setTimeout(() => {
-      joined.alone = true
-      // Later pages skip it for a while (tracker-backoff.ts) rather than each wait a second of its silence.
-      for (const url of this.#trackers(shard)) noteFailed(url)
-    }, 1000)
+    const silent = setTimeout(() => { joined.alone = true }, 1000)
     torrent.discovery?.tracker?.on('update', (data: { announce?: string, complete?: number, incomplete?: number }) => {
       clearTimeout(silent)
       noteAnswer(data.announce)

@@ -41,15 +41,8 @@ export function reachable (announce: readonly string[], now = Date.now()): strin
 /** Notes a WebTorrent warning: a tracker that could not be reached starts (or lengthens) its back-off. */
 export function noteWarning (message: string, now = Date.now()): void {
   const failed = FAILED.exec(message)?.[1]
-  if (failed) noteFailed(failed, now)
-}
-
-/**
- * Tracker `announced` failed: it could not be reached, or it has said nothing for a while (swarm.ts), which no error
- * reports when the server hangs or a firewall drops the connection. It starts (or lengthens) its back-off.
- */
-export function noteFailed (announced: string, now = Date.now()): void {
-  const url = key(announced)
+  if (!failed) return
+  const url = key(failed)
   const all = read()
   // Several torrents share one socket per tracker and all warn about it: one failure, counted once.
   if ((all[url]?.until ?? 0) > now) return
