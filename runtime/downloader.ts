@@ -105,11 +105,11 @@ export async function start (base: string, planktos: EventTarget): Promise<Downl
     abandonAll()
     flush()
   })
+  const miss = (port: MessagePort, reason: string): void => port.postMessage({ type: 'miss', reason } satisfies Message)
   return {
     onPeerRequest: (request, port) => {
-      // No swarm: peer-to-peer is off on this page (opt-in not given, or no WebRTC; stats().downloader.p2p is false).
       if (swarm) void answer(request, port, { swarm, store, stats, flush })
-      else port.postMessage({ type: 'miss' } satisfies Message)
+      else miss(port, WebTorrent.WEBRTC_SUPPORT ? 'peer-to-peer is not enabled on this site' : 'no WebRTC in this browser')
     },
     onStored: (m) => { void swarm?.stored(m.files, m.range) },
     onEvicted: (sha256) => swarm?.evicted(sha256),

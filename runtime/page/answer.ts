@@ -50,7 +50,7 @@ const open = new Set<MessagePort>()
 
 /** The page is going away: the worker should not wait for any answer from it. */
 export function abandonAll (): void {
-  for (const port of open) port.postMessage({ type: 'miss', reason: 'page left' } satisfies Message)
+  for (const port of open) port.postMessage({ type: 'miss', reason: 'the page went away' } satisfies Message)
   open.clear()
 }
 
@@ -62,7 +62,7 @@ export async function answer (request: MessageOf<'peer-request'>, port: MessageP
     await exchange(request, port, env)
   } catch {
     // If even this fails, the worker's own deadlines end its wait.
-    try { if (open.has(port)) port.postMessage({ type: 'miss', reason: 'failed' } satisfies Message) } catch {}
+    try { if (open.has(port)) port.postMessage({ type: 'miss', reason: 'the downloader failed' } satisfies Message) } catch {}
   } finally {
     open.delete(port)
   }
@@ -94,7 +94,7 @@ async function exchange (request: MessageOf<'peer-request'>, port: MessagePort, 
     if (!open.has(port)) return
     if (!pieces) {
       env.flush()
-      reader.post({ type: 'miss', reason: 'no peers' })
+      reader.post({ type: 'miss', reason: 'peers cannot supply this file now' })
       return
     }
     reader.post({ type: 'ready', size: request.file.size })
@@ -107,7 +107,7 @@ async function exchange (request: MessageOf<'peer-request'>, port: MessagePort, 
       const end = await pieces.verified(at, Math.min(size, at + CHUNK), at - (request.from ?? 0), started)
       const bytes = end && await env.store.read(sha256, at, end)
       if (!bytes || !open.has(port)) {
-        if (open.has(port)) reader.post({ type: 'miss', reason: 'peers stopped' })
+        if (open.has(port)) reader.post({ type: 'miss', reason: 'peers stopped supplying this file' })
         return
       }
       // The page asking for these is about to replace this one: give its subresources a bounded head start.

@@ -195,14 +195,7 @@ export class Swarm {
     }
     // Kept only now: a tampered copy stored before the check would be refused on every later page, for good.
     void this.#store.setMeta(torrentKey(shard.infoHash), file).catch(() => {})
-    // Peers reach this page only through a tracker: while none has answered within a second (down, or a firewall that
-    // drops the connection without a word), the page counts as alone and answers the worker's requests with `miss` at
-    // once instead of waiting for peers nobody can introduce. A second is a few round trips (DNS, TLS, the WebSocket
-    // upgrade, the announce) on a slow network; counting as alone too early costs only peers for the requests of that
-    // moment, which the origin answers as without planktos, and a late answer sets it right.
-    const silent = setTimeout(() => { joined.alone = true }, 1000)
     torrent.discovery?.tracker?.on('update', (data: { announce?: string, complete?: number, incomplete?: number }) => {
-      clearTimeout(silent)
       noteAnswer(data.announce)
       joined.alone = (data.complete ?? 0) + (data.incomplete ?? 0) <= 1
       this.#onChange()
