@@ -31,7 +31,7 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
  * its files served by the origin.
  */
 function hedgeBuild (id: string, peerTimeout: number): ReturnType<typeof build> {
-  const b = build(id, Object.fromEntries(NAMES.map(n => [`${id}/${n}.html`, `${id}:${n}`])), { announce: ['wss://tracker.test/announce'], peerTimeout })
+  const b = build(id, Object.fromEntries(NAMES.map(n => [`${id}/${n}.html`, `${id}:${n}`])), { announce: ['ws://127.0.0.1:9/announce'], peerTimeout })
   for (const entry of b.part.files) {
     const bytes = bytesOf(entry.path)
     entry.size = bytes.length
