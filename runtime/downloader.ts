@@ -1,13 +1,13 @@
 // The page-side downloader's entry (runs in a page, loaded on demand by install.js): WebTorrent over the
 // shared store, answering the worker's requests for files from peers (workers have no WebRTC, pages do), and
-// what install.js leaves out to stay small: the `stats` event, the debug overlay, consent and prefetch.
+// what install.js leaves out to stay small: the `stats` event, consent, prefetch, and loading the debug overlay.
 import WebTorrent from 'webtorrent/dist/webtorrent.min.js'
+import { OVERLAY_FILE } from './shared/manifest.ts'
 import type { DownloaderStats, Message, MessageOf, Traffic } from './shared/messages.ts'
 import { Store } from './shared/store.ts'
 import { abandonAll, answer } from './page/answer.ts'
 import { choice, remember } from './page/consent.ts'
 import { Live } from './page/live.ts'
-import { showOverlay } from './page/overlay.ts'
 import { startPrefetch } from './page/prefetch.ts'
 import { loadManifest } from './page/site-files.ts'
 import { Swarm } from './page/swarm.ts'
@@ -90,11 +90,15 @@ export async function start (base: string, planktos: EventTarget): Promise<Downl
   if (await choice(store) ?? settings.p2p === 'auto') startSwarm()
   report()
 
-  if (settings.debug || location.hash === DEBUG_HASH) live.listen(showOverlay())
+  // Its own file (OVERLAY_FILE): every reader would pay for what a few developers look at.
+  const overlay = (): void => {
+    void import(base + OVERLAY_FILE).then((m: typeof import('./page/overlay.ts')) => live.listen(m.showOverlay()), () => {})
+  }
+  if (settings.debug || location.hash === DEBUG_HASH) overlay()
   else addEventListener('hashchange', function debug () {
     if (location.hash !== DEBUG_HASH) return
     removeEventListener('hashchange', debug)
-    live.listen(showOverlay())
+    overlay()
   })
 
   const stopPrefetch = settings.prefetch === 'none'

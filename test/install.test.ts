@@ -14,7 +14,8 @@ import { cleanup, isFile, tempDir, writeTree } from './helpers/fs.ts'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const ownPackage = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'))
 const ENTRY_POINTS = ['dist/integrations/astro.js', 'dist/integrations/eleventy.js', 'dist/integrations/cli/index.js',
-  'dist/integrations/index.js', 'dist/runtime/sw.js', 'dist/runtime/install.js', 'dist/runtime/downloader.js']
+  'dist/integrations/index.js', 'dist/runtime/sw.js', 'dist/runtime/install.js', 'dist/runtime/downloader.js',
+  'dist/runtime/overlay.js']
 const HOSTS = { eleventy: `@11ty/eleventy@${ownPackage.peerDependencies['@11ty/eleventy']}`, astro: `astro@${ownPackage.peerDependencies.astro}` }
 
 interface Run { code: number | null, output: string }

@@ -1,7 +1,7 @@
 // build(): packs a finished output folder into torrents, a manifest and the browser runtime, all or nothing.
 import { performance } from 'node:perf_hooks'
 import { resolve } from 'node:path'
-import { DOWNLOADER_FILE, INSTALL_FILE, PLANKTOS_DIR, WORKER_FILE, type FileEntry, type Manifest } from '../../runtime/shared/manifest.ts'
+import { DOWNLOADER_FILE, INSTALL_FILE, OVERLAY_FILE, PLANKTOS_DIR, WORKER_FILE, type FileEntry, type Manifest } from '../../runtime/shared/manifest.ts'
 import { normalizeOptions, runtimeSettings, type NormalizedOptions, type Options } from '../options.ts'
 import { contentType } from './content-type.ts'
 import { BuildError } from './errors.ts'
@@ -164,6 +164,7 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
       })
       stageFile(INSTALL_FILE, runtime.install)
       stageFile(DOWNLOADER_FILE, runtime.downloader)
+      stageFile(OVERLAY_FILE, runtime.overlay)
       const digests = runtimeDigests({ [INSTALL_FILE]: runtime.install, [DOWNLOADER_FILE]: runtime.downloader })
       stageFile(WORKER_FILE, workerSource(runtime.worker, { buildId: manifest.buildId, base: opts.base, killSwitch: false, runtime: digests }))
     }

@@ -10,6 +10,8 @@ export interface RuntimeFiles {
   install: Uint8Array
   worker: Uint8Array
   downloader: Uint8Array
+  /** The debug overlay, which the downloader imports when it is shown. */
+  overlay: Uint8Array
   /** The install script of a kill-switch build: it removes planktos. */
   remove: Uint8Array
 }
@@ -33,12 +35,12 @@ function isOurPackage (path: string): boolean {
   }
 }
 
-/** Reads dist/runtime/{install,sw,downloader,remove}.js. */
+/** Reads dist/runtime/{install,sw,downloader,overlay,remove}.js. */
 export async function readRuntime (): Promise<RuntimeFiles> {
   const dir = join(packageRoot(), 'dist', 'runtime')
   try {
-    const [install, worker, downloader, remove] = await Promise.all(['install.js', 'sw.js', 'downloader.js', 'remove.js'].map(f => readFile(join(dir, f))))
-    return { install: install!, worker: worker!, downloader: downloader!, remove: remove! }
+    const [install, worker, downloader, overlay, remove] = await Promise.all(['install.js', 'sw.js', 'downloader.js', 'overlay.js', 'remove.js'].map(f => readFile(join(dir, f))))
+    return { install: install!, worker: worker!, downloader: downloader!, overlay: overlay!, remove: remove! }
   } catch (err) {
     throw new BuildError(`The planktos browser runtime is missing from "${dir}"; run "npm run build" in planktos-web (or reinstall the package).`, { cause: err })
   }

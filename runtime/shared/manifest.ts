@@ -11,6 +11,8 @@ export const WORKER_FILE = 'planktos-sw.js'
 export const MANIFEST_FILE = 'planktos/manifest.json'
 export const INSTALL_FILE = 'planktos/install.js'
 export const DOWNLOADER_FILE = 'planktos/downloader.js'
+/** The debug overlay, imported by the downloader only when asked for: most visitors never see it. */
+export const OVERLAY_FILE = 'planktos/overlay.js'
 
 /** Settings the runtime reads; copied from the build options. */
 export interface RuntimeSettings {
