@@ -11,6 +11,8 @@ export interface DeadTrackers {
   refused: string
   /** A WebSocket tracker URL that accepts the connection and never says a word. */
   silent: string
+  /** How many connections the silent tracker has accepted so far. */
+  silentConnections (): number
   close (): Promise<void>
 }
 
@@ -25,7 +27,9 @@ const closeServer = (server: Server): Promise<void> => new Promise(resolve => se
 
 export async function startDeadTrackers (): Promise<DeadTrackers> {
   const held = new Set<Socket>()
+  let accepted = 0
   const hole = createServer(socket => {
+    accepted++
     held.add(socket)
     socket.on('error', () => {}).on('close', () => held.delete(socket))
   })
@@ -33,6 +37,7 @@ export async function startDeadTrackers (): Promise<DeadTrackers> {
   return {
     refused: `ws://127.0.0.1:${REFUSED_PORT}/announce`,
     silent: `ws://127.0.0.1:${silentPort}/announce`,
+    silentConnections: () => accepted,
     close: async () => {
       for (const s of held) s.destroy()
       await closeServer(hole)

@@ -2,7 +2,7 @@
 // page open a socket the browser reports as failed in the console.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { noteAnswer, noteWarning, reachable } from '../runtime/page/tracker-backoff.ts'
+import { noteAnswer, noteSilent, noteWarning, noted, reachable } from '../runtime/page/tracker-backoff.ts'
 
 const T1 = 'ws://127.0.0.1:9/'
 const T2 = 'ws://127.0.0.1:10/'
@@ -53,6 +53,28 @@ backoff('an answer from the tracker forgets its failures; other warnings are not
   noteWarning('Piece 3 failed verification', 0)
   noteWarning(`Unsupported tracker protocol: ${T2}`, 0)
   assert.equal(reachable([T1, T2], 1), [T1, T2])
+})
+
+backoff('a silent tracker is noted for a minute but still contacted; pages stop waiting only when all of theirs are noted', () => {
+  noteSilent(T1.slice(0, -1), 0)
+  assert.equal(reachable([T1, T2], 1), [T1, T2], 'still contacted: it may only be slow')
+  assert.ok(noted([T1], 1))
+  assert.ok(!noted([T1, T2], 1), 'another tracker may still introduce peers')
+  assert.ok(!noted([], 1), 'no tracker: nothing is noted')
+  assert.ok(!noted([T1], MINUTE))
+  noteSilent(T2, 0)
+  noteAnswer(T2.slice(0, -1))
+  assert.ok(!noted([T2], 1), 'an answer forgets the silence')
+})
+
+backoff('a tracker noted as silent that then refuses the connection goes into back-off', () => {
+  noteSilent(T1, 0)
+  noteWarning(`Error connecting to ${T1}`, 10)
+  assert.equal(reachable([T1], 11), [])
+  assert.ok(noted([T1], 11))
+  // And silence noted later does not shorten or undo the back-off.
+  noteSilent(T1, 20)
+  assert.equal(reachable([T1], MINUTE), [])
 })
 
 backoff('without usable storage every tracker is tried, as before', () => {

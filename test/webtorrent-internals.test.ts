@@ -46,7 +46,12 @@ const expected: Array<[what: string, text: string, declaration: string, name: st
   ['Wire#peerPieces is a BitField (unreserve sets what a pending have will say)', protocol, 'this.peerPieces = new BitField(0, { grow: BITFIELD_GROW })', 'peerPieces.set('],
   ['WebConn#httpRequest (replaced by the origin seed)', webconn, 'async httpRequest (pieceIndex, offset, length, cb) {', 'httpRequest('],
   ['Wire#_parse (message length limit)', protocol, '_parse (size, parser) {', '_parse('],
-  ['Wire#_onMessageLength calls this._parse', protocol, 'this._parse(length, this._onMessage)', '_parse(4,this._onMessageLength)']
+  ['Wire#_onMessageLength calls this._parse', protocol, 'this._parse(length, this._onMessage)', '_parse(4,this._onMessageLength)'],
+  // trackerSockets: whether a tracker's WebSocket is open, which WebTorrent never says.
+  ["Discovery's tracker client lists its trackers in _trackers", source('bittorrent-tracker/client.js'), 'this._trackers = announce', '._trackers'],
+  ['WebSocketTracker#socket (shared per announceUrl)', source('bittorrent-tracker/lib/client/websocket-tracker.js'), 'this.socket = socketPool[this.announceUrl]', '.announceUrl'],
+  ["WebSocketTracker#destroy drops its socket (a failed tracker's is null until it reconnects)", source('bittorrent-tracker/lib/client/websocket-tracker.js'), 'this.socket = null', '.socket'],
+  ['simple-websocket#connected (true once open)', source('@thaunknown/simple-websocket/index.js'), 'this.connected = true', '.connected']
 ]
 
 for (const [what, text, declaration, name] of expected) {

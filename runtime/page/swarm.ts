@@ -11,16 +11,17 @@ import { chunkStoreFor } from './chunk-store.ts'
 import { fileExchange } from './file-exchange.ts'
 import { loadPart, loadTorrent, torrentKey } from './site-files.ts'
 import { OriginShare } from './share.ts'
-import { noteAnswer, noteWarning, reachable } from './tracker-backoff.ts'
+import { noteAnswer, noteSilent, noteWarning, noted, reachable } from './tracker-backoff.ts'
 import { addOriginSeed, type OriginSeed } from './web-seed.ts'
-import { MAX_MESSAGE, forgetPiece, limitMessages, verifyPieces } from './webtorrent-internals.ts'
+import { MAX_MESSAGE, forgetPiece, limitMessages, trackerSockets, verifyPieces } from './webtorrent-internals.ts'
 
 export interface Joined {
   torrent: Torrent
   part: ShardPart
   shard: ShardRef
-  /** The last tracker answer counted nobody but us (always so without trackers). */
-  alone: boolean
+  /** Nobody can introduce peers to this page: the last tracker answer counted nobody but us (always so without
+   * trackers), or no tracker's socket is open and none is expected to open soon. */
+  readonly alone: boolean
   seed?: OriginSeed
   /** Which pieces this page asks the origin for (the crowd's split, and the urgent window). */
   share: OriginShare
@@ -143,7 +144,26 @@ export class Swarm {
         .map(w => ({ id: w.peerId!, has: (i: number) => w.peerPieces.get(i), lastHave: lastHave.get(w) ?? -Infinity })),
       get lastReceived () { return received }
     }, this.manifest.settings.peerTimeout)
-    const joined: Joined = { torrent, part, shard, alone: solo, share }
+    let told = solo
+    const since = Date.now()
+    const { peerTimeout } = this.manifest.settings
+    // Peers reach this page only through a tracker, and no error ever comes from one that accepts the connection and
+    // never answers (a hung server, a firewall dropping the upgrade). A tracker whose WebSocket has not opened within
+    // peerTimeout of joining is noted as silent, and this page and the visitor's next ones (tracker-backoff.ts) stop
+    // waiting for peers until a socket opens: the worker gets `miss` at once instead of after peerTimeout per request.
+    // Only the socket counts, not an answer: a first announce waits for its WebRTC offers' ICE gathering (a STUN round
+    // trip, seconds where UDP is blocked), and an answer late on a loaded machine must not cost the visitor its peers.
+    // A socket that opened and closed again (the tracker restarted) is not silence: WebTorrent reconnects by itself.
+    let opened = false
+    const unreached = (): boolean => {
+      const sockets = trackerSockets(torrent)
+      if (sockets.some(s => s[1])) return !(opened = true)
+      const urls = sockets.map(s => s[0])
+      if (Date.now() - since < peerTimeout) return noted(urls)
+      if (!opened) for (const url of urls) noteSilent(url)
+      return true
+    }
+    const joined: Joined = { torrent, part, shard, get alone () { return told || unreached() }, share }
     // Let WebTorrent drop a closed wire first.
     const recheck = (): void => { setTimeout(() => joined.seed?.recheck()) }
     torrent.on('error', () => {})
@@ -197,7 +217,7 @@ export class Swarm {
     void this.#store.setMeta(torrentKey(shard.infoHash), file).catch(() => {})
     torrent.discovery?.tracker?.on('update', (data: { announce?: string, complete?: number, incomplete?: number }) => {
       noteAnswer(data.announce)
-      joined.alone = (data.complete ?? 0) + (data.incomplete ?? 0) <= 1
+      told = (data.complete ?? 0) + (data.incomplete ?? 0) <= 1
       this.#onChange()
     })
     joined.seed = addOriginSeed(torrent, part, this.#base, this.#store, this.#stats, mayHave, share)

@@ -3,6 +3,9 @@
 // tracker reachable, every page of the site would print it again. So a failure is remembered for this origin
 // (localStorage: read synchronously before the swarm starts), and pages skip that tracker until its back-off ends:
 // one minute, doubling with each failure in a row up to an hour. An answer from the tracker forgets its failures.
+// A tracker whose socket stayed silent (never opened: a hung server, a firewall dropping the connection) is noted
+// for a minute too, but still contacted: a slow network or a loaded machine looks the same for a while, and skipping a
+// working tracker would cost the visitor its peers. A noted tracker only stops pages waiting for it (swarm.ts).
 
 const KEY = 'planktos-tracker-failures'
 const FIRST = 60_000
@@ -10,7 +13,7 @@ const LONGEST = 60 * 60_000
 /** WebTorrent's warning for a tracker socket that could not connect (alone, or after "Connection error: "). */
 const FAILED = /Error connecting to (\S+)$/
 
-interface Failure { fails: number, until: number }
+interface Failure { fails: number, until: number, silent?: true }
 
 /** WebTorrent's tracker client drops a trailing slash from announce URLs, and names them so in its warnings. */
 const key = (url: string): string => url.endsWith('/') ? url.slice(0, -1) : url
@@ -32,10 +35,25 @@ function write (all: Record<string, Failure>): void {
   } catch {}
 }
 
-/** The trackers of `announce` not in back-off now. */
+/** The trackers of `announce` not in back-off now (silent ones are still contacted). */
 export function reachable (announce: readonly string[], now = Date.now()): string[] {
   const all = read()
-  return announce.filter(url => !((all[key(url)]?.until ?? 0) > now))
+  return announce.filter(url => { const f = all[key(url)]; return !(f && !f.silent && f.until > now) })
+}
+
+/** Whether every tracker of `announce` (one at least) failed or stayed silent lately. */
+export function noted (announce: readonly string[], now = Date.now()): boolean {
+  const all = read()
+  return announce.length > 0 && announce.every(url => (all[key(url)]?.until ?? 0) > now)
+}
+
+/** A tracker's socket did not open within peerTimeout: pages stop waiting for it for a minute. */
+export function noteSilent (url: string, now = Date.now()): void {
+  const all = read()
+  const k = key(url)
+  if ((all[k]?.until ?? 0) > now) return
+  all[k] = { fails: all[k]?.fails ?? 0, until: now + FIRST, silent: true }
+  write(all)
 }
 
 /** Notes a WebTorrent warning: a tracker that could not be reached starts (or lengthens) its back-off. */
@@ -45,7 +63,7 @@ export function noteWarning (message: string, now = Date.now()): void {
   const url = key(failed)
   const all = read()
   // Several torrents share one socket per tracker and all warn about it: one failure, counted once.
-  if ((all[url]?.until ?? 0) > now) return
+  if (!all[url]?.silent && (all[url]?.until ?? 0) > now) return
   const fails = (all[url]?.fails ?? 0) + 1
   all[url] = { fails, until: now + Math.min(LONGEST, FIRST * 2 ** (fails - 1)) }
   write(all)

@@ -63,6 +63,14 @@ export function webSeedConn (torrent: Torrent, id: string): WebSeedConn | undefi
 }
 
 /**
+ * The announce URLs of the torrent's WebSocket trackers, each with whether its socket is open now. Sockets are
+ * shared per URL by all torrents of the page. WebTorrent says nothing of a socket that never opens.
+ */
+export function trackerSockets (torrent: Torrent): Array<[url: string, open: boolean]> {
+  return (torrent.discovery?.tracker?._trackers ?? []).map(t => [t.announceUrl, !!t.socket?.connected])
+}
+
+/**
  * Longest message a peer may declare: a 16 KiB block, a planktos_file chunk or a bitfield are far below it.
  * bittorrent-protocol would buffer up to any declared length (4 GiB) before looking at the message.
  */

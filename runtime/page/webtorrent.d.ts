@@ -59,7 +59,8 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     readonly files: TorrentFile[]
     readonly wires: Wire[]
     readonly bitfield: { get (index: number): boolean }
-    readonly discovery: { tracker?: Emitter } | null
+    /** `tracker._trackers` is internal: bittorrent-tracker's per-URL trackers, each on a (shared) WebSocket. */
+    readonly discovery: { tracker?: Emitter & { _trackers?: Array<{ announceUrl: string, socket: { connected: boolean } | null }> } } | null
     select (start: number, end: number, priority?: number): void
     deselect (start: number, end: number): void
     critical (start: number, end: number): void

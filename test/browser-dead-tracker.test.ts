@@ -1,0 +1,97 @@
+// Trackers nobody can reach. One accepts the connection and never says a word (a hung server, or a firewall that
+// drops the WebSocket upgrade), so no error ever tells the page; one refuses connections. No peer can find a page
+// without a tracker, so neither may make a visitor wait for peers (runtime/page/swarm.ts, tracker-backoff.ts):
+// - silent: once the tracker's socket has not opened for peerTimeout, the page's next requests (a large file, the
+//   navigation away from it) and the next page's, though that page contacts the tracker again, come from the origin
+//   at once instead of after peerTimeout each;
+// - refused: the first page's own requests come from the origin at once.
+// "At once" is a limit of half of peerTimeout (a page that waited for peers fails it), not a measured time.
+// Chromium and Firefox.
+import { createHash } from 'node:crypto'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { Browser, Page } from 'playwright-core'
+import { startDeadTrackers, type DeadTrackers } from '../bench/dead-trackers.ts'
+import { BROWSERS, fetchHash, firstVisit, launch, startDownloader, stats, within } from './helpers/browsers.ts'
+import { blob, buildSite, startOrigin } from './helpers/site.ts'
+
+const BIG = blob(600_000, 23)
+const BIG_SHA = createHash('sha256').update(BIG).digest('hex')
+const NEXT = blob(600_000, 24)
+const NEXT_SHA = createHash('sha256').update(NEXT).digest('hex')
+const FILES = { 'data/big.bin': BIG, 'data/next.bin': NEXT }
+const PEER_TIMEOUT = 10_000
+/** A request answered "at once" beats this; one that waited peerTimeout for peers does not. */
+const AT_ONCE = PEER_TIMEOUT / 2
+
+/** The visitor's tracker notes (runtime/page/tracker-backoff.ts), by tracker URL. */
+function notes (page: Page): Promise<Record<string, { silent?: boolean }>> {
+  return page.evaluate(() => JSON.parse(localStorage.getItem('planktos-tracker-failures') ?? '{}') as Record<string, { silent?: boolean }>)
+}
+
+const test = suite<{ browsers: Map<string, Browser>, dead: DeadTrackers }>('trackers nobody can reach')
+
+test.before(async (ctx) => {
+  ctx.dead = await startDeadTrackers()
+  ctx.browsers = new Map()
+  for (const name of BROWSERS) ctx.browsers.set(name, await launch(name))
+})
+test.after(async (ctx) => {
+  for (const browser of ctx.browsers?.values() ?? []) await browser.close()
+  await ctx.dead?.close()
+})
+
+for (const name of BROWSERS) {
+  test(`${name}: a tracker silent for peerTimeout makes this page and the next stop waiting for peers`, async ({ browsers, dead }) => {
+    const site = await buildSite({ announce: [dead.silent], peerTimeout: PEER_TIMEOUT }, FILES)
+    const origin = await startOrigin(site)
+    const url = `http://127.0.0.1:${origin.port}${site.base}`
+    const page = await firstVisit(browsers.get(name)!, url)
+    try {
+      const connected = dead.silentConnections()
+      await startDownloader(page)
+      // Asking for a large file makes the page check its trackers; the first answer may wait for peerTimeout.
+      assert.is((await fetchHash(page, url + 'data/big.bin')).sha, BIG_SHA)
+      assert.ok(dead.silentConnections() > connected, 'the downloader connected to the silent tracker')
+      // The tracker is named without its trailing slash, as WebTorrent names it.
+      const tracker = dead.silent.replace(/\/$/, '')
+      await within((async () => { while (!(await notes(page))[tracker]?.silent) await page.waitForTimeout(200) })(), 'the silent tracker to be noted', 3 * PEER_TIMEOUT)
+      // A page that has waited once does not wait again: the worker asks it for the next page's peers.
+      const nav = await within(page.goto(url + 'about/'), 'the navigation to about/', AT_ONCE)
+      assert.is(nav?.status(), 200)
+      assert.is(nav?.headers()['x-planktos-source'], 'origin')
+      // The next page's downloader (started by its request) tries the tracker again, and does not wait for it.
+      const connections = dead.silentConnections()
+      const next = await fetchHash(page, url + 'data/next.bin', AT_ONCE)
+      assert.is(next.sha, NEXT_SHA)
+      assert.is(next.source, 'origin')
+      assert.ok((await stats(page)).downloader, 'the next page\'s downloader runs')
+      assert.ok(dead.silentConnections() > connections, 'the next page still contacts the tracker: it may only have been slow')
+    } finally {
+      await page.context().close()
+      await origin.close()
+      await site.remove()
+    }
+  })
+
+  test(`${name}: a tracker refusing connections does not make the first page wait for peers`, async ({ browsers, dead }) => {
+    const site = await buildSite({ announce: [dead.refused], peerTimeout: PEER_TIMEOUT }, FILES)
+    const origin = await startOrigin(site)
+    const url = `http://127.0.0.1:${origin.port}${site.base}`
+    const page = await firstVisit(browsers.get(name)!, url)
+    try {
+      await startDownloader(page)
+      const big = await fetchHash(page, url + 'data/big.bin', AT_ONCE)
+      assert.is(big.sha, BIG_SHA)
+      assert.is(big.source, 'origin')
+      const nav = await within(page.goto(url + 'about/'), 'the navigation to about/', AT_ONCE)
+      assert.is(nav?.headers()['x-planktos-source'], 'origin')
+    } finally {
+      await page.context().close()
+      await origin.close()
+      await site.remove()
+    }
+  })
+}
+
+test.run()
