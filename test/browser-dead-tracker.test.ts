@@ -4,7 +4,8 @@
 // - silent: once the tracker's socket has not opened for peerTimeout, the page's next requests (a large file, the
 //   navigation away from it) and the next page's, though that page contacts the tracker again, come from the origin
 //   at once instead of after peerTimeout each;
-// - refused: the first page's own requests come from the origin at once.
+// - refused: the first page's own requests come from the origin at once;
+// - and a working tracker is never noted, however long after peerTimeout the page looks at it.
 // "At once" is a limit of half of peerTimeout (a page that waited for peers fails it), not a measured time.
 // Chromium and Firefox.
 import { createHash } from 'node:crypto'
@@ -12,7 +13,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { startDeadTrackers, type DeadTrackers } from '../bench/dead-trackers.ts'
-import { BROWSERS, fetchHash, firstVisit, launch, startDownloader, stats, within } from './helpers/browsers.ts'
+import { startTracker } from '../integrations/cli/tracker.ts'
+import { BROWSERS, connected, fetchHash, firstVisit, launch, pageFetch, startDownloader, stats, until, within } from './helpers/browsers.ts'
 import { blob, buildSite, startOrigin } from './helpers/site.ts'
 
 const BIG = blob(600_000, 23)
@@ -90,6 +92,39 @@ for (const name of BROWSERS) {
       await page.context().close()
       await origin.close()
       await site.remove()
+    }
+  })
+}
+
+for (const name of BROWSERS) {
+  test(`${name}: a working tracker is not noted when the page looks at it after peerTimeout`, async ({ browsers }) => {
+    const tracker = await startTracker()
+    const site = await buildSite({ announce: [tracker.url], peerTimeout: 1000 }, FILES)
+    const origin = await startOrigin(site)
+    const url = `http://127.0.0.1:${origin.port}${site.base}`
+    const A = await firstVisit(browsers.get(name)!, url)
+    const B = await firstVisit(browsers.get(name)!, url)
+    try {
+      await pageFetch(A, url + 'data/big.bin')
+      await until(A, 'A to store big.bin', s => (s.worker?.stored ?? 0) >= 1)
+      await startDownloader(A)
+      await startDownloader(B)
+      await connected(B, 'B to find A')
+      // Well past peerTimeout, B's only peer leaves: B's page reports its swarm again, which reads `alone` (its
+      // tracker said two are there, so its socket decides).
+      await B.waitForTimeout(3000)
+      await A.context().close()
+      await until(B, 'B to see A go', s => s.downloader?.peers === 0)
+      assert.equal(Object.keys(await notes(B)), [], 'B noted its working tracker')
+      // And the worker was told B is not alone: B's request waits for peers, then the origin (peerTimeout 1 s).
+      assert.is((await fetchHash(B, url + 'data/next.bin')).sha, NEXT_SHA)
+      assert.equal(Object.keys(await notes(B)), [], 'B noted its working tracker')
+    } finally {
+      await B.context().close()
+      await A.context().close().catch(() => {})
+      await origin.close()
+      await site.remove()
+      await tracker.close()
     }
   })
 }

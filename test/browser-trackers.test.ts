@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { startTracker, type TrackerHandle } from '../integrations/cli/tracker.ts'
 import { trackersFor } from '../runtime/shared/trackers.ts'
 import { connected, fetchHash, firstVisit, installed, launch, pageFetch, startDownloader, until, within, BROWSERS } from './helpers/browsers.ts'
@@ -33,6 +33,9 @@ test.after.each(async () => {
 test.after(async (ctx) => {
   for (const browser of ctx.browsers?.values() ?? []) await browser.close()
 })
+
+/** The trackers a visitor has noted as failed or silent (runtime/page/tracker-backoff.ts), by URL. */
+const noted = (page: Page): Promise<string[]> => page.evaluate(() => Object.keys(JSON.parse(localStorage.getItem('planktos-tracker-failures') ?? '{}') as object))
 
 async function siteWith (trackers: TrackerHandle[]): Promise<{ site: TestSite, origin: Origin }> {
   const site = await buildSite({ announce: trackers.map(t => t.url), peerTimeout: PEER_TIMEOUT }, { 'data/blob.bin': BLOB })
@@ -72,6 +75,9 @@ for (const name of BROWSERS) {
       await startDownloader(B)
       await connected(B, `B to find A through tracker ${2 - down}`)
       assert.equal(await fetchHash(B, origin.url + 'data/blob.bin'), { sha: BLOB_SHA, source: 'peers' })
+      // The working tracker is never noted as failed or silent, by either visitor (the stopped one may be).
+      const working = trackers[1 - down]!.url.replace(/\/$/, '')
+      for (const [who, page] of [['A', A], ['B', B]] as const) assert.not.ok((await noted(page)).includes(working), `${who} noted the working tracker`)
     })
   }
 }

@@ -145,7 +145,8 @@ export class Swarm {
       get lastReceived () { return received }
     }, this.manifest.settings.peerTimeout)
     let told = solo
-    const since = Date.now()
+    // Set once the torrent is ready: WebTorrent creates the tracker sockets just before, after checking stored pieces.
+    let since = Infinity
     const { peerTimeout } = this.manifest.settings
     // Peers reach this page only through a tracker, and no error ever comes from one that accepts the connection and
     // never answers (a hung server, a firewall dropping the upgrade). A tracker whose WebSocket has not opened within
@@ -209,6 +210,7 @@ export class Swarm {
       // Metadata only from the origin's torrent file, and only for the infohash the manifest names.
       torrent.once('infoHash', (hash: string) => { if (hash !== shard.infoHash) torrent.destroy() })
     })
+    since = Date.now()
     if (!ok || !sameFiles(torrent, part)) {
       if (!torrent.destroyed) torrent.destroy()
       return undefined
