@@ -67,6 +67,20 @@ backoff('a silent tracker is noted for a minute but still contacted; pages stop 
   assert.ok(!noted([T2], 1), 'an answer forgets the silence')
 })
 
+backoff('a tracker silent each time its note ends is noted for twice as long, up to an hour', () => {
+  let now = 0
+  const notes: number[] = []
+  for (let i = 0; i < 8; i++) {
+    noteSilent(T1, now)
+    let until = now
+    while (noted([T1], until)) until += 1000
+    notes.push((until - now) / MINUTE)
+    now = until
+  }
+  assert.equal(notes, [1, 2, 4, 8, 16, 32, 60, 60])
+  assert.equal(reachable([T1], now - 1), [T1], 'and it was contacted all along')
+})
+
 backoff('a tracker noted as silent that then refuses the connection goes into back-off', () => {
   noteSilent(T1, 0)
   noteWarning(`Error connecting to ${T1}`, 10)

@@ -4,7 +4,7 @@
 // (localStorage: read synchronously before the swarm starts), and pages skip that tracker until its back-off ends:
 // one minute, doubling with each failure in a row up to an hour. An answer from the tracker forgets its failures.
 // A tracker whose socket stayed silent (never opened: a hung server, a firewall dropping the connection) is noted
-// for a minute too, but still contacted: a slow network or a loaded machine looks the same for a while, and skipping a
+// the same way, but still contacted: a slow network or a loaded machine looks the same for a while, and skipping a
 // working tracker would cost the visitor its peers. A noted tracker only stops pages waiting for it (swarm.ts).
 
 const KEY = 'planktos-tracker-failures'
@@ -47,13 +47,18 @@ export function noted (announce: readonly string[], now = Date.now()): boolean {
   return announce.length > 0 && announce.every(url => (all[key(url)]?.until ?? 0) > now)
 }
 
-/** A tracker's socket did not open within peerTimeout: pages stop waiting for it for a minute. */
+/** Starts or lengthens a tracker's note: a minute, doubling with each failure or silence in a row, up to an hour. */
+function note (all: Record<string, Failure>, url: string, now: number, silent?: true): void {
+  const fails = (all[url]?.fails ?? 0) + 1
+  all[url] = { fails, until: now + Math.min(LONGEST, FIRST * 2 ** (fails - 1)), silent }
+  write(all)
+}
+
+/** A tracker's socket did not open within peerTimeout: pages stop waiting for it while it is noted. */
 export function noteSilent (url: string, now = Date.now()): void {
   const all = read()
   const k = key(url)
-  if ((all[k]?.until ?? 0) > now) return
-  all[k] = { fails: all[k]?.fails ?? 0, until: now + FIRST, silent: true }
-  write(all)
+  if ((all[k]?.until ?? 0) <= now) note(all, k, now, true)
 }
 
 /** Notes a WebTorrent warning: a tracker that could not be reached starts (or lengthens) its back-off. */
@@ -64,9 +69,7 @@ export function noteWarning (message: string, now = Date.now()): void {
   const all = read()
   // Several torrents share one socket per tracker and all warn about it: one failure, counted once.
   if (!all[url]?.silent && (all[url]?.until ?? 0) > now) return
-  const fails = (all[url]?.fails ?? 0) + 1
-  all[url] = { fails, until: now + Math.min(LONGEST, FIRST * 2 ** (fails - 1)) }
-  write(all)
+  note(all, url, now)
 }
 
 /** A tracker answered: it starts afresh. */
