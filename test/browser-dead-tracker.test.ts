@@ -11,10 +11,10 @@
 import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { startDeadTrackers, type DeadTrackers } from '../bench/dead-trackers.ts'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { BROWSERS, connected, fetchHash, firstVisit, launch, pageFetch, startDownloader, stats, until, within } from './helpers/browsers.ts'
+import { BROWSERS, connected, fetchHash, firstVisit, launch, pageFetch, startDownloader, stats, trackerNotes, until, within } from './helpers/browsers.ts'
 import { blob, buildSite, startOrigin } from './helpers/site.ts'
 
 const BIG = blob(600_000, 23)
@@ -25,11 +25,6 @@ const FILES = { 'data/big.bin': BIG, 'data/next.bin': NEXT }
 const PEER_TIMEOUT = 10_000
 /** A request answered "at once" beats this; one that waited peerTimeout for peers does not. */
 const AT_ONCE = PEER_TIMEOUT / 2
-
-/** The visitor's tracker notes (runtime/page/tracker-backoff.ts), by tracker URL. */
-function notes (page: Page): Promise<Record<string, { silent?: boolean }>> {
-  return page.evaluate(() => JSON.parse(localStorage.getItem('planktos-tracker-failures') ?? '{}') as Record<string, { silent?: boolean }>)
-}
 
 const test = suite<{ browsers: Map<string, Browser>, dead: DeadTrackers }>('trackers nobody can reach')
 
@@ -57,7 +52,7 @@ for (const name of BROWSERS) {
       assert.ok(dead.silentConnections() > connected, 'the downloader connected to the silent tracker')
       // The tracker is named without its trailing slash, as WebTorrent names it.
       const tracker = dead.silent.replace(/\/$/, '')
-      await within((async () => { while (!(await notes(page))[tracker]?.silent) await page.waitForTimeout(200) })(), 'the silent tracker to be noted', 3 * PEER_TIMEOUT)
+      await within((async () => { while (!(await trackerNotes(page))[tracker]?.silent) await page.waitForTimeout(200) })(), 'the silent tracker to be noted', 3 * PEER_TIMEOUT)
       // A page that has waited once does not wait again: the worker asks it for the next page's peers.
       const nav = await within(page.goto(url + 'about/'), 'the navigation to about/', AT_ONCE)
       assert.is(nav?.status(), 200)
@@ -115,10 +110,10 @@ for (const name of BROWSERS) {
       await B.waitForTimeout(3000)
       await A.context().close()
       await until(B, 'B to see A go', s => s.downloader?.peers === 0)
-      assert.equal(Object.keys(await notes(B)), [], 'B noted its working tracker')
+      assert.equal(Object.keys(await trackerNotes(B)), [], 'B noted its working tracker')
       // And the worker was told B is not alone: B's request waits for peers, then the origin (peerTimeout 1 s).
       assert.is((await fetchHash(B, url + 'data/next.bin')).sha, NEXT_SHA)
-      assert.equal(Object.keys(await notes(B)), [], 'B noted its working tracker')
+      assert.equal(Object.keys(await trackerNotes(B)), [], 'B noted its working tracker')
     } finally {
       await B.context().close()
       await A.context().close().catch(() => {})

@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { startTracker, type TrackerHandle } from '../integrations/cli/tracker.ts'
 import { trackersFor } from '../runtime/shared/trackers.ts'
-import { connected, fetchHash, firstVisit, installed, launch, pageFetch, startDownloader, until, within, BROWSERS } from './helpers/browsers.ts'
+import { connected, fetchHash, firstVisit, installed, launch, pageFetch, startDownloader, trackerNotes, until, within, BROWSERS } from './helpers/browsers.ts'
 import { blob, buildSite, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 
 const BLOB = blob(300_000, 11)
@@ -33,9 +33,6 @@ test.after.each(async () => {
 test.after(async (ctx) => {
   for (const browser of ctx.browsers?.values() ?? []) await browser.close()
 })
-
-/** The trackers a visitor has noted as failed or silent (runtime/page/tracker-backoff.ts), by URL. */
-const noted = (page: Page): Promise<string[]> => page.evaluate(() => Object.keys(JSON.parse(localStorage.getItem('planktos-tracker-failures') ?? '{}') as object))
 
 async function siteWith (trackers: TrackerHandle[]): Promise<{ site: TestSite, origin: Origin }> {
   const site = await buildSite({ announce: trackers.map(t => t.url), peerTimeout: PEER_TIMEOUT }, { 'data/blob.bin': BLOB })
@@ -77,7 +74,7 @@ for (const name of BROWSERS) {
       assert.equal(await fetchHash(B, origin.url + 'data/blob.bin'), { sha: BLOB_SHA, source: 'peers' })
       // The working tracker is never noted as failed or silent, by either visitor (the stopped one may be).
       const working = trackers[1 - down]!.url.replace(/\/$/, '')
-      for (const [who, page] of [['A', A], ['B', B]] as const) assert.not.ok((await noted(page)).includes(working), `${who} noted the working tracker`)
+      for (const [who, page] of [['A', A], ['B', B]] as const) assert.not.ok(Object.keys(await trackerNotes(page)).includes(working), `${who} noted the working tracker`)
     })
   }
 }

@@ -150,7 +150,7 @@ export class Swarm {
     const { peerTimeout } = this.manifest.settings
     // Peers reach this page only through a tracker, and no error ever comes from one that accepts the connection and
     // never answers (a hung server, a firewall dropping the upgrade). A tracker whose WebSocket has not opened within
-    // peerTimeout of joining is noted as silent, and this page and the visitor's next ones (tracker-backoff.ts) stop
+    // peerTimeout of the torrent being ready is noted as silent, and this page and the visitor's next ones (tracker-backoff.ts) stop
     // waiting for peers until a socket opens: the worker gets `miss` at once instead of after peerTimeout per request.
     // Only the socket counts, not an answer: a first announce waits for its WebRTC offers' ICE gathering (a STUN round
     // trip, seconds where UDP is blocked), and an answer late on a loaded machine must not cost the visitor its peers.

@@ -85,6 +85,11 @@ export interface PageStats {
   downloader?: DownloaderStats
 }
 
+/** The visitor's tracker notes (runtime/page/tracker-backoff.ts: failed or silent trackers), by tracker URL. */
+export function trackerNotes (page: Page): Promise<Record<string, { silent?: boolean }>> {
+  return page.evaluate(() => JSON.parse(localStorage.getItem('planktos-tracker-failures') ?? '{}') as Record<string, { silent?: boolean }>)
+}
+
 /** The counters `window.planktos.stats()` reports on `page`. */
 export function stats (page: Page): Promise<PageStats> {
   return within(page.evaluate(async () => {
