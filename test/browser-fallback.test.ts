@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import type { FileEntry } from '../runtime/shared/manifest.ts'
-import { ALL_BROWSERS, firstVisit, installed, pendingRequests, stats, until, within } from './helpers/browsers.ts'
+import { ALL_BROWSERS, firstVisit, installed, pendingRequests, stats, stay, until, within } from './helpers/browsers.ts'
 import { buildSite, gallery, siteFiles, startOrigin, type Origin } from './helpers/site.ts'
 import { browserSuites, renderCheck } from './helpers/suite.ts'
 
@@ -79,6 +79,7 @@ browserSuites(name => `${name}: nothing hangs`, ({ test, name, own, ownSite }) =
     const files = await siteFiles(site)
     const first = await newVisitor(browser, origin.url)
     const context = first.context()
+    await stay(first)
     await until(first, 'the first page to be stored', s => (s.worker?.stored ?? 0) >= 3)
     await first.close()
     const page = await context.newPage()

@@ -1,7 +1,7 @@
 // The site's 404 page while the origin is down: an in-scope URL the manifest does not know gets the site's own 404
 // page with status 404 once the visitor's browser holds it; without one, the navigation fails as it would offline.
 import * as assert from 'uvu/assert'
-import { ALL_BROWSERS, assertNavigation, firstVisit, until } from './helpers/browsers.ts'
+import { ALL_BROWSERS, assertNavigation, firstVisit, stay, until } from './helpers/browsers.ts'
 import { storeUntil } from './helpers/redeploy.ts'
 import { buildSite, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 import { browserSuites } from './helpers/suite.ts'
@@ -29,6 +29,7 @@ browserSuites(name => `${name}: offline 404`, ({ test, name }) => {
     origin = await startOrigin(site)
     const notFound = (await siteFiles(site)).get('404.html')!
     const page = await firstVisit(browser, origin.url)
+    await stay(page)
     await until(page, 'the first page to be stored', s => (s.worker?.stored ?? 0) >= 3)
     // Online, the origin answers as usual; its 404 page is kept from that answer, with no request of its own.
     const online = await page.goto(origin.url + 'no/such/page/')
@@ -53,6 +54,7 @@ browserSuites(name => `${name}: offline 404`, ({ test, name }) => {
     assert.is(site.manifest.notFound, null)
     origin = await startOrigin(site)
     const page = await firstVisit(browser, origin.url)
+    await stay(page)
     await until(page, 'the first page to be stored', s => (s.worker?.stored ?? 0) >= 3)
     await origin.close()
     let failed = false

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { ALL_BROWSERS, connected, controlled, firstVisit, installed, pageFetch, startDownloader, stats, stopWorkers, until, visitor, within } from './helpers/browsers.ts'
+import { ALL_BROWSERS, connected, controlled, firstVisit, installed, pageFetch, startDownloader, stats, stay, stopWorkers, until, visitor, within } from './helpers/browsers.ts'
 import { startProxy } from './helpers/proxy.ts'
 import { browserState, redeploy, storeUntil, upgradeRuntime } from './helpers/redeploy.ts'
 import { buildSite, isPlanktosFile, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
@@ -184,6 +184,7 @@ browserSuites(name => `${name}: redeploys`, ({ test, name }) => {
     const open = await firstVisit(browser, origin.url)
     // The open page reads one file before the deploy (so it is stored) and another only after.
     assert.is((await pageFetch(open, origin.url + 'notes/b.txt')).text, 'b, first deploy\n')
+    await stay(open)
     await until(open, 'the first files to be stored', s => (s.worker?.stored ?? 0) >= pageFiles(old, '').length + 1)
     // The count may include other files stored first: wait for this one itself.
     await storeUntil(open, 'notes/b.txt to be stored', shas => shas.has(sha('b, first deploy\n')))

@@ -3,7 +3,7 @@
 // downloader asks for persistent storage.
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
-import { ALL_BROWSERS, HANG, controlled, firstVisit, installed, startDownloader, until, visitor, within } from './helpers/browsers.ts'
+import { ALL_BROWSERS, controlled, firstVisit, HANG, installed, startDownloader, stay, until, visitor, within } from './helpers/browsers.ts'
 import { buildSite, gallery, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 import { browserSuites, renderCheck } from './helpers/suite.ts'
 
@@ -77,6 +77,7 @@ browserSuites(name => `${name}: the visitor's browser`, ({ test, name }) => {
     const files = await siteFiles(site)
     const page = await firstVisit(browser, origin.url)
     const seen = new Set(pageFiles(files, ''))
+    await stay(page)
     await until(page, 'the first page to be stored', s => (s.worker?.stored ?? 0) >= seen.size)
     for (const url of PAGES.slice(1)) {
       await page.goto(origin.url + url)

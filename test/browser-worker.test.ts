@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as assert from 'uvu/assert'
-import { ALL_BROWSERS, assertNavigation, fetchHash, firstVisit, imagesLoaded, installed, pageFetch, startDownloader, stats, until, within } from './helpers/browsers.ts'
+import { ALL_BROWSERS, assertNavigation, fetchHash, firstVisit, imagesLoaded, installed, pageFetch, startDownloader, stats, stay, until, within } from './helpers/browsers.ts'
 import { storedKeys } from './helpers/redeploy.ts'
 import { blob, buildSite, pageFiles, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 import { browserSuites } from './helpers/suite.ts'
@@ -47,6 +47,7 @@ browserSuites(name => `${name}: one visitor`, ({ test, name }) => {
   test("the first page's files are stored from the HTTP cache, not downloaded again", async ({ browser }) => {
     origin = await startOrigin(site)
     const page = await firstVisit(browser, origin.url)
+    await stay(page)
     await until(page, 'the first page\'s files to be stored', s => (s.worker?.stored ?? 0) >= 3)
     const twice = siteRequests(origin).filter((r, i, all) => all.indexOf(r) !== i)
     assert.equal(twice, [], 'no site file was requested twice')

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import bencode from 'bencode'
 import type { Browser, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
-import { firstVisit, installed, pageFetch, startDownloader, stats, until, within } from './helpers/browsers.ts'
+import { firstVisit, installed, pageFetch, startDownloader, stats, stay, until, within } from './helpers/browsers.ts'
 import { startProxy, type Proxy } from './helpers/proxy.ts'
 import { buildSite, siteFiles, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
 import { browserSuites } from './helpers/suite.ts'
@@ -171,6 +171,7 @@ browserSuites<{ site: TestSite }>(name => `${name}: trust and scope under ${BASE
       }
     })
     // The first page's files are stored, so the downloader wants to seed their shard.
+    await stay(page)
     await until(page, 'the first page to be stored', s => (s.worker?.stored ?? 0) >= 3)
     await startDownloader(page)
     await within((async () => { while (served === 0) await page.waitForTimeout(50) })(), 'the downloader to fetch the torrent')
@@ -193,6 +194,7 @@ browserSuites<{ site: TestSite }>(name => `${name}: trust and scope under ${BASE
     const { page, proxy } = await visit(browser, site)
     const files = await siteFiles(site)
     const css = files.get('style.css')!
+    await stay(page)
     await until(page, 'style.css to be stored', s => (s.worker?.stored ?? 0) >= 3)
     assert.is((await pageFetch(page, proxy.url + 'style.css')).source, 'store')
     await tamper(page, css.sha256)

@@ -9,6 +9,7 @@ import { afterNavigation, loadManifestFor, manifestFor, staleAnswers, superseded
 import { orNotFound, wantsNotFound } from './not-found.ts'
 import { loadManifest, lookup, refreshManifest, urlRules } from './site.ts'
 import { fileRequest } from './file-request.ts'
+import { stays } from './seen.ts'
 import { answerFile } from './sources.ts'
 import { steppedAside } from './step-aside.ts'
 import { count } from './stats.ts'
@@ -27,6 +28,9 @@ export function onFetch (event: FetchEvent): void {
   const runtime = url.search === '' ? runtimeKey(url.pathname) : null
   // planktos' own files are whole-file reads; a range of one is the network's business.
   if (runtime) return request.headers.has('Range') ? undefined : event.respondWith(answerRuntime(event, runtime))
+  // A visitor who opens another page stays: what the first page loaded is worth storing now (seen.ts). Not a frame's
+  // page, nor a prerender or prefetch (Sec-Purpose) the visitor may never open.
+  if (request.destination === 'document' && !request.headers.has('Sec-Purpose')) event.waitUntil(stays())
   // Each page is answered from the build it loaded with; navigations get the newest.
   const manifest = manifestFor(event)
   if (manifest) {

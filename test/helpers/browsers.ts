@@ -165,6 +165,12 @@ export function startDownloader (page: Page): Promise<void> {
   return within(page.evaluate(() => (window as unknown as { planktos: { start (): Promise<void> } }).planktos.start()), 'the downloader to start')
 }
 
+/**
+ * The visitor stays on its first page: its downloader starts (as after `STAY`, runtime/install.ts), and with it the
+ * worker stores what the page loaded before the worker controlled it (runtime/worker/seen.ts).
+ */
+export const stay = startDownloader
+
 /** SHA-256 of a file fetched through the page (so through the worker), and where it came from. */
 export function fetchHash (page: Page, url: string, ms = HANG): Promise<{ sha: string, source: string | null }> {
   return within(page.evaluate(async (url) => {
