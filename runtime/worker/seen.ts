@@ -4,12 +4,13 @@
 // only noted, and stored once the visitor stays: its page's downloader starts (after a while on the page, or when the
 // worker asks it for peers), or it opens another page. Without WebRTC no downloader ever starts, and the store is
 // what keeps a visited page readable with the origin down: they are stored at once.
+import type { Manifest } from '../shared/manifest.ts'
+import type { Store } from '../shared/store.ts'
 import { sitePath } from '../shared/urls.ts'
 import { fromOrigin } from './origin.ts'
 import { peersPossible } from './pages.ts'
 import { keepCopy, runtimeKey } from './runtime-files.ts'
 import { loadManifest, lookup, urlRules } from './site.ts'
-import type { Store } from '../shared/store.ts'
 import { store } from './storage.ts'
 
 /**
@@ -34,7 +35,8 @@ export async function stays (): Promise<void> {
   // Taken in one transaction (an empty note is left), so two triggers at once store it once, and a page's note
   // written meanwhile is not lost.
   await db?.updateMeta<Note>(KEY, old => { note = old; return old?.urls.length ? { build: old.build, urls: [] } : undefined }).catch(() => {})
-  if (note?.urls.length && note.build === (await loadManifest())?.buildId) await storeSeen(note.urls, db!)
+  const manifest = note?.urls.length ? await loadManifest() : undefined
+  if (manifest && note!.build === manifest.buildId) await storeSeen(note!.urls, db!, manifest)
 }
 
 /**
@@ -43,9 +45,7 @@ export async function stays (): Promise<void> {
  * over; or one evicted since) is left for later rather than fetched from the origin a second time. Each is verified
  * like any origin answer.
  */
-async function storeSeen (urls: string[], db: Store): Promise<void> {
-  const manifest = await loadManifest()
-  if (!manifest) return
+async function storeSeen (urls: string[], db: Store, manifest: Manifest): Promise<void> {
   const rules = urlRules(manifest)
   for (const url of new Set(urls)) {
     let u: URL
