@@ -49,7 +49,11 @@ class Download {
   pos = 0
   /** Where the bytes came from most recently, for the response header. */
   source: Source = 'store'
-  /** Responses still reading; with none left, the download does not turn to the origin (in a browser with WebRTC). */
+  /**
+   * Responses still reading; with none left, the download does not turn to the origin (in a browser with WebRTC).
+   * Firefox cancels a response's body only once it is given more bytes: one whose page cancelled after reading all
+   * it was given counts until the next chunk comes (browser-late-peers).
+   */
   readers = 0
   /** Settles true once the whole file matched its SHA-256 and is stored; false when it failed or was given up. */
   readonly done: Promise<boolean>
