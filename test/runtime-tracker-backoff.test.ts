@@ -2,7 +2,7 @@
 // page open a socket the browser reports as failed in the console.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { noteAnswer, noteSilent, noteWarning, noted, reachable } from '../runtime/page/tracker-backoff.ts'
+import { noteAnswer, noteSilent, noteWarning, noted, reachable, trackerSilence } from '../runtime/page/tracker-backoff.ts'
 
 const T1 = 'ws://127.0.0.1:9/'
 const T2 = 'ws://127.0.0.1:10/'
@@ -95,6 +95,52 @@ backoff('without usable storage every tracker is tried, as before', () => {
   ;(globalThis as { localStorage?: unknown }).localStorage = { getItem: () => { throw new Error('denied') }, setItem: () => { throw new Error('denied') }, removeItem: () => {} }
   noteWarning(`Error connecting to ${T1}`, 0)
   assert.equal(reachable([T1], 1), [T1])
+})
+
+const PEER_TIMEOUT = 1500
+const closed = (...urls: string[]): Array<[string, boolean]> => urls.map(u => [u, false])
+
+backoff('a page waits for peers while its trackers\' sockets may still open, then notes them silent and stops waiting', () => {
+  const silence = trackerSilence(PEER_TIMEOUT)
+  assert.not.ok(silence.unreached(closed(T1, T2), 0), 'before the torrent is ready: its sockets are not made yet')
+  silence.start(100)
+  assert.not.ok(silence.unreached(closed(T1, T2), 100 + PEER_TIMEOUT - 1))
+  assert.not.ok(noted([T1], 100 + PEER_TIMEOUT - 1))
+  assert.ok(silence.unreached(closed(T1, T2), 100 + PEER_TIMEOUT))
+  assert.ok(noted([T1, T2], 100 + PEER_TIMEOUT), 'both noted silent')
+  assert.equal(reachable([T1, T2], 100 + PEER_TIMEOUT), [T1, T2], 'and still contacted')
+})
+
+backoff('the visitor\'s next page does not wait for trackers noted silent, until a socket opens', () => {
+  const first = trackerSilence(PEER_TIMEOUT)
+  first.start(0)
+  assert.ok(first.unreached(closed(T1), PEER_TIMEOUT))
+  const next = trackerSilence(PEER_TIMEOUT)
+  const t = PEER_TIMEOUT + 10
+  assert.ok(next.unreached(closed(T1), t), 'before its torrent is ready')
+  next.start(t)
+  assert.ok(next.unreached(closed(T1), t + 1))
+  assert.not.ok(next.unreached([[T1, true]], t + 2), 'the socket opened: peers may come')
+  assert.not.ok(trackerSilence(PEER_TIMEOUT).unreached(closed(T1), PEER_TIMEOUT + MINUTE), 'the note has ended: a page waits again')
+})
+
+backoff('a socket that opened and closed again (the tracker restarted) is not noted silent', () => {
+  const silence = trackerSilence(PEER_TIMEOUT)
+  silence.start(0)
+  assert.not.ok(silence.unreached([[T1, true]], 10))
+  assert.ok(silence.unreached(closed(T1), 10 + PEER_TIMEOUT), 'no peer can come while it is closed')
+  assert.not.ok(noted([T1], 10 + PEER_TIMEOUT), 'but WebTorrent reconnects: the next page waits again')
+})
+
+backoff('one open socket of two is enough; a page with no tracker at all waits only until peerTimeout', () => {
+  const silence = trackerSilence(PEER_TIMEOUT)
+  silence.start(0)
+  assert.not.ok(silence.unreached([[T1, false], [T2, true]], PEER_TIMEOUT * 2))
+  assert.not.ok(noted([T1], PEER_TIMEOUT * 2))
+  const none = trackerSilence(PEER_TIMEOUT)
+  none.start(0)
+  assert.not.ok(none.unreached([], 1))
+  assert.ok(none.unreached([], PEER_TIMEOUT))
 })
 
 backoff.run()

@@ -11,7 +11,7 @@ import { chunkStoreFor } from './chunk-store.ts'
 import { fileExchange } from './file-exchange.ts'
 import { loadPart, loadTorrent, torrentKey } from './site-files.ts'
 import { OriginShare } from './share.ts'
-import { noteAnswer, noteSilent, noteWarning, noted, reachable } from './tracker-backoff.ts'
+import { noteAnswer, noteWarning, reachable, trackerSilence } from './tracker-backoff.ts'
 import { addOriginSeed, type OriginSeed } from './web-seed.ts'
 import { MAX_MESSAGE, forgetPiece, limitMessages, trackerSockets, verifyPieces } from './webtorrent-internals.ts'
 
@@ -145,26 +145,10 @@ export class Swarm {
       get lastReceived () { return received }
     }, this.manifest.settings.peerTimeout)
     let told = solo
-    // Set once the torrent is ready: WebTorrent creates the tracker sockets just before, after checking stored pieces.
-    let since = Infinity
-    const { peerTimeout } = this.manifest.settings
-    // Peers reach this page only through a tracker, and no error ever comes from one that accepts the connection and
-    // never answers (a hung server, a firewall dropping the upgrade). A tracker whose WebSocket has not opened within
-    // peerTimeout of the torrent being ready is noted as silent, and this page and the visitor's next ones (tracker-backoff.ts) stop
-    // waiting for peers until a socket opens: the worker gets `miss` at once instead of after peerTimeout per request.
-    // Only the socket counts, not an answer: a first announce waits for its WebRTC offers' ICE gathering (a STUN round
-    // trip, seconds where UDP is blocked), and an answer late on a loaded machine must not cost the visitor its peers.
-    // A socket that opened and closed again (the tracker restarted) is not silence: WebTorrent reconnects by itself.
-    let opened = false
-    const unreached = (): boolean => {
-      const sockets = trackerSockets(torrent)
-      if (sockets.some(s => s[1])) return !(opened = true)
-      const urls = sockets.map(s => s[0])
-      if (Date.now() - since < peerTimeout) return noted(urls)
-      if (!opened) for (const url of urls) noteSilent(url)
-      return true
-    }
-    const joined: Joined = { torrent, part, shard, get alone () { return told || unreached() }, share }
+    // Whether peers can reach this page through its trackers (tracker-backoff.ts): started once the torrent is ready,
+    // when WebTorrent creates the tracker sockets, just after checking stored pieces.
+    const silence = trackerSilence(this.manifest.settings.peerTimeout)
+    const joined: Joined = { torrent, part, shard, get alone () { return told || silence.unreached(trackerSockets(torrent)) }, share }
     // Let WebTorrent drop a closed wire first.
     const recheck = (): void => { setTimeout(() => joined.seed?.recheck()) }
     torrent.on('error', () => {})
@@ -210,7 +194,7 @@ export class Swarm {
       // Metadata only from the origin's torrent file, and only for the infohash the manifest names.
       torrent.once('infoHash', (hash: string) => { if (hash !== shard.infoHash) torrent.destroy() })
     })
-    since = Date.now()
+    silence.start()
     if (!ok || !sameFiles(torrent, part)) {
       if (!torrent.destroyed) torrent.destroy()
       return undefined

@@ -5,7 +5,7 @@
 // one minute, doubling with each failure in a row up to an hour. An answer from the tracker forgets its failures.
 // A tracker whose socket stayed silent (never opened: a hung server, a firewall dropping the connection) is noted
 // the same way, but still contacted: a slow network or a loaded machine looks the same for a while, and skipping a
-// working tracker would cost the visitor its peers. A noted tracker only stops pages waiting for it (swarm.ts).
+// working tracker would cost the visitor its peers. A noted tracker only stops pages waiting for it (trackerSilence).
 
 const KEY = 'planktos-tracker-failures'
 const FIRST = 60_000
@@ -79,4 +79,32 @@ export function noteAnswer (announced: string | undefined): void {
   if (!url || !all[url]) return
   delete all[url]
   write(all)
+}
+
+/** A tracker's announce URL and whether its WebSocket is open now (webtorrent-internals.ts, trackerSockets). */
+export type TrackerSocket = readonly [url: string, open: boolean]
+
+/**
+ * Whether a joined torrent's page waits for peers in vain. Peers reach a page only through a tracker, and no error ever
+ * comes from one that accepts the connection and never answers (a hung server, a firewall dropping the upgrade). A
+ * tracker whose WebSocket has not opened within peerTimeout of `start()` (the torrent being ready) is noted as silent,
+ * and this page and the visitor's next ones stop waiting for peers until a socket opens: the worker gets `miss` at
+ * once instead of after peerTimeout per request. Only the socket counts, not an answer: a first announce waits for
+ * its WebRTC offers' ICE gathering (a STUN round trip, seconds where UDP is blocked), and an answer late on a loaded
+ * machine must not cost the visitor its peers. A socket that opened and closed again (the tracker restarted) is not
+ * silence: WebTorrent reconnects by itself.
+ */
+export function trackerSilence (peerTimeout: number): { start (now?: number): void, unreached (sockets: readonly TrackerSocket[], now?: number): boolean } {
+  let since = Infinity
+  let opened = false
+  return {
+    start (now = Date.now()) { since = now },
+    unreached (sockets, now = Date.now()) {
+      if (sockets.some(s => s[1])) return !(opened = true)
+      const urls = sockets.map(s => s[0])
+      if (now - since < peerTimeout) return noted(urls, now)
+      if (!opened) for (const url of urls) noteSilent(url, now)
+      return true
+    }
+  }
 }
