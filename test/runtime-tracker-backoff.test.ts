@@ -132,7 +132,7 @@ backoff('a socket that opened and closed again (the tracker restarted) is not no
   assert.not.ok(noted([T1], 10 + PEER_TIMEOUT), 'but WebTorrent reconnects: the next page waits again')
 })
 
-backoff('one open socket of two is enough; a page with no tracker at all waits only until peerTimeout', () => {
+backoff('one open socket of two is enough; before WebTorrent has made the sockets, a page waits only until peerTimeout', () => {
   const silence = trackerSilence(PEER_TIMEOUT)
   silence.start(0)
   assert.not.ok(silence.unreached([[T1, false], [T2, true]], PEER_TIMEOUT * 2))
