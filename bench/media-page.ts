@@ -46,17 +46,23 @@ async function makeSite (dir: string): Promise<number> {
   return clip.length
 }
 
-/** Plays the page's media element to its end, as fast as the browser allows; the element's error, if it fails. */
-async function play (page: Page): Promise<string | undefined> {
-  return page.evaluate(() => new Promise<string | undefined>(resolve => {
+/**
+ * Plays the page's media element to its end, as fast as the browser allows: the element's error if it fails, and
+ * the time from pressing play until it played (its first `playing` event).
+ */
+async function play (page: Page): Promise<{ failed?: string, startMs?: number }> {
+  return page.evaluate(() => new Promise<{ failed?: string, startMs?: number }>(resolve => {
     const a = document.querySelector('audio')!
-    const failed = (): void => resolve(`MediaError ${a.error?.code ?? '?'}: ${a.error?.message ?? 'no message'}`)
+    let startMs: number | undefined
+    const failed = (): void => resolve({ failed: `MediaError ${a.error?.code ?? '?'}: ${a.error?.message ?? 'no message'}`, startMs })
     if (a.error) return failed()
     a.muted = true
     a.playbackRate = 16
-    a.addEventListener('ended', () => resolve(undefined), { once: true })
+    const pressed = performance.now()
+    a.addEventListener('playing', () => { startMs ??= Math.round(performance.now() - pressed) }, { once: true })
+    a.addEventListener('ended', () => resolve({ startMs }), { once: true })
     a.addEventListener('error', failed, { once: true })
-    void a.play().catch((e: Error) => resolve(`play() refused: ${e.message}`))
+    void a.play().catch((e: Error) => resolve({ failed: `play() refused: ${e.message}` }))
   }))
 }
 
@@ -69,6 +75,8 @@ export interface MediaSide {
   fromPeers: number
   /** Media elements that failed to play (MediaError), by visitor. */
   problems: string[]
+  /** The new visitor's time from pressing play until its element played, in ms. */
+  startMs?: number
 }
 
 export interface MediaResult { fileBytes: number, plain: MediaSide, planktos: MediaSide, fromPeersShare: number }
@@ -93,7 +101,7 @@ async function side (variant: Variant, dir: string): Promise<MediaSide> {
       await page.waitForTimeout(2000)
       await page.goto(host.url + 'watch/', { waitUntil: 'load' })
       await settle(page)
-      const failed = await within(play(page), 'a holder to play the clip', 120_000)
+      const { failed } = await within(play(page), 'a holder to play the clip', 120_000)
       if (failed) problems.push(`holder ${i + 1}: ${failed}`)
     }
     await quiet(host.log)
@@ -104,7 +112,7 @@ async function side (variant: Variant, dir: string): Promise<MediaSide> {
     await page.goto(host.url + 'watch/', { waitUntil: 'load' })
     await page.waitForTimeout(READ_MS)
     await settle(page)
-    const failed = await within(play(page), 'the new visitor to play the clip', 120_000)
+    const { failed, startMs } = await within(play(page), 'the new visitor to play the clip', 120_000)
     if (failed) problems.push(`the new visitor: ${failed}`)
     await quiet(host.log)
     const visit = host.log.slice(mark).filter(e => e.url !== '/favicon.ico')
@@ -112,7 +120,8 @@ async function side (variant: Variant, dir: string): Promise<MediaSide> {
       fileFromOrigin: visit.filter(e => e.url === '/' + FILE).reduce((s, e) => s + e.bodyBytes, 0),
       visitAll: visit.reduce((s, e) => s + e.wireBytes, 0),
       fromPeers: variant === 'planktos' ? (await stats(page)).worker?.downloaders.fromPeers ?? 0 : 0,
-      problems
+      problems,
+      startMs
     }
   } finally {
     for (const c of contexts) await within(c.close(), 'a visitor to leave')
@@ -130,9 +139,9 @@ export async function billMedia (work: string, tracker: string, log: (line: stri
   const result = await build(packedDir, { announce: [tracker], rtcConfig: { iceServers: [] } })
   if (!result.manifest) throw new Error(`bench: planktos built the media page site without a manifest: ${result.warnings.join(' ')}`)
   const plain = await side('plain', plainDir)
-  log(`  media page plain: the clip's bytes from the origin ${plain.fileFromOrigin} of ${fileBytes}`)
+  log(`  media page plain: the clip's bytes from the origin ${plain.fileFromOrigin} of ${fileBytes}, played ${plain.startMs ?? '-'} ms after play`)
   const planktos = await side('planktos', packedDir)
-  log(`  media page planktos: the clip's bytes from the origin ${planktos.fileFromOrigin} of ${fileBytes}, from peers ${planktos.fromPeers}${planktos.problems.length ? '; ' + planktos.problems.join('; ') : ''}`)
+  log(`  media page planktos: the clip's bytes from the origin ${planktos.fileFromOrigin} of ${fileBytes}, from peers ${planktos.fromPeers}, played ${planktos.startMs ?? '-'} ms after play${planktos.problems.length ? '; ' + planktos.problems.join('; ') : ''}`)
   return { fileBytes, plain, planktos, fromPeersShare: +(1 - planktos.fileFromOrigin / fileBytes).toFixed(2) }
 }
 
@@ -142,10 +151,10 @@ export function mediaTable (x: MediaResult): string {
   return [
     `Media page: ${HOLDERS} visitors hold an ${mb(x.fileBytes)} MB media file (WAV noise in an \`<audio preload="metadata">\`); a new visitor opens its page as its first page and presses play after ${READ_MS / 1000} s (goal: ≥ 80% of the file's bytes from peers).`,
     '',
-    '| | the file\'s bytes the origin sent (MB) | ÷ the file\'s size | from peers (MB) | the visit\'s origin bytes (MB) |',
-    '| --- | --- | --- | --- | --- |',
-    `| with planktos | ${mb(x.planktos.fileFromOrigin)} | **${(x.planktos.fileFromOrigin / x.fileBytes).toFixed(2)}** (not from the origin: ${Math.round(x.fromPeersShare * 100)}%) | ${mb(x.planktos.fromPeers)} | ${mb(x.planktos.visitAll)} |`,
-    `| without | ${mb(x.plain.fileFromOrigin)} | ${(x.plain.fileFromOrigin / x.fileBytes).toFixed(2)} (a player asks for some ranges twice) | 0 | ${mb(x.plain.visitAll)} |`,
+    '| | the file\'s bytes the origin sent (MB) | ÷ the file\'s size | from peers (MB) | the visit\'s origin bytes (MB) | from play to playing (ms) |',
+    '| --- | --- | --- | --- | --- | --- |',
+    `| with planktos | ${mb(x.planktos.fileFromOrigin)} | **${(x.planktos.fileFromOrigin / x.fileBytes).toFixed(2)}** (not from the origin: ${Math.round(x.fromPeersShare * 100)}%) | ${mb(x.planktos.fromPeers)} | ${mb(x.planktos.visitAll)} | ${x.planktos.startMs ?? '-'} |`,
+    `| without | ${mb(x.plain.fileFromOrigin)} | ${(x.plain.fileFromOrigin / x.fileBytes).toFixed(2)} (a player asks for some ranges twice) | 0 | ${mb(x.plain.visitAll)} | ${x.plain.startMs ?? '-'} |`,
     ...([['with planktos', x.planktos], ['without', x.plain]] as Array<[string, MediaSide]>).flatMap(([label, side]) => side.problems.length > 0 ? ['', `Playback failed ${label}: ${side.problems.join('; ')}.`] : [])
   ].join('\n')
 }
