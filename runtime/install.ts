@@ -4,9 +4,10 @@
 // worker controlled from its start is idle (in a browser without WebRTC, only on `start()` or `enableP2P()`). A
 // visitor's first page starts it only after the visitor stayed STAY ms: a visitor who leaves sooner (most of those who
 // read one page and leave) would pay the origin the downloader, a torrent and a part for nothing (docs/engine.md).
-// It must stay under 1 KB brotli: everything else (the `stats` event, the overlay, consent, prefetch) lives in the
+// It must stay near 1 KB brotli (scripts/runtime-entries.ts): everything else (the `stats` event, the overlay, consent, prefetch) lives in the
 // downloader.
 import type { Downloader } from './downloader.ts'
+import { restoreMedia } from './page/media.ts'
 import type { DownloaderStats, Message, WorkerStats } from './shared/messages.ts'
 
 /** `window.planktos`; its `stats` event carries a `StatsDetail` (fired by the downloader when counters change). */
@@ -124,6 +125,11 @@ if (sw) {
     else addEventListener('load', idle)
   })
 }
+
+// The builder held back the site's media elements: they load once the worker can answer them (from peers), or at
+// once where no peer could (no WebRTC, no worker, a worker that failed).
+if (webrtc) void ready.then(restoreMedia)
+else restoreMedia()
 
 const planktos: Planktos = Object.assign(events, {
   ready,

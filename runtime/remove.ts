@@ -4,6 +4,7 @@
 // the same from its side.
 import { WORKER_FILE } from './shared/manifest.ts'
 import { dbName } from './shared/db-name.ts'
+import { restoreMedia } from './page/media.ts'
 
 const script = (document.currentScript ?? document.querySelector('script[data-planktos]')) as HTMLScriptElement | null
 const base = new URL(script?.src ?? '/', location.href).pathname.replace(/planktos\/install\.js$/, '')
@@ -15,6 +16,8 @@ void navigator.serviceWorker?.getRegistrations().then(all => {
   }
 }).catch(() => {})
 try { indexedDB.deleteDatabase(dbName(base)) } catch {}
+// A page of an earlier build, cached, whose media elements that build held back for the worker.
+restoreMedia()
 
 // Pages that call planktos keep working: nothing is installed.
 ;(window as unknown as { planktos: object }).planktos = Object.assign(new EventTarget(), {

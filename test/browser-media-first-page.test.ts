@@ -1,8 +1,9 @@
-// A visitor's first page holds an <audio> that starts loading while the page is parsed, before any worker exists;
-// two other visitors hold the file. The visitor presses play once the worker has claimed the page and install.js has
-// loaded the element again through it. The page must play as it does without planktos (no MediaError: Chromium
-// refuses a media resource whose ranges come partly from the network and partly from a worker). In Chromium and
-// Firefox.
+// A visitor's first page holds an <audio preload="metadata">, which would start loading while the page is parsed,
+// before any worker exists; two other visitors hold the file. The builder holds the element back (preload="none")
+// and install.js gives it its preload back once the worker controls the page, so it loads nothing before that. The
+// visitor presses play once install.js has loaded the element again through the worker. The page must play as it
+// does without planktos (no MediaError: Chromium refuses a media resource whose ranges come partly from the network
+// and partly from a worker). In Chromium and Firefox.
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
@@ -79,14 +80,23 @@ for (const name of BROWSERS) {
       // crossorigin as it does). Pressing play in the instant between the worker's claim and that reload still
       // fails in Chromium, as an element already playing does (docs/engine.md).
       await within(page.waitForFunction(() => document.querySelector('audio')!.hasAttribute('crossorigin')), 'install.js to load the clip again through the worker')
+      await within(page.waitForFunction(() => document.querySelector('audio')!.readyState > 0), 'the clip\'s metadata to load through the worker')
+      const held = await page.evaluate(() => {
+        const events = (window as unknown as { mediaEvents: string[] }).mediaEvents
+        const index = (what: string): number => events.findIndex(e => e.startsWith(what + '@'))
+        const a = document.querySelector('audio')!
+        return { controlled: index('controlled'), metadata: index('loadedmetadata'), preload: a.getAttribute('preload'), marked: a.hasAttribute('data-planktos-preload'), events: events.join(' ') }
+      })
+      assert.ok(held.controlled >= 0 && held.metadata > held.controlled, `the element loads nothing before the worker controls the page (${held.events})`)
+      assert.is(held.preload, 'metadata', 'install.js gives the element its own preload back')
+      assert.is(held.marked, false, 'and takes the builder\'s mark off')
       const failed = await play(page)
       const events = await page.evaluate(() => (window as unknown as { mediaEvents: string[] }).mediaEvents.join(' '))
       assert.is(failed, undefined, `the clip plays as it does without planktos (${events})`)
       assert.is(await page.evaluate(() => document.querySelector('audio')!.error), null)
       // What the origin sent is a cost, measured side by side with the page without planktos by the bill bench
-      // (bench/media-page.ts), not asserted here: when this visitor's peers connect late, its worker takes the
-      // clip's tail from the origin again, because the element's first request (the network's, before any worker)
-      // was cut off by the reload after the origin had sent it (on loopback, the whole file within 300 ms).
+      // (bench/media-page.ts), not asserted here: when this visitor's peers connect late, its worker takes what they
+      // have not brought from the origin.
       const sent = origin.log.slice(mark).filter(e => e.url === '/' + FILE).reduce((n, e) => n + e.bytes, 0)
       const fromPeers = (await stats(page)).worker?.downloaders.fromPeers ?? 0
       console.log(`  ${name}: the origin sent ${sent} bytes of the ${CLIP.length}-byte clip; peers ${fromPeers}`)
@@ -94,6 +104,35 @@ for (const name of BROWSERS) {
       for (const c of browser.contexts()) if (!contexts.includes(c)) await c.close()
       await origin.close()
       await tracker.close()
+      await site.remove()
+    }
+  })
+}
+
+for (const name of BROWSERS) {
+  test(`${name}: where no worker can run, a held-back <audio> gets its preload back and loads from the origin`, async ({ browsers }) => {
+    const browser = browsers.get(name)!
+    const site = await buildSite({}, { [FILE]: CLIP, 'listen.html': PAGE })
+    const origin = await startOrigin(site)
+    const context = await visitor(browser)
+    try {
+      // As in a browser without service workers (or a private window of one that refuses them).
+      await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'serviceWorker', { get: () => undefined, configurable: true }))
+      const page = await context.newPage()
+      await page.goto(origin.url + 'listen.html')
+      await within(page.waitForFunction(() => document.querySelector('audio')!.readyState > 0), 'the clip\'s metadata to load')
+      const a = await page.evaluate(() => {
+        const a = document.querySelector('audio')!
+        return { preload: a.getAttribute('preload'), marked: a.hasAttribute('data-planktos-preload'), worker: 'serviceWorker' in navigator && navigator.serviceWorker !== undefined }
+      })
+      assert.is(a.worker, false, 'the page has no service worker (else this tests nothing)')
+      assert.match(await (await fetch(origin.url + 'listen.html')).text(), 'preload="none" data-planktos-preload="metadata"', 'the builder held the element back (else this tests nothing)')
+      assert.is(a.preload, 'metadata')
+      assert.is(a.marked, false)
+      assert.ok(origin.log.some(e => e.url === '/' + FILE), 'the clip came from the origin')
+    } finally {
+      await context.close()
+      await origin.close()
       await site.remove()
     }
   })

@@ -419,3 +419,60 @@ analyze('agrees with the separate functions on pages that are easy to get wrong'
 })
 
 analyze.run()
+
+const media = suite('analyzePage: media elements held back for the worker')
+const HELD = (kept: string) => `preload="none" data-planktos-preload="${kept}"`
+// The body after the install tag, which goes at the start of a page without a head.
+const held = (body: string, base = '/', pagePath = 'watch/index.html') => {
+  const out = analyzePage(body, pagePath, base, SRC).html
+  assert.ok(out.startsWith(TAG), out)
+  return out.slice(TAG.length)
+}
+
+media('holds back a site media element that would load while the page is parsed, keeping its own preload', () => {
+  assert.is(held('<audio src="clip.wav" preload="metadata" controls></audio>'), `<audio src="clip.wav" ${HELD('metadata')} controls></audio>`)
+  assert.is(held('<video controls preload="auto" src="/v.mp4"></video>'), `<video controls ${HELD('auto')} src="/v.mp4"></video>`)
+  // No preload: the mark is empty, and install.js takes the attribute away again (the browser's default applies).
+  assert.is(held('<video src="v.mp4"></video>'), `<video ${HELD('')} src="v.mp4"></video>`)
+  // An empty preload="" means auto.
+  assert.is(held('<audio preload src="a.mp3"></audio>'), `<audio ${HELD('auto')} src="a.mp3"></audio>`)
+  // Any case, any quoting; the author's attribute is taken out, not shadowed by a duplicate.
+  assert.is(held(`<VIDEO Controls PRELOAD='auto' SRC=v.mp4 ></VIDEO>`), `<VIDEO Controls ${HELD('auto')} SRC=v.mp4 ></VIDEO>`)
+  assert.is(held('<audio preload=metadata\n\tsrc=a.mp3></audio>'), `<audio ${HELD('metadata')}\n\tsrc=a.mp3></audio>`)
+  // A repeated preload: a browser keeps the first, so that is the one kept and taken out.
+  assert.is(held('<audio preload="auto" preload="none" src="a.mp3"></audio>'), `<audio ${HELD('auto')} preload="none" src="a.mp3"></audio>`)
+})
+
+media('holds back an element whose <source> is a site file, under the site\'s base too', () => {
+  assert.is(held('<video><source src="https://cdn.example/v.webm"><source src="v.mp4"></video>'), `<video ${HELD('')}><source src="https://cdn.example/v.webm"><source src="v.mp4"></video>`)
+  assert.is(held('<audio src="/docs/a.mp3"></audio>', '/docs/', 'x.html'), `<audio ${HELD('')} src="/docs/a.mp3"></audio>`)
+})
+
+media('leaves alone what would not load early, what no worker answers, and what no script restores', () => {
+  const pages = [
+    '<audio src="a.mp3" preload="none"></audio>',
+    '<audio src="a.mp3" preload=" NONE "></audio>',
+    '<video src="v.mp4" autoplay muted></video>',
+    '<video src="https://cdn.example/v.mp4"></video>',
+    '<video src="/v.mp4"></video>', // outside the base below
+    '<video><source src="https://cdn.example/v.webm"></video>',
+    '<video></video>',
+    '<noscript><audio src="a.mp3"></audio></noscript>',
+    '<template><video src="v.mp4"></video></template>',
+    '<base href="https://cdn.example/"><audio src="a.mp3"></audio>',
+    `<audio ${HELD('metadata')} src="a.mp3"></audio>`,
+  ]
+  for (const page of pages) assert.is(held(page, '/docs/', 'x.html'), page, page)
+  // And pages that get no install tag keep their media as they are: nothing would restore them.
+  assert.is(analyzePage('<audio src="a.mp3"></audio>', 'x.html', '/', null).html, '<audio src="a.mp3"></audio>')
+})
+
+media('changes nothing the second time, and holds back each element of a page', () => {
+  const page = '<head><title>Hi</title></head><body><audio src="a.mp3"></audio><p>and</p><video preload="auto"><source src="b.mp4"></video></body>'
+  const once = analyzePage(page, 'index.html', '/', SRC)
+  assert.is(once.html, `<head>${TAG}<title>Hi</title></head><body><audio ${HELD('')} src="a.mp3"></audio><p>and</p><video ${HELD('auto')}><source src="b.mp4"></video></body>`)
+  const twice = analyzePage(once.html, 'index.html', '/', SRC)
+  assert.equal({ html: twice.html, changed: twice.changed }, { html: once.html, changed: false })
+})
+
+media.run()

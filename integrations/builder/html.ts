@@ -1,8 +1,10 @@
-// Reading and editing built pages: the install tag, the files a page loads, a service worker the site registers itself.
+// Reading and editing built pages: the install tag, the files a page loads, a service worker the site registers itself,
+// media elements held back until the worker can answer them.
 // htmlparser2 tokenizes like a browser (comments, raw-text <script>/<style>, entities, any tag case) and reports
 // the source offsets of each tag, so an edit touches only the bytes it means to. Tokenizing is the costly part of a
 // build's page phase, so one pass (`scanPage`) collects what all three questions need.
 import { Parser } from 'htmlparser2'
+import { MEDIA_MARK } from '../../runtime/shared/manifest.ts'
 import { extractCssUrls } from './css.ts'
 import { isExternal, isFolderPath, pageUrl, resolveUrl, toSitePath } from './urls.ts'
 
@@ -10,6 +12,18 @@ import { isExternal, isFolderPath, pageUrl, resolveUrl, toSitePath } from './url
 interface Span {
   start: number
   end: number
+}
+
+/** An `<audio>` or `<video>` start tag, with what decides whether it may wait for the worker. */
+interface MediaTag {
+  /** Just after the tag's name: where `preload="none"` goes. */
+  nameEnd: number
+  /** The element's own `preload` attribute (its first: a browser ignores a repeated one). */
+  preload?: Span & { value: string }
+  /** `autoplay` (a browser ignores `preload` then), or already held back by a build. */
+  leave: boolean
+  /** Its `src` and its `<source>` children's, as written. */
+  refs: string[]
 }
 
 /** What one pass over a page finds. */
@@ -24,6 +38,8 @@ interface PageScan {
   refs: string[]
   /** The first <base href>, as written. */
   baseHref: string | undefined
+  /** Media elements a script-less browser would not see either: none inside <noscript> or <template>. */
+  media: MediaTag[]
 }
 
 // Elements a browser keeps in the head; any other element, or text, at the top level starts the body.
@@ -54,8 +70,22 @@ function scanPage (html: string): PageScan {
   let baseHref: string | undefined
   let style: string | null = null
   let noscript = 0
+  // Media elements; <template> content is cloned by scripts whenever they like, maybe after install.js ran.
+  const media: MediaTag[] = []
+  let openMedia: MediaTag | null = null
+  let template = 0
+  let inMediaTag = false
 
   const parser = new Parser({
+    onopentagname (name) {
+      inMediaTag = (name === 'audio' || name === 'video') && noscript === 0 && template === 0
+      if (inMediaTag) openMedia = { nameEnd: parser.endIndex, leave: false, refs: [] }
+    },
+    onattribute (name, value) {
+      if (inMediaTag && name === 'preload' && openMedia && !openMedia.preload) {
+        openMedia.preload = { start: parser.startIndex, end: parser.endIndex, value }
+      }
+    },
     onprocessinginstruction (name) {
       if (name === '!doctype' && afterDoctype === -1) afterDoctype = parser.endIndex + 1
     },
@@ -64,6 +94,15 @@ function scanPage (html: string): PageScan {
         if (Object.hasOwn(attribs, 'data-planktos')) tagStart = parser.startIndex
         if (!Object.hasOwn(attribs, 'src') && JS_TYPE.test((attribs.type ?? '').trim())) script = ''
       }
+
+      if (inMediaTag && openMedia) {
+        inMediaTag = false
+        openMedia.leave = Object.hasOwn(attribs, 'autoplay') || Object.hasOwn(attribs, MEDIA_MARK)
+        add(openMedia.refs, attribs.src)
+      } else if (name === 'source' && openMedia) {
+        add(openMedia.refs, attribs.src)
+      }
+      if (name === 'template') template++
 
       if (name === 'noscript') noscript++
       if (noscript === 0) {
@@ -104,6 +143,11 @@ function scanPage (html: string): PageScan {
       }
       if (name === 'head') inHead = false
       if (name !== 'html' && name !== 'head') depth--
+      if (name === 'template') template--
+      if ((name === 'audio' || name === 'video') && openMedia) {
+        media.push(openMedia)
+        openMedia = null
+      }
 
       if (name === 'noscript') noscript--
       if (name === 'style' && style !== null) {
@@ -117,29 +161,64 @@ function scanPage (html: string): PageScan {
   // each is parsed into the head (explicit or implied), ahead of anything in the body.
   const start = html.startsWith('\ufeff') ? 1 : 0
   const insertAt = [afterCharset, afterHead, afterHtml, afterDoctype].find(at => at !== -1) ?? start
-  return { insertAt, installTags, scripts, refs, baseHref }
+  return { insertAt, installTags, scripts, refs, baseHref, media }
 }
 
 function escapeAttribute (value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;')
 }
 
-function placeInstallTag (html: string, scan: PageScan, src: string): { html: string, changed: boolean } {
+/** Replaces `start` to `end` (end exclusive) with `text`. */
+interface Edit extends Span {
+  text: string
+}
+
+function applyEdits (html: string, edits: Edit[]): { html: string, changed: boolean } {
+  let out = html
+  // From the end, so each edit's offsets still hold; edits never overlap (one per tag at most).
+  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end)
+  return { html: out, changed: out !== html }
+}
+
+function installTagEdits (scan: PageScan, src: string): Edit[] {
   const tag = `<script src="${escapeAttribute(src)}" async data-planktos></script>`
   const [first, ...extra] = scan.installTags
-  if (first === undefined) {
-    return { html: html.slice(0, scan.insertAt) + tag + html.slice(scan.insertAt), changed: true }
-  }
+  if (first === undefined) return [{ start: scan.insertAt, end: scan.insertAt, text: tag }]
   // A page edited by hand or by an older build may carry more than one: keep the first, drop the rest.
-  let out = html
-  for (const span of extra.reverse()) out = out.slice(0, span.start) + out.slice(span.end)
-  out = out.slice(0, first.start) + tag + out.slice(first.end)
-  return { html: out, changed: out !== html }
+  return [{ ...first, text: tag }, ...extra.map(span => ({ ...span, text: '' }))]
+}
+
+/**
+ * A media element that would load its file while the page is parsed (`preload` other than `none`, no `autoplay`)
+ * gets `preload="none"` and its own value in MEDIA_MARK (empty when it had none), for the site's files only: on a
+ * visitor's first page no worker exists yet, so those bytes would all come from the origin (on a fast link a
+ * `metadata` preload takes the whole file), and once the worker controls the page install.js restores the value and
+ * the element loads through it, from peers. The attribute the author wrote is taken out rather than shadowed by a
+ * duplicate, which HTML calls a parse error.
+ */
+function mediaEdits (html: string, scan: PageScan, inSite: (ref: string) => boolean): Edit[] {
+  const edits: Edit[] = []
+  for (const m of scan.media) {
+    const value = m.preload?.value.trim() ?? ''
+    if (m.leave || value.toLowerCase() === 'none' || !m.refs.some(inSite)) continue
+    // An empty preload="" means `auto`; an empty mark means there was no attribute to restore.
+    const kept = m.preload ? (value || 'auto') : ''
+    const text = ` preload="none" ${MEDIA_MARK}="${escapeAttribute(kept)}"`
+    if (!m.preload) {
+      edits.push({ start: m.nameEnd, end: m.nameEnd, text })
+      continue
+    }
+    // In the author's attribute's place, with the blanks before it: one edit, so none overlaps another.
+    let start = m.preload.start
+    while (start > m.nameEnd && isSpace(html.charCodeAt(start - 1))) start--
+    edits.push({ start, end: m.preload.end, text })
+  }
+  return edits
 }
 
 /** Adds the async planktos install tag to a page's head, or updates the one already there; running it twice changes nothing. */
 export function injectInstallTag (html: string, src: string): { html: string, changed: boolean } {
-  return placeInstallTag(html, scanPage(html), src)
+  return applyEdits(html, installTagEdits(scanPage(html), src))
 }
 
 const REGISTER = /\bserviceWorker\s*\??\.\s*register\s*\(/
@@ -232,33 +311,46 @@ function addElementRefs (name: string, attribs: Record<string, string>, out: str
   }
 }
 
-function resolveRefs (scan: PageScan, pagePath: string, base: string): string[] {
-  const { refs, baseHref } = scan
+/** Resolves a reference of the page to a site path as a browser would, or null (another site, a folder). */
+function siteResolver (scan: PageScan, pagePath: string, base: string): (ref: string) => string | null {
+  const { baseHref } = scan
   // A base on another origin moves every relative reference there too; the site's own origin is unknown here.
-  if (baseHref !== undefined && isExternal(baseHref)) return []
+  if (baseHref !== undefined && isExternal(baseHref)) return () => null
   const page = pageUrl(pagePath, base)
   const from = baseHref === undefined ? page : resolveUrl(baseHref, page) ?? page
-  const found = new Set<string>()
-  for (const ref of refs) {
+  return ref => {
     const url = resolveUrl(ref, from)
     const path = url === null ? null : toSitePath(url, base)
-    if (path !== null && !isFolderPath(path)) found.add(path)
+    return path !== null && !isFolderPath(path) ? path : null
+  }
+}
+
+function resolveRefs (scan: PageScan, resolve: (ref: string) => string | null): string[] {
+  const found = new Set<string>()
+  for (const ref of scan.refs) {
+    const path = resolve(ref)
+    if (path !== null) found.add(path)
   }
   return [...found]
 }
 
 /** The site files the page at `pagePath` loads, as decoded site paths in document order, resolved as a browser would. */
 export function findSubresources (html: string, pagePath: string, base = '/'): string[] {
-  return resolveRefs(scanPage(html), pagePath, base)
+  const scan = scanPage(html)
+  return resolveRefs(scan, siteResolver(scan, pagePath, base))
 }
 
 /**
- * `injectInstallTag` (unless `installSrc` is null), `findSubresources` and `findServiceWorkerRegistration` for one page,
- * from one pass over it.
+ * `injectInstallTag` with the media elements held back for the worker (unless `installSrc` is null: a page without
+ * install.js would keep them held back), `findSubresources` and `findServiceWorkerRegistration` for one page, from
+ * one pass over it.
  */
 export function analyzePage (html: string, pagePath: string, base: string, installSrc: string | null): { html: string, changed: boolean, subresources: string[], registersWorker: boolean } {
   const scan = scanPage(html)
+  const resolve = siteResolver(scan, pagePath, base)
   const registersWorker = MARKUP.test(html) ? registersIn(scan) : findServiceWorkerRegistration(html)
-  const placed = installSrc === null ? { html, changed: false } : placeInstallTag(html, scan, installSrc)
-  return { ...placed, subresources: resolveRefs(scan, pagePath, base), registersWorker }
+  const placed = installSrc === null
+    ? { html, changed: false }
+    : applyEdits(html, [...installTagEdits(scan, installSrc), ...mediaEdits(html, scan, ref => resolve(ref) !== null)])
+  return { ...placed, subresources: resolveRefs(scan, resolve), registersWorker }
 }
