@@ -127,9 +127,13 @@ if (sw) {
 }
 
 // The builder held back the site's media elements: they load once the worker can answer them (from peers), or at
-// once where no peer could (no WebRTC, no worker, a worker that failed).
-if (webrtc) void ready.then(restoreMedia)
-else restoreMedia()
+// once where no peer could (no WebRTC, no worker, a worker that failed), and after WAIT in any case: `ready` never
+// settles on a page the browser keeps from an active worker (a hard reload).
+void new Promise(resolve => {
+  if (!webrtc) resolve(0)
+  void ready.then(resolve)
+  setTimeout(resolve, WAIT)
+}).then(restoreMedia)
 
 const planktos: Planktos = Object.assign(events, {
   ready,

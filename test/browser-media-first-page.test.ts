@@ -109,29 +109,47 @@ for (const name of BROWSERS) {
   })
 }
 
+// Two elements: one with a preload of its own, one without (the common case: the mark is empty, and install.js
+// takes preload="none" away again).
+const TWO = `<!doctype html><html><head><title>Listen</title></head><body><h1>Listen</h1>
+<audio id="a" src="${FILE}" preload="metadata" controls></audio><audio id="b" src="${FILE}" controls></audio></body></html>`
+/** Page scripts that leave install.js no worker to wait for, or one it waits for in vain. */
+const NO_WORKER = {
+  // As in a browser without service workers (or a private window of one that refuses them): at once.
+  'no service worker': () => Object.defineProperty(Navigator.prototype, 'serviceWorker', { get: () => undefined, configurable: true }),
+  // As on a hard reload, where the browser keeps the page from an active worker and `ready` never settles: after
+  // install.js's wait (5 s).
+  'a registration that never settles': () => {
+    ServiceWorkerContainer.prototype.register = () => new Promise(() => {})
+    Object.defineProperty(ServiceWorkerContainer.prototype, 'controller', { get: () => null, configurable: true })
+  }
+}
+
 for (const name of BROWSERS) {
-  test(`${name}: where no worker can run, a held-back <audio> gets its preload back and loads from the origin`, async ({ browsers }) => {
+  test(`${name}: where no worker answers, held-back media elements get their preload back, later ones too`, async ({ browsers }) => {
     const browser = browsers.get(name)!
-    const site = await buildSite({}, { [FILE]: CLIP, 'listen.html': PAGE })
+    const site = await buildSite({}, { [FILE]: CLIP, 'listen.html': TWO })
     const origin = await startOrigin(site)
-    const context = await visitor(browser)
     try {
-      // As in a browser without service workers (or a private window of one that refuses them).
-      await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'serviceWorker', { get: () => undefined, configurable: true }))
-      const page = await context.newPage()
-      await page.goto(origin.url + 'listen.html')
-      await within(page.waitForFunction(() => document.querySelector('audio')!.readyState > 0), 'the clip\'s metadata to load')
-      const a = await page.evaluate(() => {
-        const a = document.querySelector('audio')!
-        return { preload: a.getAttribute('preload'), marked: a.hasAttribute('data-planktos-preload'), worker: 'serviceWorker' in navigator && navigator.serviceWorker !== undefined }
-      })
-      assert.is(a.worker, false, 'the page has no service worker (else this tests nothing)')
-      assert.match(await (await fetch(origin.url + 'listen.html')).text(), 'preload="none" data-planktos-preload="metadata"', 'the builder held the element back (else this tests nothing)')
-      assert.is(a.preload, 'metadata')
-      assert.is(a.marked, false)
-      assert.ok(origin.log.some(e => e.url === '/' + FILE), 'the clip came from the origin')
+      assert.match(await (await fetch(origin.url + 'listen.html')).text(), `<audio id="a" src="${FILE}" preload="none" data-planktos-preload="metadata" controls></audio><audio preload="none" data-planktos-preload="" id="b"`, 'the builder held both elements back (else this tests nothing)')
+      for (const [how, script] of Object.entries(NO_WORKER)) {
+        const context = await visitor(browser)
+        try {
+          await context.addInitScript(script)
+          const page = await context.newPage()
+          await page.goto(origin.url + 'listen.html')
+          await within(page.waitForFunction(() => [...document.querySelectorAll('audio')].every(a => a.readyState > 0)), `${how}: both elements' metadata to load`)
+          // A script (a client-side router, say) adds held-back elements later; one whose page chose a preload keeps it.
+          await page.evaluate(file => document.body.insertAdjacentHTML('beforeend', `<audio id="c" src="${file}" preload="none" data-planktos-preload="metadata"></audio><audio id="d" src="${file}" preload="auto" data-planktos-preload="metadata"></audio>`), FILE)
+          await within(page.waitForFunction(() => !document.querySelector('[data-planktos-preload]')), `${how}: the later elements to be restored`)
+          const got = await page.evaluate(() => [...document.querySelectorAll('audio')].map(a => `${a.id}:${a.getAttribute('preload')}`).join(' '))
+          assert.is(got, 'a:metadata b:null c:metadata d:auto', how)
+          assert.ok(origin.log.some(e => e.url === '/' + FILE), `${how}: the clip came from the origin`)
+        } finally {
+          await context.close()
+        }
+      }
     } finally {
-      await context.close()
       await origin.close()
       await site.remove()
     }

@@ -72,16 +72,17 @@ browserSuites(name => `${name}: a browser without WebRTC`, ({ test, own, ownSite
   })
 
   // The Range table and an <audio> element through the worker are browser-range's cases, run in WebKit too; here: a
-  // media page with trackers set, whose element asks for its file before any script runs.
+  // media page with trackers set, whose element the builder held back until install.js runs.
   test('a media page plays and seeks with trackers set, and starts no peer side', async ({ browser }) => {
     const tracker = own(await startTracker({ port: 0 }))
     const site = ownSite(await buildSite({ announce: [tracker.url], peerTimeout: NEVER }, { [FILE]: TONE, 'listen/index.html': AUDIO_PAGE }))
     const origin = own(await startOrigin(site))
-    const page = await firstVisit(browser, origin.url)
+    assert.match(await (await fetch(origin.url + 'listen/')).text(), 'preload="none" data-planktos-preload="auto"', 'the builder held the element back (else this tests nothing)')
+    // The media page as a first page; the worker controls it before this returns.
+    const page = await firstVisit(browser, origin.url + 'listen/')
     own(page.context())
-    await page.goto(origin.url + 'listen/')
-    // The builder held the element back for the worker (preload="none"); with no peers to wait for, install.js
-    // gives it its preload back at once, and it loads before anyone presses play.
+    // With no peers to wait for, install.js gives the element its preload back (at once: not shown here, the worker
+    // being as quick), and it loads before anyone presses play.
     const restored = (): Promise<boolean> => page.evaluate(() => {
       const a = document.querySelector('audio')!
       return a.getAttribute('preload') === 'auto' && !a.hasAttribute('data-planktos-preload') && a.readyState > 0

@@ -439,6 +439,8 @@ media('holds back a site media element that would load while the page is parsed,
   // Any case, any quoting; the author's attribute is taken out, not shadowed by a duplicate.
   assert.is(held(`<VIDEO Controls PRELOAD='auto' SRC=v.mp4 ></VIDEO>`), `<VIDEO Controls ${HELD('auto')} SRC=v.mp4 ></VIDEO>`)
   assert.is(held('<audio preload=metadata\n\tsrc=a.mp3></audio>'), `<audio ${HELD('metadata')}\n\tsrc=a.mp3></audio>`)
+  // Not a keyword once blanks surround it (a browser does not trim it, and loads): kept as written.
+  assert.is(held('<audio preload=" none " src="a.mp3"></audio>'), `<audio ${HELD(' none ')} src="a.mp3"></audio>`)
   // A repeated preload: a browser keeps the first, so that is the one kept and taken out.
   assert.is(held('<audio preload="auto" preload="none" src="a.mp3"></audio>'), `<audio ${HELD('auto')} preload="none" src="a.mp3"></audio>`)
 })
@@ -451,11 +453,13 @@ media('holds back an element whose <source> is a site file, under the site\'s ba
 media('leaves alone what would not load early, what no worker answers, and what no script restores', () => {
   const pages = [
     '<audio src="a.mp3" preload="none"></audio>',
-    '<audio src="a.mp3" preload=" NONE "></audio>',
+    '<audio src="a.mp3" preload="NONE"></audio>',
     '<video src="v.mp4" autoplay muted></video>',
     '<video src="https://cdn.example/v.mp4"></video>',
     '<video src="/v.mp4"></video>', // outside the base below
     '<video><source src="https://cdn.example/v.webm"></video>',
+    // A browser ignores <source> children when the element has a src.
+    '<video src="https://cdn.example/v.mp4"><source src="v.mp4"></video>',
     '<video></video>',
     '<noscript><audio src="a.mp3"></audio></noscript>',
     '<template><video src="v.mp4"></video></template>',
@@ -463,6 +467,9 @@ media('leaves alone what would not load early, what no worker answers, and what 
     `<audio ${HELD('metadata')} src="a.mp3"></audio>`,
   ]
   for (const page of pages) assert.is(held(page, '/docs/', 'x.html'), page, page)
+  // A file the build does not share (excluded, or missing) is the origin's either way.
+  assert.is(analyzePage('<audio src="a.mp3"></audio>', 'x.html', '/', SRC, path => path !== 'a.mp3').html, `${TAG}<audio src="a.mp3"></audio>`)
+  assert.is(analyzePage('<audio src="a.mp3"></audio>', 'x.html', '/', SRC, path => path === 'a.mp3').html, `${TAG}<audio ${HELD('')} src="a.mp3"></audio>`)
   // And pages that get no install tag keep their media as they are: nothing would restore them.
   assert.is(analyzePage('<audio src="a.mp3"></audio>', 'x.html', '/', null).html, '<audio src="a.mp3"></audio>')
 })

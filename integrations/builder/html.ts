@@ -4,7 +4,7 @@
 // the source offsets of each tag, so an edit touches only the bytes it means to. Tokenizing is the costly part of a
 // build's page phase, so one pass (`scanPage`) collects what all three questions need.
 import { Parser } from 'htmlparser2'
-import { MEDIA_MARK } from '../../runtime/shared/manifest.ts'
+import { MEDIA_MARK } from '../../runtime/shared/media-mark.ts'
 import { extractCssUrls } from './css.ts'
 import { isExternal, isFolderPath, pageUrl, resolveUrl, toSitePath } from './urls.ts'
 
@@ -22,8 +22,9 @@ interface MediaTag {
   preload?: Span & { value: string }
   /** `autoplay` (a browser ignores `preload` then), or already held back by a build. */
   leave: boolean
-  /** Its `src` and its `<source>` children's, as written. */
+  /** Its `src`, or its `<source>` children's when it has none, as written. */
   refs: string[]
+  hasSrc?: boolean
 }
 
 /** What one pass over a page finds. */
@@ -99,7 +100,9 @@ function scanPage (html: string): PageScan {
         inMediaTag = false
         openMedia.leave = Object.hasOwn(attribs, 'autoplay') || Object.hasOwn(attribs, MEDIA_MARK)
         add(openMedia.refs, attribs.src)
-      } else if (name === 'source' && openMedia) {
+        openMedia.hasSrc = Object.hasOwn(attribs, 'src')
+      } else if (name === 'source' && openMedia && !openMedia.hasSrc) {
+        // A browser ignores an element's <source> children when it has a src.
         add(openMedia.refs, attribs.src)
       }
       if (name === 'template') template++
@@ -199,7 +202,8 @@ function installTagEdits (scan: PageScan, src: string): Edit[] {
 function mediaEdits (html: string, scan: PageScan, inSite: (ref: string) => boolean): Edit[] {
   const edits: Edit[] = []
   for (const m of scan.media) {
-    const value = m.preload?.value.trim() ?? ''
+    // As a browser reads it: ASCII case-insensitive, not trimmed (" none " is no keyword, and loads).
+    const value = m.preload?.value ?? ''
     if (m.leave || value.toLowerCase() === 'none' || !m.refs.some(inSite)) continue
     // An empty preload="" means `auto`; an empty mark means there was no attribute to restore.
     const kept = m.preload ? (value || 'auto') : ''
@@ -342,15 +346,19 @@ export function findSubresources (html: string, pagePath: string, base = '/'): s
 
 /**
  * `injectInstallTag` with the media elements held back for the worker (unless `installSrc` is null: a page without
- * install.js would keep them held back), `findSubresources` and `findServiceWorkerRegistration` for one page, from
- * one pass over it.
+ * install.js would keep them held back; only those whose file `isSiteFile`, a path the worker serves),
+ * `findSubresources` and `findServiceWorkerRegistration` for one page, from one pass over it.
  */
-export function analyzePage (html: string, pagePath: string, base: string, installSrc: string | null): { html: string, changed: boolean, subresources: string[], registersWorker: boolean } {
+export function analyzePage (html: string, pagePath: string, base: string, installSrc: string | null, isSiteFile: (path: string) => boolean = () => true): { html: string, changed: boolean, subresources: string[], registersWorker: boolean } {
   const scan = scanPage(html)
   const resolve = siteResolver(scan, pagePath, base)
   const registersWorker = MARKUP.test(html) ? registersIn(scan) : findServiceWorkerRegistration(html)
+  const inSite = (ref: string): boolean => {
+    const path = resolve(ref)
+    return path !== null && isSiteFile(path)
+  }
   const placed = installSrc === null
     ? { html, changed: false }
-    : applyEdits(html, [...installTagEdits(scan, installSrc), ...mediaEdits(html, scan, ref => resolve(ref) !== null)])
+    : applyEdits(html, [...installTagEdits(scan, installSrc), ...mediaEdits(html, scan, inSite)])
   return { ...placed, subresources: resolveRefs(scan, resolve), registersWorker }
 }

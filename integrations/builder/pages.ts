@@ -62,7 +62,7 @@ export async function processPages (files: SiteFile[], ctx: PagesContext): Promi
       if (ctx.installSrc !== null) unreadable.push(file.path)
       return
     }
-    const page = analyzePage(text.html, file.path, ctx.base, ctx.installSrc)
+    const page = analyzePage(text.html, file.path, ctx.base, ctx.installSrc, path => known.has(path))
     if (page.registersWorker) registersWorker.push(file.path)
     direct.set(file.path, page.subresources.filter(p => known.has(p) && p !== file.path))
     if (!page.changed) return

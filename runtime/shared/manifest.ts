@@ -13,11 +13,6 @@ export const INSTALL_FILE = 'planktos/install.js'
 export const DOWNLOADER_FILE = 'planktos/downloader.js'
 /** The debug overlay, imported by the downloader only when asked for: most visitors never see it. */
 export const OVERLAY_FILE = 'planktos/overlay.js'
-/**
- * On a media element the builder held back with `preload="none"`: the element's own `preload`, empty when it had
- * none. install.js puts it back once the worker can answer the element (runtime/page/media.ts).
- */
-export const MEDIA_MARK = 'data-planktos-preload'
 
 /** Settings the runtime reads; copied from the build options. */
 export interface RuntimeSettings {

@@ -22,7 +22,7 @@ export function toneWav (): Uint8Array {
 
 export const TONE_SIZE = 1_323_044
 
-/** Where the suites put the tone, and a page whose <audio> plays it (preload="auto": it asks for ranges at once). */
+/** Where the suites put the tone, and a page whose <audio> plays it (preload="auto": it asks for ranges as soon as install.js gives it back its preload, runtime/page/media.ts). */
 export const TONE_FILE = 'media/tone.wav'
 export const AUDIO_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Listen</title></head>
