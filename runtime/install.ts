@@ -4,8 +4,8 @@
 // worker controlled from its start is idle (in a browser without WebRTC, only on `start()` or `enableP2P()`). A
 // visitor's first page starts it only after the visitor stayed STAY ms: a visitor who leaves sooner (most of those who
 // read one page and leave) would pay the origin the downloader, a torrent and a part for nothing (docs/engine.md).
-// It must stay near 1 KB brotli (scripts/runtime-entries.ts): everything else (the `stats` event, the overlay, consent, prefetch) lives in the
-// downloader.
+// It must stay near 1 KB brotli (scripts/runtime-entries.ts): everything else (the `stats` event, the overlay,
+// consent, prefetch) lives in the downloader.
 import type { Downloader } from './downloader.ts'
 import { restoreMedia } from './page/media.ts'
 import type { DownloaderStats, Message, WorkerStats } from './shared/messages.ts'

@@ -16,7 +16,7 @@ export interface Entry {
 }
 
 export const entries: Entry[] = [
-  // 1 KB until it restored the media elements the builder holds back for the worker (runtime/page/media.ts): ~90 B
+  // 1 KB until it restored the media elements the builder holds back for the worker (runtime/page/media.ts): ~125 B
   // every visitor pays so that a first page's media file can come from peers instead of the origin.
   { name: 'install', input: 'runtime/install.ts', format: 'iife', budget: 1 * KB + 128, served: '`install.js`' },
   // 12 KB until its first pages' files were stored only once the visitor stays (worker/seen.ts): those ~150 B save a
