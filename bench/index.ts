@@ -1,7 +1,7 @@
 // npm run bench [full] [-- part...]: performance measured side by side in one run; results to bench/results/.
 // Without `full` (or PLANKTOS_BENCH_FULL=1) it runs the quick plan, minutes on a small machine; `full` runs every site
 // and path (over an hour here). See bench/plan.ts for what each plan covers.
-// Parts: tracker, sizes, bill (every byte the origin sends, compressed: example sites, the median-weight population, the media page), offload, visits (first and repeat visits),
+// Parts: tracker, sizes, metadata (planktos' metadata per page read on a large multilingual docs site, modelled from its build), bill (every byte the origin sends, compressed: example sites, the median-weight population, the media page), offload, visits (first and repeat visits),
 // far, anchor, crowd, build, webkit (a browser without WebRTC), unreachable (the tracker out of reach); none named
 // runs them all but build, crowd, webkit and unreachable,
 // which run when named (build also in the full plan).
@@ -29,9 +29,10 @@ import { benchTrackerRate, formatTrackerRate } from './tracker-rate.ts'
 import { benchTrackerScale, formatTrackerScale } from './tracker-scale.ts'
 import { offloadSite, visitSite, type PathResult, type VisitResult } from './visitors-bench.ts'
 import { benchWebKit, webkitTable, type WebKitResult } from './webkit.ts'
+import { buildDocsSite, measureMetadata, metadataTable } from './docs-metadata.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const PARTS = ['tracker', 'sizes', 'offload', 'visits', 'far', 'anchor', 'crowd', 'build', 'webkit', 'bill', 'unreachable']
+const PARTS = ['tracker', 'sizes', 'metadata', 'offload', 'visits', 'far', 'anchor', 'crowd', 'build', 'webkit', 'bill', 'unreachable']
 const ALIASES: Record<string, string> = { first: 'visits', repeat: 'visits', first_visit: 'visits', size: 'sizes' }
 const args = process.argv.slice(2).filter(a => !a.startsWith('-'))
 const full = args.includes('full') || process.env.PLANKTOS_BENCH_FULL === '1'
@@ -85,6 +86,18 @@ if (want('sizes')) {
   console.log(table + '\n')
   tables.push('### Sizes\n\n' + table)
   await writeJson(join(results, 'sizes.json'), { machine, ours, planktos2017: old })
+}
+
+if (want('metadata')) {
+  log('metadata: a Starlight site in 5 languages (built by Astro), packed; a 5-page visit and a search per language…')
+  // Astro resolves its modules from the project's folder up, so the project sits inside the repository.
+  const site = await buildDocsSite(join(root, 'test-results', 'bench-docs-metadata'), join(root, 'test/fixtures/astro/starlight'))
+  const result = await measureMetadata(site)
+  const table = metadataTable(result)
+  console.log(table + '\n')
+  tables.push('### Metadata per page read, large multilingual docs site\n\n' + table)
+  await writeJson(join(results, 'metadata.json'), { machine, ...result })
+  log('written: bench/results/metadata.json')
 }
 
 const visitorParts = ['bill', 'offload', 'visits', 'far', 'anchor', 'webkit'].filter(want)
