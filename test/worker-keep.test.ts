@@ -36,7 +36,7 @@ test('a file completed from peers or a streamed download makes room by its own b
   // What earlier cases kept goes first, so only these two files compete for build C's 150 bytes.
   for (const r of await db.records()) await db.remove(r.sha256)
   for (const f of found) {
-    await db.putSegment(f!.entry.sha256, 100, 0, new Uint8Array(100))
+    await db.putSegments([{ sha256: f!.entry.sha256, size: 100, start: 0, bytes: new Uint8Array(100) }])
     await completed(f!)
   }
   const kept = await Promise.all(found.map(async f => !!(await db.record(f!.entry.sha256))?.complete))

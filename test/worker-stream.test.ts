@@ -178,7 +178,7 @@ stored('comes back whole once complete, and not while only some of it is stored'
   const whole = slice(0, 300 * 1024)
   await db.putFile('a'.repeat(64), whole)
   assert.equal(await db.readComplete('a'.repeat(64), whole.length), whole)
-  await db.putSegment('b'.repeat(64), whole.length, 0, whole)
+  await db.putSegments([{ sha256: 'b'.repeat(64), size: whole.length, start: 0, bytes: whole }])
   assert.is(await db.readComplete('b'.repeat(64), whole.length), undefined, 'all bytes stored, but not verified as a whole')
   assert.is(await db.readComplete('c'.repeat(64), 10), undefined, 'nothing stored')
   await db.putFile('d'.repeat(64), new Uint8Array(0))

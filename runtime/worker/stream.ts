@@ -375,7 +375,7 @@ class Download {
       const bytes = concat(pieces.map(p => p.bytes))
       this.#writes = this.#writes.then(async () => {
         // A store that refuses the bytes (quota) still lets the responses reading right now have them.
-        const put = await this.db.putSegment(entry.sha256, entry.size, pieces[0]!.start, bytes).then(() => true, () => false)
+        const put = await this.db.putSegments([{ sha256: entry.sha256, size: entry.size, start: pieces[0]!.start, bytes }]).then(() => true, () => false)
         this.#unstored = this.#unstored.filter(p => !pieces.includes(p))
         // Visitors who arrive while this one fetches the file can take these bytes from its page at once, not only
         // once the whole file is in: the page checks each piece they complete against the torrent's SHA-1 first.
