@@ -12,6 +12,7 @@ import { startPrefetch } from './page/prefetch.ts'
 import { loadManifest } from './page/site-files.ts'
 import { Swarm } from './page/swarm.ts'
 import { toWorker } from './page/worker-link.ts'
+import { WriteBehind } from './page/write-behind.ts'
 
 export interface Downloader {
   /** Answers a worker's `peer-request` on the port that came with it. */
@@ -32,7 +33,8 @@ const DEBUG_HASH = '#planktos-debug'
 
 /** Starts the downloader for the site under `base`, firing `stats` events on `planktos`; rejects when there is nothing it can do here. */
 export async function start (base: string, planktos: EventTarget): Promise<Downloader> {
-  const store = await Store.open(base)
+  // Peers' pieces are written behind (page/write-behind.ts).
+  const store = new WriteBehind((await Store.open(base)).db)
   const manifest = await loadManifest(base, store)
   if (!manifest) throw new Error('planktos: the site manifest is unavailable')
   const { settings } = manifest

@@ -11,6 +11,7 @@ import type { DownloaderStats, FileRef, Message, MessageOf } from '../shared/mes
 import { PortReader } from '../shared/port.ts'
 import type { Store } from '../shared/store.ts'
 import { storeWhole } from './file-exchange.ts'
+import { WriteBehind } from './write-behind.ts'
 import { GROUP } from './share.ts'
 import { listen } from './listeners.ts'
 import type { Joined, Swarm } from './swarm.ts'
@@ -106,7 +107,9 @@ async function exchange (request: MessageOf<'peer-request'>, port: MessagePort, 
       if (m?.type !== 'pull') return
       const end = await pieces.verified(at, Math.min(size, at + CHUNK), at - (request.from ?? 0), started)
       const bytes = end && await env.store.read(sha256, at, end)
-      if (!bytes || !open.has(port)) {
+      // Pieces are written behind (write-behind.ts). The worker reads the bytes before the chunk it holds from the store
+      // (another response, a seek back), and marks the file stored once it has the last chunk: those must be in first.
+      if (!bytes || !open.has(port) || (env.store instanceof WriteBehind && !await env.store.settled(sha256, 0, end === size ? end : at))) {
         if (open.has(port)) reader.post({ type: 'miss', reason: 'peers stopped supplying this file' })
         return
       }

@@ -5,6 +5,7 @@ import type { ChunkStore, ChunkStoreConstructor } from 'webtorrent/dist/webtorre
 import { spans } from '../shared/layout.ts'
 import type { ShardPart } from '../shared/manifest.ts'
 import type { Store } from '../shared/store.ts'
+import { WriteBehind } from './write-behind.ts'
 
 /** Pieces kept in memory when the store refuses them (quota), so a transfer can finish; beyond this, dropped. */
 const MEMORY_PIECES = 64
@@ -26,15 +27,19 @@ export function chunkStoreFor (store: Store, part: ShardPart): ChunkStoreConstru
 
     put (index: number, buf: Uint8Array, cb: (err: Error | null) => void = () => {}): void {
       const start = index * this.chunkLength
+      // Written behind (write-behind.ts) unless too much is waiting: the piece is readable from the store at once.
+      const early = store instanceof WriteBehind && store.ahead
       const writes = spans(part.files, start, start + buf.length).map(s => {
         const file = part.files[s.file]!
-        return store.putSegment(file.sha256, file.size, s.start, buf.subarray(s.at, s.at + s.end - s.start))
+        const segment = { sha256: file.sha256, size: file.size, start: s.start, bytes: buf.subarray(s.at, s.at + s.end - s.start) }
+        return store instanceof WriteBehind ? store.later(segment) : store.putSegments([segment])
       })
-      Promise.all(writes).then(() => cb(null), () => {
+      const kept = Promise.all(writes).catch(() => {
         // Failing the put would make WebTorrent destroy the whole torrent: keep the piece in memory instead.
         if (this.#memory.size < MEMORY_PIECES) this.#memory.set(index, buf)
-        cb(null)
       })
+      if (early) queueMicrotask(() => cb(null))
+      else void kept.then(() => cb(null))
     }
 
     get (index: number, opts: GetOptions | null | GetCallback, cb?: GetCallback): void {

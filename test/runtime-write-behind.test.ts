@@ -1,0 +1,84 @@
+// The page's store writing peers' pieces behind (runtime/page/write-behind.ts), in Node on fake-indexeddb: a piece is
+// readable at once, the pieces that come in while a write runs share the next transaction, and nothing that marks a
+// file stored or removes it overtakes the writes still waiting.
+import 'fake-indexeddb/auto'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { Store, type Segment } from '../runtime/shared/store.ts'
+import { WriteBehind } from '../runtime/page/write-behind.ts'
+
+const PIECE = 16 * 1024
+const SHA = 'a'.repeat(64)
+let n = 0
+
+/** A WriteBehind on a fresh database that counts its transactions and can be told to fail them. */
+class Counted extends WriteBehind {
+  transactions: number[] = []
+  fail = false
+  override async putSegments (list: readonly Segment[]): Promise<void> {
+    this.transactions.push(list.length)
+    if (this.fail) throw new Error('QuotaExceededError')
+    return super.putSegments(list)
+  }
+}
+
+async function stores (): Promise<{ behind: Counted, plain: Store }> {
+  const plain = await Store.open(`/write-behind-${++n}/`)
+  return { behind: new Counted(plain.db), plain }
+}
+
+const pieces = (count: number): Uint8Array => Uint8Array.from({ length: count * PIECE }, (_, i) => (i * 7 + (i >> 14)) & 0xff)
+const queue = (s: WriteBehind, bytes: Uint8Array, count: number): Array<Promise<void>> =>
+  Array.from({ length: count }, (_, i) => s.later({ sha256: SHA, size: bytes.length, start: i * PIECE, bytes: bytes.subarray(i * PIECE, (i + 1) * PIECE) }))
+
+const test = suite('write-behind')
+
+test('a queued piece is readable at once, before its write commits; the database has it once written', async () => {
+  const { behind, plain } = await stores()
+  const bytes = pieces(2)
+  const written = queue(behind, bytes, 2)
+  assert.equal(await behind.read(SHA, 100, PIECE + 100), bytes.subarray(100, PIECE + 100))
+  await Promise.all(written)
+  assert.equal(await plain.read(SHA, 0, 2 * PIECE), bytes)
+})
+
+test('pieces queued while a write runs share the next transaction', async () => {
+  const { behind, plain } = await stores()
+  const bytes = pieces(100)
+  await Promise.all(queue(behind, bytes, 100))
+  // The first piece starts a transaction at once; the 99 queued meanwhile go in one more.
+  assert.equal(behind.transactions, [1, 99])
+  assert.equal(await plain.read(SHA, 0, bytes.length), bytes)
+  assert.is((await plain.record(SHA))?.bytes, bytes.length)
+})
+
+test('marking a file complete waits for its writes: the database never says complete with bytes missing', async () => {
+  const { behind, plain } = await stores()
+  const bytes = pieces(40)
+  void queue(behind, bytes, 40)
+  await behind.markComplete(SHA)
+  assert.equal(await plain.readComplete(SHA, bytes.length), bytes)
+})
+
+test('a failed write (quota) is reported to whoever waits for it, and the file is not marked complete', async () => {
+  const { behind, plain } = await stores()
+  behind.fail = true
+  const bytes = pieces(3)
+  const written = queue(behind, bytes, 3)
+  const [settled] = await Promise.all([behind.settled(SHA, PIECE, 2 * PIECE), behind.markComplete(SHA)])
+  assert.is(settled, false)
+  assert.is((await Promise.allSettled(written)).filter(r => r.status === 'rejected').length, 3)
+  assert.is(await plain.record(SHA), undefined)
+  assert.is(await behind.read(SHA, 0, PIECE), undefined, 'bytes that were never written are not read from memory once the write failed')
+})
+
+test('removing a file waits for its writes, so none lands after it', async () => {
+  const { behind, plain } = await stores()
+  const bytes = pieces(20)
+  void queue(behind, bytes, 20)
+  await behind.remove(SHA)
+  assert.equal(await plain.coverage(SHA), [])
+  assert.is(await plain.record(SHA), undefined)
+})
+
+test.run()
