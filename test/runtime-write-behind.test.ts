@@ -37,7 +37,8 @@ test('a queued piece is readable at once, before its write commits; the database
   const { behind, plain } = await stores()
   const bytes = pieces(2)
   const written = queue(behind, bytes, 2)
-  assert.equal(await behind.read(SHA, 100, PIECE + 100), bytes.subarray(100, PIECE + 100))
+  const first = await Promise.race([behind.read(SHA, 100, PIECE + 100), written[1]!.then(() => 'written first')])
+  assert.equal(first, bytes.subarray(100, PIECE + 100))
   await Promise.all(written)
   assert.equal(await plain.read(SHA, 0, 2 * PIECE), bytes)
 })
@@ -70,6 +71,17 @@ test('a failed write (quota) is reported to whoever waits for it, and the file i
   assert.is((await Promise.allSettled(written)).filter(r => r.status === 'rejected').length, 3)
   assert.is(await plain.record(SHA), undefined)
   assert.is(await behind.read(SHA, 0, PIECE), undefined, 'bytes that were never written are not read from memory once the write failed')
+})
+
+test('a write refused before anyone asked still keeps the file from being marked complete', async () => {
+  const { behind, plain } = await stores()
+  const bytes = pieces(3)
+  await Promise.all(queue(behind, bytes, 2))
+  behind.fail = true
+  await behind.later({ sha256: SHA, size: bytes.length, start: 2 * PIECE, bytes: bytes.subarray(2 * PIECE) }).catch(() => {})
+  await behind.markComplete(SHA)
+  assert.is((await plain.record(SHA))?.complete, false, 'the store checks every byte is there (Store.markComplete)')
+  assert.is(await behind.read(SHA, 2 * PIECE, 3 * PIECE), undefined)
 })
 
 test('removing a file waits for its writes, so none lands after it', async () => {

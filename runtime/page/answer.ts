@@ -9,9 +9,8 @@ import { piecesOf } from '../shared/layout.ts'
 import type { FileEntry } from '../shared/manifest.ts'
 import type { DownloaderStats, FileRef, Message, MessageOf } from '../shared/messages.ts'
 import { PortReader } from '../shared/port.ts'
-import type { Store } from '../shared/store.ts'
 import { storeWhole } from './file-exchange.ts'
-import { WriteBehind } from './write-behind.ts'
+import type { WriteBehind } from './write-behind.ts'
 import { GROUP } from './share.ts'
 import { listen } from './listeners.ts'
 import type { Joined, Swarm } from './swarm.ts'
@@ -31,7 +30,7 @@ const PROGRESS_EVERY = 250
 
 export interface Env {
   swarm: Swarm
-  store: Store
+  store: WriteBehind
   stats: DownloaderStats
   /** Sends the traffic counted so far to the worker. */
   flush: () => void
@@ -109,7 +108,7 @@ async function exchange (request: MessageOf<'peer-request'>, port: MessagePort, 
       const bytes = end && await env.store.read(sha256, at, end)
       // Pieces are written behind (write-behind.ts). The worker reads the bytes before the chunk it holds from the store
       // (another response, a seek back), and marks the file stored once it has the last chunk: those must be in first.
-      if (!bytes || !open.has(port) || (env.store instanceof WriteBehind && !await env.store.settled(sha256, 0, end === size ? end : at))) {
+      if (!bytes || !await env.store.settled(sha256, 0, end === size ? end : at) || !open.has(port)) {
         if (open.has(port)) reader.post({ type: 'miss', reason: 'peers stopped supplying this file' })
         return
       }

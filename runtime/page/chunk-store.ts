@@ -4,8 +4,7 @@
 import type { ChunkStore, ChunkStoreConstructor } from 'webtorrent/dist/webtorrent.min.js'
 import { spans } from '../shared/layout.ts'
 import type { ShardPart } from '../shared/manifest.ts'
-import type { Store } from '../shared/store.ts'
-import { WriteBehind } from './write-behind.ts'
+import type { WriteBehind } from './write-behind.ts'
 
 /** Pieces kept in memory when the store refuses them (quota), so a transfer can finish; beyond this, dropped. */
 const MEMORY_PIECES = 64
@@ -14,7 +13,7 @@ type GetOptions = { offset?: number, length?: number }
 type GetCallback = (err: Error | null, buf?: Uint8Array) => void
 
 /** A chunk store class for one shard (WebTorrent constructs it with the piece length). */
-export function chunkStoreFor (store: Store, part: ShardPart): ChunkStoreConstructor {
+export function chunkStoreFor (store: WriteBehind, part: ShardPart): ChunkStoreConstructor {
   const total = part.files.reduce((sum, f) => sum + f.size, 0)
 
   return class SharedChunkStore implements ChunkStore {
@@ -28,11 +27,10 @@ export function chunkStoreFor (store: Store, part: ShardPart): ChunkStoreConstru
     put (index: number, buf: Uint8Array, cb: (err: Error | null) => void = () => {}): void {
       const start = index * this.chunkLength
       // Written behind (write-behind.ts) unless too much is waiting: the piece is readable from the store at once.
-      const early = store instanceof WriteBehind && store.ahead
+      const early = store.ahead
       const writes = spans(part.files, start, start + buf.length).map(s => {
         const file = part.files[s.file]!
-        const segment = { sha256: file.sha256, size: file.size, start: s.start, bytes: buf.subarray(s.at, s.at + s.end - s.start) }
-        return store instanceof WriteBehind ? store.later(segment) : store.putSegments([segment])
+        return store.later({ sha256: file.sha256, size: file.size, start: s.start, bytes: buf.subarray(s.at, s.at + s.end - s.start) })
       })
       const kept = Promise.all(writes).catch(() => {
         // Failing the put would make WebTorrent destroy the whole torrent: keep the piece in memory instead.

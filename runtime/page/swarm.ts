@@ -5,7 +5,7 @@ import WebTorrent, { type Torrent, type Wire } from 'webtorrent/dist/webtorrent.
 import { covers, pieceBounds, piecesOf, spans } from '../shared/layout.ts'
 import type { Manifest, ShardPart, ShardRef } from '../shared/manifest.ts'
 import type { DownloaderStats, SwarmState } from '../shared/messages.ts'
-import type { Store } from '../shared/store.ts'
+import type { WriteBehind } from './write-behind.ts'
 import { DEFAULT_TRACKERS_PER_SHARD, trackersFor } from '../shared/trackers.ts'
 import { chunkStoreFor } from './chunk-store.ts'
 import { fileExchange } from './file-exchange.ts'
@@ -36,7 +36,7 @@ export class Swarm {
   readonly client: WebTorrent
   readonly manifest: Manifest
   readonly #base: string
-  readonly #store: Store
+  readonly #store: WriteBehind
   readonly #stats: DownloaderStats
   readonly #onChange: () => void
   readonly #joining = new Map<string, Promise<Joined | undefined>>()
@@ -46,7 +46,7 @@ export class Swarm {
   /** No tracker is contacted: the site lists none, or all failed lately (tracker-backoff.ts). */
   readonly #trackerless: boolean
 
-  constructor (manifest: Manifest, base: string, store: Store, stats: DownloaderStats, onChange: () => void) {
+  constructor (manifest: Manifest, base: string, store: WriteBehind, stats: DownloaderStats, onChange: () => void) {
     this.manifest = manifest
     this.#base = base
     this.#store = store

@@ -9,9 +9,9 @@ import { Store, type Segment } from '../shared/store.ts'
 interface Pending extends Segment { written: Promise<void> }
 
 /**
- * Bytes waiting to be written beyond which a put waits for its write, as before: the page's memory stays bounded (a
- * streamed file's live memory is held to +20 MiB by browser-streaming), and 4 MiB still makes 256 pieces of 16 KiB one
- * transaction.
+ * Bytes waiting to be written beyond which a put calls back only once written, as before. It slows what depends on the
+ * callback (WebTorrent's `verified`, the responses), not WebTorrent's downloading, so it does not bound memory: while
+ * IndexedDB lags, the page holds one copy of each piece waiting, as WebTorrent's own store wrapper did before.
  */
 const MOST_BEHIND = 4 * 1024 * 1024
 
@@ -44,8 +44,9 @@ export class WriteBehind extends Store {
       const batch = this.#queue
       this.#queue = []
       const ok = await this.putSegments(batch).then(() => true, () => false)
+      const written = new Set(batch.map(s => s.bytes))
       for (const s of batch) s.done(ok)
-      this.#pending = this.#pending.filter(p => !batch.some(s => s.bytes === p.bytes))
+      this.#pending = this.#pending.filter(p => !written.has(p.bytes))
     }
     this.#writing = false
   }

@@ -4,7 +4,7 @@
 // Plain IndexedDB with two small promise helpers, not idb: the few calls here need nothing more, and idb's proxies
 // were over a kilobyte (brotli) of the worker's budget.
 import { dbName } from './db-name.ts'
-import { assemble, merge } from './layout.ts'
+import { assemble, covers, merge } from './layout.ts'
 
 /** What is known about one file's stored bytes. */
 export interface FileRecord {
@@ -193,9 +193,21 @@ export class Store {
     await done
   }
 
-  /** Records that a file's stored bytes matched its SHA-256 as a whole. */
+  /**
+   * Records that a file's stored bytes matched its SHA-256 as a whole, if every byte is in the store: the bytes were
+   * checked as they went by, and a write the store refused, or one a page that wrote behind (page/write-behind.ts) did
+   * not finish before it went away, leaves the file incomplete, to be fetched again, not marked with a gap.
+   */
   async markComplete (sha256: string): Promise<void> {
-    return this.update<FileRecord>('files', sha256, r => r && !r.complete ? { ...r, complete: true, used: Date.now() } : undefined)
+    const tx = this.db.transaction(['files', 'segments'], 'readwrite')
+    const done = committed(tx)
+    const files = tx.objectStore('files')
+    const [record, keys] = await Promise.all([
+      request(files.get(sha256)) as Promise<FileRecord | undefined>,
+      request(tx.objectStore('segments').getAllKeys(fileRange(sha256))) as Promise<SegmentKey[]>
+    ])
+    if (record && !record.complete && covers(merge(keys.map(([, s, e]) => [s, e])), 0, record.size)) files.put({ ...record, complete: true, used: Date.now() })
+    await done
   }
 
   /** Forgets a file and its bytes (after a failed verification, or to make room). */

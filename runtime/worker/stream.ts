@@ -74,9 +74,12 @@ class Download {
   #last: { start: number, bytes: Uint8Array } | undefined
   /**
    * Origin bytes handed to responses before they are in the store (oldest first): a response gets each piece as it
-   * arrives, not after a megabyte of it was written, and reads it from here until the write has committed.
+   * arrives, not after a megabyte of it was written, and reads it from here until the write has committed. Also the
+   * latest chunk from peers (#fromPage).
    */
   #unstored: Array<{ start: number, bytes: Uint8Array }> = []
+  /** The latest chunk from peers, among #unstored until the page has written it. */
+  #fromPage: { start: number, bytes: Uint8Array } | undefined
   /** The store writes of origin bytes under way, one after another. */
   #writes: Promise<void> = Promise.resolve()
   #waiting: Array<() => void> = []
@@ -144,6 +147,15 @@ class Download {
   }
 
   #take (bytes: Uint8Array, source: Source): void {
+    if (source === 'peers') {
+      // A page hands over a chunk before its own bytes are written, and the next once everything before it is
+      // (page/write-behind.ts), the last once the whole file is: the latest peers' chunk is read from memory until
+      // then, and stays there if the page goes away first (the file is then not marked stored: Store.markComplete).
+      const peers = { start: this.pos, bytes }
+      this.#unstored = this.#unstored.filter(p => p !== this.#fromPage)
+      this.#fromPage = this.pos + bytes.length < this.found.entry.size ? peers : undefined
+      if (this.#fromPage) this.#unstored.push(peers)
+    }
     // Hashed a slice per task, after the bytes went to the responses: hashing a large piece at once (WebKit hands a
     // worker a whole loopback response in one) held the first bytes of a media file back for hundreds of ms.
     this.#hashing = this.#hashing.then(() => hashSlices(this.#hash, bytes))
