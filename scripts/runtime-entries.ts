@@ -22,7 +22,7 @@ export const entries: Entry[] = [
   // 12 KB until its first pages' files were stored only once the visitor stays (worker/seen.ts): those ~150 B save a
   // bouncing visitor the shard parts (1.5-1.8 KB on the example sites).
   { name: 'sw', input: 'runtime/sw.ts', format: 'iife', budget: 12 * KB + 256, served: '`planktos-sw.js`' },
-  // WebTorrent included (issue 13: 45 KB; test/runtime-size.test.ts holds it there).
+  // WebTorrent included (issue 13: 45 KB; test/webtorrent-lite.test.ts holds it there).
   { name: 'downloader', input: 'runtime/downloader.ts', format: 'es', budget: 45 * KB, served: '`downloader.js`' },
   // The debug overlay, imported by the downloader only when shown: ~700 B brotli the downloader no longer carries.
   { name: 'overlay', input: 'runtime/page/overlay.ts', format: 'es', budget: 1 * KB, served: '`overlay.js`' },
