@@ -44,7 +44,7 @@ page('only for verified pieces of the file asked for, not for bytes arriving or 
   const joined = { torrent, part: { version: 1, infoHash: 'cd'.repeat(20), pieceLength: PIECE, files: [entry] }, alone: false, share }
   const env = {
     swarm: { manifest: { settings: { peerTimeout: 1000 } }, join: async () => joined, ban: () => {}, client },
-    store: { record: async () => undefined, read: async (_: string, s: number, e: number) => new Uint8Array(e - s) },
+    store: { record: async () => undefined, read: async (_: string, s: number, e: number) => new Uint8Array(e - s), settled: async () => true },
     stats: { requests: 0, fromPeers: 0, fromOrigin: 0, uploaded: 0, verifyFailures: 0, banned: 0 },
     flush: () => {}
   } as unknown as Env
