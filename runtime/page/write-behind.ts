@@ -6,7 +6,7 @@
 import { assemble } from '../shared/layout.ts'
 import { Store, type Segment } from '../shared/store.ts'
 
-interface Pending extends Segment { written: Promise<void> }
+interface Pending extends Segment { written: Promise<void>, done: (ok: boolean) => void }
 
 /**
  * Bytes waiting to be written beyond which a put calls back only once written, as before. It slows what depends on the
@@ -16,14 +16,15 @@ interface Pending extends Segment { written: Promise<void> }
 const MOST_BEHIND = 4 * 1024 * 1024
 
 export class WriteBehind extends Store {
-  /** Segments not written yet, the ones being written first. */
+  /** Segments not written yet, oldest first; while a write runs, the ones it holds are the first of them. */
   #pending: Pending[] = []
-  #queue: Array<Segment & { done: (ok: boolean) => void }> = []
+  /** Their bytes. */
+  #behind = 0
   #writing = false
 
   /** Whether a put may call back before its write: little is waiting. */
   get ahead (): boolean {
-    return this.#pending.reduce((n, p) => n + p.bytes.length, 0) < MOST_BEHIND
+    return this.#behind < MOST_BEHIND
   }
 
   /** Queues a segment; it is readable from this store at once. Settles once written (rejects if it could not be). */
@@ -31,8 +32,8 @@ export class WriteBehind extends Store {
     let done!: (ok: boolean) => void
     // Rejected without a reason: the chunk store only needs to know the bytes are not stored.
     const written = new Promise<void>((resolve, reject) => { done = ok => ok ? resolve() : reject() })
-    this.#pending.push({ ...segment, written })
-    this.#queue.push({ ...segment, done })
+    this.#pending.push({ ...segment, written, done })
+    this.#behind += segment.bytes.length
     void this.#write()
     return written
   }
@@ -40,13 +41,15 @@ export class WriteBehind extends Store {
   async #write (): Promise<void> {
     if (this.#writing) return
     this.#writing = true
-    while (this.#queue.length > 0) {
-      const batch = this.#queue
-      this.#queue = []
+    while (this.#pending.length > 0) {
+      // Everything waiting goes in one transaction; what comes meanwhile waits for the next.
+      const batch = this.#pending.slice()
       const ok = await this.putSegments(batch).then(() => true, () => false)
-      const written = new Set(batch.map(s => s.bytes))
-      for (const s of batch) s.done(ok)
-      this.#pending = this.#pending.filter(p => !written.has(p.bytes))
+      this.#pending = this.#pending.slice(batch.length)
+      for (const s of batch) {
+        this.#behind -= s.bytes.length
+        s.done(ok)
+      }
     }
     this.#writing = false
   }
