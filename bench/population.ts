@@ -39,6 +39,14 @@ export interface PopulationSide {
   problems: string[]
   /** Each visit's bytes, in the order of the visits. */
   perVisit: Bytes[]
+  /** First-time visitors' first pages (with planktos: with the worker's install): no worker answers them. */
+  firstPages: Bytes
+  /**
+   * The first day's bytes after each visitor's first page, split by whether a tab open at the time (another visitor
+   * who read on, so whose store holds what it loaded) had loaded the same URL: `held` is the most peers could have
+   * answered, `unheld` what any engine must fetch from the origin (peers do not have it).
+   */
+  later: { held: number, unheld: number }
 }
 
 export interface PopulationResult {
@@ -96,7 +104,9 @@ async function side (variant: Variant, deploys: [string, string], served: string
   const contexts = new Map<number, BrowserContext>()
   const open: Array<{ page: Page, visit: Visit }> = []
   const peersBefore = new Map<number, number>()
-  const out: PopulationSide = { total: bytesOf(variant, [], 0), groups: { bounce: bytesOf(variant, [], 0), read: bytesOf(variant, [], 0), returning: bytesOf(variant, [], 0) }, fromPeers: 0, problems: [], perVisit: [] }
+  const out: PopulationSide = { total: bytesOf(variant, [], 0), groups: { bounce: bytesOf(variant, [], 0), read: bytesOf(variant, [], 0), returning: bytesOf(variant, [], 0) }, fromPeers: 0, problems: [], perVisit: [], firstPages: bytesOf(variant, [], 0), later: { held: 0, unheld: 0 } }
+  /** The URLs each reading tab loaded, while it is open. */
+  const loaded = new Map<Visit, Set<string>>()
   const leave = async (tab: { page: Page, visit: Visit }): Promise<void> => {
     const got = await peersSoFar(tab.page, variant).catch(() => peersBefore.get(tab.visit.visitor) ?? 0)
     out.fromPeers += got - (peersBefore.get(tab.visit.visitor) ?? 0)
@@ -125,15 +135,28 @@ async function side (variant: Variant, deploys: [string, string], served: string
       contexts.set(visit.visitor, context)
       const page = await context.newPage()
       const mark = host.log.length
-      for (const p of visit.pages) {
-        await page.goto(host.url + pageUrl(p), { waitUntil: 'load' })
-        const problem = await read(page, variant, visit.pages.length === 1 ? BOUNCE_MS : DWELL_MS)
+      let firstTo = mark
+      for (const [k, p] of visit.pages.entries()) {
+        // A page that does not load is a finding too (printed and listed), and the visit goes on as a visitor's would.
+        const failed = await page.goto(host.url + pageUrl(p), { waitUntil: 'load' }).then(() => undefined, (e: Error) => `did not load: ${e.message.split('\n')[0]}`)
+        const problem = failed ?? await read(page, variant, visit.pages.length === 1 ? BOUNCE_MS : DWELL_MS)
         if (problem) {
           out.problems.push(`visitor ${visit.visitor}${visit.returning ? ' (returning)' : ''}, page ${p}: ${problem}`)
           log(`  median ${variant}: ${out.problems.at(-1)}`)
         }
+        if (k === 0) firstTo = host.log.length
       }
       await quiet(host.log)
+      if (!visit.returning) {
+        add(out.firstPages, bytesOf(variant, host.log, mark, visit.pages.length === 1 ? host.log.length : firstTo))
+        const held = new Set(open.flatMap(tab => [...loaded.get(tab.visit) ?? []]))
+        for (const e of visit.pages.length === 1 ? [] : host.log.slice(firstTo)) {
+          if (e.url === '/favicon.ico') continue
+          if (held.has(e.url)) out.later.held += e.wireBytes
+          else out.later.unheld += e.wireBytes
+        }
+        if (visit.pages.length > 1) loaded.set(visit, new Set(host.log.slice(mark).map(e => e.url)))
+      }
       const b = bytesOf(variant, host.log, mark)
       add(out.groups[groupOf(visit)], b)
       add(out.total, b)
@@ -177,6 +200,18 @@ export async function billPopulation (work: string, tracker: string, log: (line:
 
 const mb = (n: number): string => (n / 1e6).toFixed(2)
 
+/**
+ * What peers could have saved at most, from the plain run (the same visits): first-time visitors' first pages come
+ * from the origin whatever the engine does, and a later page's bytes only from a peer that had loaded them.
+ */
+function reach (x: PopulationResult): string {
+  const { plain, planktos } = x
+  const firstDay = (s: PopulationSide): number => s.groups.bounce.all + s.groups.read.all
+  const { held, unheld } = plain.later
+  const best = (firstDay(plain) - held) / firstDay(plain)
+  return `Within peers' reach (the plain run's first day, ${mb(firstDay(plain))} MB): first-time visitors' first pages ${mb(plain.firstPages.all)} MB (${(plain.firstPages.all / plain.total.all).toFixed(2)}× the plain total of all visits by themselves; no worker answers them), later pages ${mb(held + unheld)} MB, of which ${mb(held)} MB had been loaded by a tab open at the time (another visitor's who read on) and ${mb(unheld)} MB by none (no peer can have those). With peers answering all ${mb(held)} MB and planktos' own files free, the first day would cost ${best.toFixed(2)}× without planktos; measured with planktos: ${(firstDay(planktos) / firstDay(plain)).toFixed(2)}×.`
+}
+
 /** The population's table: with and without planktos side by side, per group and in all. */
 export function populationTable (x: PopulationResult): string {
   const count = (g: Group): number => x.visits.filter(v => groupOf(v) === g).length
@@ -195,6 +230,9 @@ export function populationTable (x: PopulationResult): string {
     row(`${count('bounce')} bouncing (1 page)`, 'bounce'),
     row(`${count('read')} reading (${pages('read')} pages)`, 'read'),
     row(`${count('returning')} returning after the redeploy (${pages('returning')} pages)`, 'returning'),
-    ...x.planktos.problems.length > 0 ? ['', `With planktos, pages on which planktos did not start (no \`window.planktos\` within 29 s; such a page did not load as it does without planktos, so its row is no fair comparison; docs/engine.md): ${x.planktos.problems.map(p => p.replace(/: .*$/, '')).join('; ')}.`] : []
+    '',
+    reach(x),
+    ...x.planktos.problems.length > 0 ? ['', `With planktos, pages that did not load within 30 s or on which planktos did not start within 29 s (either way, not as they load without planktos, so their rows are no fair comparison): ${x.planktos.problems.join('; ')}.`] : [],
+    ...x.plain.problems.length > 0 ? ['', `Without planktos, pages that did not load: ${x.plain.problems.join('; ')}.`] : []
   ].join('\n')
 }
