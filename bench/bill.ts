@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core'
 import { controlled, installed, launch, stats, visitor, within } from '../test/helpers/browsers.ts'
 import { startHost, type HostLogEntry } from './host.ts'
 import type { BenchSite } from './sites.ts'
-import { isPlanktosFile, median, quiet as quietFor, type Variant } from './visitor.ts'
+import { isPlanktosFile, median, quiet as quietFor, siteRequest, type Variant } from './visitor.ts'
 
 /** How long the bouncing visitor stays on the front page (the worker installs meanwhile). */
 export const BOUNCE_MS = 5000
@@ -62,8 +62,7 @@ function ownName (url: string): string {
 export function bytesOf (variant: Variant, log: HostLogEntry[], from: number, to = log.length): Bytes {
   const out: Bytes = { all: 0, planktos: 0, planktosBodies: 0, requests: 0, own: {} }
   for (const e of log.slice(from, to)) {
-    // Chromium's own favicon probe is the same on both sides and no part of either site.
-    if (e.url === '/favicon.ico') continue
+    if (!siteRequest(e)) continue
     out.all += e.wireBytes
     out.requests++
     if (!isPlanktosFile(variant, e.url)) continue

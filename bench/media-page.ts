@@ -12,7 +12,7 @@ import { controlled, installed, launch, stats, visitor, within } from '../test/h
 import { quiet } from './bill.ts'
 import { startHost } from './host.ts'
 import { random } from './median-site.ts'
-import type { Variant } from './visitor.ts'
+import { siteRequest, type Variant } from './visitor.ts'
 import { silentWav } from '../sites/shared/make-media.ts'
 
 const HOLDERS = 3
@@ -115,7 +115,7 @@ async function side (variant: Variant, dir: string): Promise<MediaSide> {
     const { failed, startMs } = await within(play(page), 'the new visitor to play the clip', 120_000)
     if (failed) problems.push(`the new visitor: ${failed}`)
     await quiet(host.log)
-    const visit = host.log.slice(mark).filter(e => e.url !== '/favicon.ico')
+    const visit = host.log.slice(mark).filter(siteRequest)
     return {
       fileFromOrigin: visit.filter(e => e.url === '/' + FILE).reduce((s, e) => s + e.bodyBytes, 0),
       visitAll: visit.reduce((s, e) => s + e.wireBytes, 0),

@@ -12,7 +12,7 @@ import { controlled, installed, launch, stats, visitor, within } from '../test/h
 import { BOUNCE_MS, bytesOf, DWELL_MS, quiet, type Bytes } from './bill.ts'
 import { startHost, type HostLogEntry } from './host.ts'
 import { makeMedianSite, PAGES, pageUrl, random, stamp } from './median-site.ts'
-import type { Variant } from './visitor.ts'
+import { siteRequest, type Variant } from './visitor.ts'
 
 const VISITORS = 20
 const SEED = 13
@@ -151,7 +151,7 @@ async function side (variant: Variant, deploys: [string, string], served: string
         add(out.firstPages, bytesOf(variant, host.log, mark, visit.pages.length === 1 ? host.log.length : firstTo))
         const held = new Set(open.flatMap(tab => [...loaded.get(tab.visit) ?? []]))
         for (const e of visit.pages.length === 1 ? [] : host.log.slice(firstTo)) {
-          if (e.url === '/favicon.ico') continue
+          if (!siteRequest(e)) continue
           if (held.has(e.url)) out.later.held += e.wireBytes
           else out.later.unheld += e.wireBytes
         }

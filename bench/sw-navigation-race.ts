@@ -5,9 +5,9 @@
 // skipWaiting(), so v1 waits and Chromium asks v0 to stop as soon as it idles; the page's requests during that stop
 // start v0 again, and the restarted v0 idles with Chromium's usual delay; the next navigation makes Chromium stop v0
 // at once while handing it the navigation, which is then neither answered nor sent to the network.
-//   node bench/sw-navigation-race.ts          exit 3 when the navigation hung (it did in 2 of 2 runs here)
+//   node bench/sw-navigation-race.ts          exit 3 when the navigation hung (it did in 3 of 3 runs here)
 //   HOLD=1 node bench/sw-navigation-race.ts   the candidate fix: a worker that starts while a newer one waits keeps
-//                                              its events open until a navigation comes (3 of 3 runs passed)
+//                                              its events open until a navigation comes (4 of 4 runs answered)
 import { createServer } from 'node:http'
 import { launch } from '../test/helpers/browsers.ts'
 

@@ -26,11 +26,14 @@ export function isPlanktosFile (variant: Variant, url: string): boolean {
   return /^\/(planktos\/|planktos-sw\.js)/.test(url)
 }
 
-/** Sums the origin's log from entry `from` to entry `to`; Chromium's own /favicon.ico probe is left out of both sides. */
+/** Chromium's own /favicon.ico probe is the same with and without planktos and no part of either site: never counted. */
+export const siteRequest = (e: { url: string }): boolean => e.url !== '/favicon.ico'
+
+/** Sums the origin's log from entry `from` to entry `to` (site requests only: siteRequest). */
 export function traffic (variant: Variant, log: RequestLogEntry[], from: number, to = log.length): OriginTraffic {
   const out: OriginTraffic = { siteBytes: 0, siteRequests: 0, planktosBytes: 0, planktosRequests: 0 }
   for (const e of log.slice(from, to)) {
-    if (e.url === '/favicon.ico') continue
+    if (!siteRequest(e)) continue
     if (isPlanktosFile(variant, e.url)) { out.planktosBytes += e.bytes; out.planktosRequests++ } else { out.siteBytes += e.bytes; out.siteRequests++ }
   }
   return out
