@@ -6,8 +6,10 @@
 // start v0 again, and the restarted v0 idles with Chromium's usual delay; the next navigation makes Chromium stop v0
 // at once while handing it the navigation, which is then neither answered nor sent to the network.
 //   node bench/sw-navigation-race.ts          exit 3 when the navigation hung (it did in 3 of 3 runs here)
-//   HOLD=1 node bench/sw-navigation-race.ts   the candidate fix: a worker that starts while a newer one waits keeps
-//                                              its events open until a navigation comes (4 of 4 runs answered)
+//   HOLD=1 node bench/sw-navigation-race.ts   the workaround: a worker that starts while a newer one waits keeps
+//                                              its events open until a navigation comes (4 of 4 runs answered);
+//                                              planktos' worker does so (runtime/worker/lifecycle.ts, holdOn), and
+//                                              test/browser-takeover.test.ts plays the sequence on it
 import { createServer } from 'node:http'
 import { launch } from '../test/helpers/browsers.ts'
 

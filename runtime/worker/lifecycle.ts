@@ -3,8 +3,36 @@
 // Taking over is safe for open pages: each stays pinned to the build it loaded with (pins.ts).
 import type { Message } from '../shared/messages.ts'
 import { prune } from './prune.ts'
-import { scope, type ExtendableEvent } from './scope.ts'
-import { becomeNewest, fetchOwnManifest } from './site.ts'
+import { scope, type ExtendableEvent, type FetchEvent } from './scope.ts'
+import { becomeNewest, fetchOwnManifest, loadManifest } from './site.ts'
+
+/** Below Chromium's 5-minute limit on one event, past which it stops the worker with whatever it still streams. */
+const HOLD_MAX = 240_000
+
+let release: (() => void) | undefined
+// Chromium loses a navigation that reaches an old worker it restarted while a newer one waits to take over: it stops
+// that worker at once as it hands it the navigation, which is then neither answered nor sent to the network
+// (docs/engine.md, "A navigation lost when a deploy's worker takes over"). A worker that starts while a newer one
+// waits therefore keeps its events open until a navigation comes, so it is busy when one does: Chromium lets it answer,
+// then hands over. Decided at start: the one state where the loss happens. (A waiting worker started to be told to
+// skip waiting sees itself there.)
+const waiting = scope.registration?.waiting
+const hold = waiting && waiting !== scope.serviceWorker && new Promise<void>(resolve => {
+  const timer = setTimeout(resolve, HOLD_MAX)
+  release = () => {
+    clearTimeout(timer)
+    resolve()
+  }
+})
+
+/** Every fetch and message event goes through here first. */
+export function holdOn (event: ExtendableEvent): void {
+  if (!hold) return
+  // The navigation's own event keeps the worker busy until it is answered.
+  if ((event as FetchEvent).request?.mode === 'navigate') return release!()
+  // With `update: 'prompt'` the new worker waits for planktos.update(), which a held event would delay instead.
+  event.waitUntil(loadManifest().then((m): unknown => m?.settings.update !== 'prompt' && hold))
+}
 
 export function onInstall (event: ExtendableEvent): void {
   event.waitUntil((async () => {

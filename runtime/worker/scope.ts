@@ -39,6 +39,8 @@ export interface Clients {
 export interface WorkerScope {
   readonly clients: Clients
   readonly registration: ServiceWorkerRegistration
+  /** This worker (missing before Chromium 116 and Firefox 120). */
+  readonly serviceWorker?: ServiceWorker
   readonly location: Location
   skipWaiting (): Promise<void>
   addEventListener (type: 'install' | 'activate', listener: (event: ExtendableEvent) => void): void

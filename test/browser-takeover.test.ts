@@ -1,0 +1,68 @@
+// A deploy's worker taking over while the visitor keeps reading. Chromium stops an old worker that it had to restart
+// while a newer one waits, at the moment it hands that worker a navigation, and the navigation is then neither
+// answered nor sent to the network (docs/engine.md, "A navigation lost when a deploy's worker takes over"). This is
+// the sequence that met it in the bill's population, on planktos' own worker: the page waits on a slow site file
+// while the new worker installs, its requests restart the old worker after Chromium stopped it, then it navigates.
+import * as assert from 'uvu/assert'
+import { firstVisit, within } from './helpers/browsers.ts'
+import { startProxy } from './helpers/proxy.ts'
+import { redeploy } from './helpers/redeploy.ts'
+import { buildSite, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
+import { browserSuites } from './helpers/suite.ts'
+
+/** How long the origin holds the slow file: the old worker is busy with it while the new one installs. */
+const SLOW = 8_000
+
+browserSuites(name => `${name}: a deploy's worker taking over`, ({ test }) => {
+  let site: TestSite | undefined
+  let origin: Origin | undefined
+
+  test.after.each(async () => {
+    await origin?.close()
+    await site?.remove()
+    origin = site = undefined
+  })
+
+  test('a navigation right after the new worker took over is answered', async ({ browser }) => {
+    site = await buildSite({}, { 'slow.txt': 'slow\n' })
+    origin = await startOrigin(site)
+    const proxy = await startProxy(origin)
+    try {
+      proxy.handler = async (req) => {
+        if (req.url?.endsWith('/slow.txt')) await new Promise(resolve => setTimeout(resolve, SLOW))
+        return false
+      }
+      const page = await firstVisit(browser, proxy.url)
+      await page.goto(proxy.url + 'about/')
+      await redeploy(site, { 'about/index.html': '<!doctype html><title>About</title><h1 id="title">Second deploy</h1>\n' })
+      // The old worker answers the slow file (not stored: it goes to the origin) while the new worker installs.
+      const slow = page.evaluate(url => fetch(url).then(r => r.text(), e => String(e)), proxy.url + 'slow.txt')
+      await page.waitForTimeout(200)
+      await page.evaluate(() => navigator.serviceWorker.getRegistration().then(r => r?.update()))
+      await within((async () => {
+        while (await page.evaluate(() => navigator.serviceWorker.getRegistration().then(r => r?.installing))) await page.waitForTimeout(50)
+      })(), 'the new worker to install')
+      // Requests every 20 ms while the slow file ends: Chromium stops the old worker once it is idle, and one of
+      // these starts it again.
+      const burst: Array<Promise<unknown>> = []
+      for (const end = Date.now() + SLOW + 1_000; Date.now() < end;) {
+        burst.push(page.evaluate(url => fetch(url).then(r => r.status, () => 0), proxy.url + 'style.css').catch(() => 0))
+        await page.waitForTimeout(20)
+      }
+      assert.is(await slow, 'slow\n', 'the slow file')
+      await page.waitForTimeout(1_500)
+      const res = await page.goto(proxy.url + 'about/', { timeout: 15_000 }).catch((e: Error) => {
+        throw new Error(`the navigation after the takeover: ${e.message.split('\n')[0]}; the origin served last: ${origin!.log.slice(-6).map(r => `${r.url} ${r.status}`).join(', ')}`)
+      })
+      // The old worker may answer it from the build it knows; the next navigation shows the deploy, whichever worker
+      // answers it (the old one adopts the new build as it sees it; Chromium hands over once the old one is idle).
+      assert.is(res?.status(), 200, 'the navigation\'s status')
+      assert.ok(['About this site', 'Second deploy'].includes(await page.textContent('#title') ?? ''), 'the page shown')
+      await page.goto(proxy.url + 'about/', { timeout: 15_000 })
+      assert.is(await page.textContent('#title'), 'Second deploy', 'the next navigation')
+      await Promise.all(burst)
+    } finally {
+      await proxy.close()
+    }
+  })
+})
