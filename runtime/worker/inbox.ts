@@ -1,8 +1,9 @@
 // Messages from pages: pages and downloaders announcing themselves, pages listing what they loaded before the worker
 // controlled them, and requests for the worker's counters.
 import { isMessage, type Message } from '../shared/messages.ts'
+import { skipWaiting } from './lifecycle.ts'
 import { noteDownloader, noteHello, noteWebRTC } from './pages.ts'
-import { scope, type ExtendableMessageEvent, type WorkerClient } from './scope.ts'
+import type { ExtendableMessageEvent, WorkerClient } from './scope.ts'
 import { noteSeen, stays } from './seen.ts'
 import { loadManifest } from './site.ts'
 import { addTraffic, stats, statsSaved } from './stats.ts'
@@ -27,7 +28,7 @@ export function onMessage (event: ExtendableMessageEvent): void {
       event.waitUntil(noteSeen(message.urls))
       break
     case 'skip-waiting':
-      event.waitUntil(scope.skipWaiting())
+      event.waitUntil(skipWaiting())
       break
     case 'stats-request': {
       const port = event.ports[0]
