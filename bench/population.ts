@@ -120,6 +120,13 @@ async function side (variant: Variant, deploys: [string, string], served: string
     into.requests += b.requests
     for (const [k, n] of Object.entries(b.own)) into.own[k] = (into.own[k] ?? 0) + n
   }
+  // Each visitor has its own front (host.front): its bytes are its own requests, also those its open tabs make while
+  // later visitors read (a bouncer's downloader starting 15 s in, say), which a time window would charge to them.
+  const fronts = new Map<number, string>()
+  const own = (visitor: number, from: number, to: number): HostLogEntry[] => host.log.slice(from, to).filter(e => e.tag === String(visitor))
+  /** Where in the log each visit started and where its first page ended; its day's end is known only at the end. */
+  const spans: Array<{ visit: Visit, from: number, firstTo: number }> = []
+  let dayTwo = Infinity
   try {
     let redeployed = false
     for (const visit of visits) {
@@ -130,15 +137,18 @@ async function side (variant: Variant, deploys: [string, string], served: string
         await rm(served, { recursive: true, force: true })
         await cp(deploys[1], served, { recursive: true, preserveTimestamps: true })
         redeployed = true
+        dayTwo = host.log.length
       }
       const context = contexts.get(visit.visitor) ?? await visitor(browser)
       contexts.set(visit.visitor, context)
+      const url = fronts.get(visit.visitor) ?? await host.front(String(visit.visitor))
+      fronts.set(visit.visitor, url)
       const page = await context.newPage()
       const mark = host.log.length
       let firstTo = mark
       for (const [k, p] of visit.pages.entries()) {
         // A page that does not load is a finding too (printed and listed), and the visit goes on as a visitor's would.
-        const failed = await page.goto(host.url + pageUrl(p), { waitUntil: 'load' }).then(() => undefined, (e: Error) => `did not load: ${e.message.split('\n')[0]}`)
+        const failed = await page.goto(url + pageUrl(p), { waitUntil: 'load' }).then(() => undefined, (e: Error) => `did not load: ${e.message.split('\n')[0]}`)
         const problem = failed ?? await read(page, variant, visit.pages.length === 1 ? BOUNCE_MS : DWELL_MS)
         if (problem) {
           out.problems.push(`visitor ${visit.visitor}${visit.returning ? ' (returning)' : ''}, page ${p}: ${problem}`)
@@ -147,25 +157,37 @@ async function side (variant: Variant, deploys: [string, string], served: string
         if (k === 0) firstTo = host.log.length
       }
       await quiet(host.log)
+      spans.push({ visit, from: mark, firstTo })
+      // What a reading tab loaded, for the later visitors' `held` split below.
+      if (!visit.returning && visit.pages.length > 1) loaded.set(visit, new Set(own(visit.visitor, mark, host.log.length).map(e => e.url)))
       if (!visit.returning) {
-        add(out.firstPages, bytesOf(variant, host.log, mark, visit.pages.length === 1 ? host.log.length : firstTo))
         const held = new Set(open.flatMap(tab => [...loaded.get(tab.visit) ?? []]))
-        for (const e of visit.pages.length === 1 ? [] : host.log.slice(firstTo)) {
+        for (const e of visit.pages.length === 1 ? [] : own(visit.visitor, firstTo, host.log.length)) {
           if (!siteRequest(e)) continue
           if (held.has(e.url)) out.later.held += e.wireBytes
           else out.later.unheld += e.wireBytes
         }
-        if (visit.pages.length > 1) loaded.set(visit, new Set(host.log.slice(mark).map(e => e.url)))
       }
-      const b = bytesOf(variant, host.log, mark)
-      add(out.groups[groupOf(visit)], b)
-      add(out.total, b)
-      out.perVisit.push(b)
-      log(`  median ${variant}: visitor ${visit.visitor}${visit.returning ? ' (returning)' : ''}, pages ${visit.pages.join(' ')}: ${b.all} B (planktos' own ${b.planktos} B)`)
+      const so = bytesOf(variant, own(visit.visitor, mark, host.log.length), 0)
+      log(`  median ${variant}: visitor ${visit.visitor}${visit.returning ? ' (returning)' : ''}, pages ${visit.pages.join(' ')}: ${so.all} B so far (planktos' own ${so.planktos} B)`)
       open.push({ page, visit })
       if (open.length >= OPEN) await leave(open.shift()!)
     }
     while (open.length > 0) await leave(open.shift()!)
+    await quiet(host.log)
+    // Each visit is charged with all its visitor's requests of that day, to the last one its tab made.
+    for (const { visit, from, firstTo } of spans) {
+      const end = visit.returning ? host.log.length : Math.min(dayTwo, host.log.length)
+      const b = bytesOf(variant, own(visit.visitor, from, end), 0)
+      add(out.groups[groupOf(visit)], b)
+      add(out.total, b)
+      out.perVisit.push(b)
+      if (!visit.returning) add(out.firstPages, bytesOf(variant, own(visit.visitor, from, visit.pages.length === 1 ? end : firstTo), 0))
+    }
+    // Every byte the host sent went through some visitor's front; anything else would be missing from the total.
+    const stray = bytesOf(variant, host.log.filter(e => e.tag === undefined), 0)
+    if (stray.requests > 0) out.problems.push(`${stray.requests} requests (${stray.all} B) reached the host outside any visitor's front`)
+    add(out.total, stray)
     return out
   } finally {
     for (const c of contexts.values()) await within(c.close(), 'a visitor to leave')
