@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import { firstVisit, within } from './helpers/browsers.ts'
 import { startProxy } from './helpers/proxy.ts'
 import { redeploy } from './helpers/redeploy.ts'
-import { buildSite, startOrigin, type Origin, type TestSite } from './helpers/site.ts'
+import { buildSite, startOrigin } from './helpers/site.ts'
 import { browserSuites } from './helpers/suite.ts'
 
 /** How long the origin holds the slow file: the old worker is busy with it while the new one installs. */
@@ -16,84 +16,71 @@ const SLOW = 8_000
 /** What Chromium's DevTools protocol says of the site's workers: whether the race's state was met. */
 interface Watch { installed: boolean, restarted: boolean }
 
-browserSuites(name => `${name}: a deploy's worker taking over`, ({ test, name }) => {
-  let site: TestSite | undefined
-  let origin: Origin | undefined
-
-  test.after.each(async () => {
-    await origin?.close()
-    await site?.remove()
-    origin = site = undefined
-  })
-
+browserSuites(name => `${name}: a deploy's worker taking over`, ({ test, name, own, ownSite }) => {
   test('a navigation right after the new worker took over is answered', async ({ browser }) => {
-    site = await buildSite({}, { 'slow.txt': 'slow\n' })
-    origin = await startOrigin(site)
-    const proxy = await startProxy(origin)
-    try {
-      proxy.handler = async (req) => {
-        if (req.url?.endsWith('/slow.txt')) await new Promise(resolve => setTimeout(resolve, SLOW))
-        return false
-      }
-      const page = await firstVisit(browser, proxy.url)
-      await page.goto(proxy.url + 'about/')
-      const waiting = (): Promise<boolean> => page.evaluate(() => navigator.serviceWorker.getRegistration().then(r => Boolean(r?.waiting)))
-      // Chromium only: whether the old worker was started again after the new one installed (the race's state). A
-      // run whose timing misses it (the new worker takes over as it should) proves nothing, and is tried again.
-      const watch: Watch = { installed: false, restarted: false }
-      if (name === 'chromium') {
-        const cdp = await page.context().newCDPSession(page)
-        const stopped = new Set<string>()
-        cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
-          for (const v of versions) {
-            if (v.status === 'installed') watch.installed = true
-            if (v.status !== 'activated') continue
-            if (v.runningStatus === 'stopped') stopped.add(v.versionId)
-            else if (watch.installed && stopped.has(v.versionId)) watch.restarted = true
-          }
-        })
-        await cdp.send('ServiceWorker.enable')
-      }
-      const titles = ['About this site']
-      for (let attempt = 1; ; attempt++) {
-        titles.push(`Deploy ${attempt + 1}`)
-        await redeploy(site, { 'about/index.html': `<!doctype html><title>About</title><h1 id="title">${titles.at(-1)!}</h1>\n` })
-        watch.installed = watch.restarted = false
-        // The old worker answers the slow file (not stored: it goes to the origin) while the new worker installs.
-        const slow = page.evaluate(url => fetch(url).then(r => r.text(), e => String(e)), proxy.url + 'slow.txt')
-        await page.waitForTimeout(200)
-        await page.evaluate(() => navigator.serviceWorker.getRegistration().then(r => r?.update()))
-        await within((async () => {
-          while (await page.evaluate(() => navigator.serviceWorker.getRegistration().then(r => r?.installing))) await page.waitForTimeout(50)
-        })(), 'the new worker to install')
-        // Requests every 20 ms while the slow file ends: Chromium stops the old worker once it is idle, and one of
-        // these starts it again.
-        const burst: Array<Promise<unknown>> = []
-        for (const end = Date.now() + SLOW + 1_000; Date.now() < end;) {
-          burst.push(page.evaluate(url => fetch(url).then(r => r.status, () => 0), proxy.url + 'style.css').catch(() => 0))
-          await page.waitForTimeout(20)
-        }
-        assert.is(await slow, 'slow\n', 'the slow file')
-        await Promise.all(burst)
-        await page.waitForTimeout(1_500)
-        if (name !== 'chromium') break
-        if (watch.restarted && await waiting()) {
-          console.log(`  ${name}: the old worker started again while the new one waited, at try ${attempt}`)
-          break
-        }
-        assert.ok(attempt < 3, `the old worker was not started again while the new one waited, in ${attempt} tries`)
-        // The new worker takes over as it should: the next deploy tries again.
-        await within((async () => { while (await waiting()) await page.waitForTimeout(50) })(), 'the new worker to take over')
-      }
-      const res = await page.goto(proxy.url + 'about/', { timeout: 15_000 }).catch((e: Error) => {
-        throw new Error(`the navigation after the takeover: ${e.message.split('\n')[0]}; the origin served last: ${origin!.log.slice(-6).map(r => `${r.url} ${r.status}`).join(', ')}`)
-      })
-      // The old worker may answer it from a build it knows. (No second navigation right after: one that comes as
-      // Chromium stops the old worker to hand over, once it is idle, can meet the same loss; engine.md says so.)
-      assert.is(res?.status(), 200, 'the navigation\'s status')
-      assert.ok(titles.includes(await page.textContent('#title') ?? ''), 'the page shown')
-    } finally {
-      await proxy.close()
+    const site = ownSite(await buildSite({}, { 'slow.txt': 'slow\n' }))
+    const origin = own(await startOrigin(site))
+    const proxy = own(await startProxy(origin))
+    proxy.handler = async (req) => {
+      if (req.url?.endsWith('/slow.txt')) await new Promise(resolve => setTimeout(resolve, SLOW))
+      return false
     }
+    const page = await firstVisit(browser, proxy.url)
+    await page.goto(proxy.url + 'about/')
+    const waiting = (): Promise<boolean> => page.evaluate(() => navigator.serviceWorker.getRegistration().then(r => Boolean(r?.waiting)))
+    // Chromium only: whether the old worker was started again after the new one installed (the race's state). A
+    // run whose timing misses it (the new worker takes over as it should) proves nothing, and is tried again.
+    const watch: Watch = { installed: false, restarted: false }
+    if (name === 'chromium') {
+      const cdp = await page.context().newCDPSession(page)
+      const stopped = new Set<string>()
+      cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+        for (const v of versions) {
+          if (v.status === 'installed') watch.installed = true
+          if (v.status !== 'activated') continue
+          if (v.runningStatus === 'stopped') stopped.add(v.versionId)
+          else if (watch.installed && stopped.has(v.versionId)) watch.restarted = true
+        }
+      })
+      await cdp.send('ServiceWorker.enable')
+    }
+    const titles = ['About this site']
+    for (let attempt = 1; ; attempt++) {
+      titles.push(`Deploy ${attempt + 1}`)
+      await redeploy(site, { 'about/index.html': `<!doctype html><title>About</title><h1 id="title">${titles.at(-1)!}</h1>\n` })
+      watch.installed = watch.restarted = false
+      // The old worker answers the slow file (not stored: it goes to the origin) while the new worker installs.
+      const slow = page.evaluate(url => fetch(url).then(r => r.text(), e => String(e)), proxy.url + 'slow.txt')
+      await page.waitForTimeout(200)
+      await page.evaluate(() => navigator.serviceWorker.getRegistration().then(r => r?.update()))
+      await within((async () => {
+        while (await page.evaluate(() => navigator.serviceWorker.getRegistration().then(r => r?.installing))) await page.waitForTimeout(50)
+      })(), 'the new worker to install')
+      // Requests every 20 ms while the slow file ends: Chromium stops the old worker once it is idle, and one of
+      // these starts it again.
+      const burst: Array<Promise<unknown>> = []
+      for (const end = Date.now() + SLOW + 1_000; Date.now() < end;) {
+        burst.push(page.evaluate(url => fetch(url).then(r => r.status, () => 0), proxy.url + 'style.css').catch(() => 0))
+        await page.waitForTimeout(20)
+      }
+      assert.is(await slow, 'slow\n', 'the slow file')
+      await Promise.all(burst)
+      await page.waitForTimeout(1_500)
+      if (name !== 'chromium') break
+      if (watch.restarted && await waiting()) {
+        console.log(`  ${name}: the old worker started again while the new one waited, at try ${attempt}`)
+        break
+      }
+      assert.ok(attempt < 3, `the old worker was not started again while the new one waited, in ${attempt} tries`)
+      // The new worker takes over as it should: the next deploy tries again.
+      await within((async () => { while (await waiting()) await page.waitForTimeout(50) })(), 'the new worker to take over')
+    }
+    const res = await page.goto(proxy.url + 'about/', { timeout: 15_000 }).catch((e: Error) => {
+      throw new Error(`the navigation after the takeover: ${e.message.split('\n')[0]}; the origin served last: ${origin!.log.slice(-6).map(r => `${r.url} ${r.status}`).join(', ')}`)
+    })
+    // The old worker may answer it from a build it knows. (No second navigation right after: one that comes as
+    // Chromium stops the old worker to hand over, once it is idle, can meet the same loss; engine.md says so.)
+    assert.is(res?.status(), 200, 'the navigation\'s status')
+    assert.ok(titles.includes(await page.textContent('#title') ?? ''), 'the page shown')
   })
 })
