@@ -76,7 +76,7 @@ browserSuites(name => `${name}: a deploy's worker taking over`, ({ test, name, o
       await within((async () => { while (await waiting()) await page.waitForTimeout(50) })(), 'the new worker to take over')
     }
     const res = await page.goto(proxy.url + 'about/', { timeout: 15_000 }).catch((e: Error) => {
-      throw new Error(`the navigation after the takeover: ${e.message.split('\n')[0]}; the origin served last: ${origin!.log.slice(-6).map(r => `${r.url} ${r.status}`).join(', ')}`)
+      throw new Error(`the navigation after the takeover: ${e.message.split('\n')[0]}; the origin served last: ${origin.log.slice(-6).map(r => `${r.url} ${r.status}`).join(', ')}`)
     })
     // The old worker may answer it from a build it knows. (No second navigation right after: one that comes as
     // Chromium stops the old worker to hand over, once it is idle, can meet the same loss; engine.md says so.)
