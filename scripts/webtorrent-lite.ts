@@ -37,7 +37,8 @@ const STUBS: Record<string, string> = {
   path: 'path.js',
   'memory-chunk-store': 'memory-chunk-store.js',
   'chunk-store-iterator': 'chunk-store-iterator.js',
-  'join-async-iterator': 'join-async-iterator.cjs'
+  'join-async-iterator': 'join-async-iterator.cjs',
+  'cache-chunk-store': 'cache-chunk-store.js'
 }
 
 /** WebTorrent's own files replaced, by the specifier lib/ and index.js import them with. */

@@ -10,6 +10,8 @@ import { Readable, Writable, pipeline } from 'streamx'
 import { join } from '../runtime/webtorrent-stubs/path.js'
 import { ThrottleGroup } from '../runtime/webtorrent-stubs/speed-limiter.js'
 import utMetadata from '../runtime/webtorrent-stubs/ut_metadata.js'
+import CacheStore from '../runtime/webtorrent-stubs/cache-chunk-store.js'
+import OriginalCacheStore from 'cache-chunk-store'
 
 /** Brotli bytes a visitor's browser downloads for downloader.js, WebTorrent included. */
 const BUDGET = 45 * 1024
@@ -93,6 +95,59 @@ stubs('the ut_metadata stand-in is an extension a wire accepts, and listens like
   // What WebTorrent calls on a wire that comes before the metadata: nothing to do, nothing thrown.
   ext.fetch()
   assert.ok(ext.setMetadata(new Uint8Array(0)))
+})
+
+/** A chunk store of 4-byte pieces that counts its reads; `fail` makes the reads of a piece fail. */
+function countingStore (fail = new Set<number>()): { store: unknown, reads: number[] } {
+  const pieces = new Map<number, Uint8Array>()
+  const reads: number[] = []
+  const store = {
+    chunkLength: 4,
+    put (index: number, buf: Uint8Array, cb: (err: Error | null) => void) { pieces.set(index, buf); queueMicrotask(() => cb(null)) },
+    // Both caches read whole pieces, as get(index, cb).
+    get (index: number, cb: (err: Error | null, buf?: Uint8Array) => void) {
+      reads.push(index)
+      setTimeout(() => fail.has(index) ? cb(new Error(`no piece ${index}`)) : cb(null, pieces.get(index)), 1)
+    },
+    close (cb: (err: Error | null) => void) { queueMicrotask(() => cb(null)) },
+    destroy (cb: (err: Error | null) => void) { queueMicrotask(() => cb(null)) }
+  }
+  return { store, reads }
+}
+
+interface Cache {
+  put (index: number, buf: Uint8Array, cb: (err: Error | null) => void): void
+  get (index: number, opts: { offset?: number, length?: number } | null, cb: (err: Error | null, buf?: Uint8Array) => void): void
+  close (cb: (err: Error | null) => void): void
+}
+
+/** The same calls on `Store`, in order; each call's result, with the underlying store's reads at the end. */
+async function play (Store: new (store: unknown, opts: { max: number }) => Cache): Promise<unknown[]> {
+  const { store, reads } = countingStore(new Set([9]))
+  const cache = new Store(store, { max: 2 })
+  const call = <T>(f: (cb: (err: Error | null, v?: T) => void) => void): Promise<string> =>
+    new Promise(resolve => f((err, v) => resolve(err ? `error: ${err.message}` : v instanceof Uint8Array ? [...v].join(',') : String(v))))
+  const out: unknown[] = []
+  for (let i = 0; i < 4; i++) out.push(await call(cb => cache.put(i, Uint8Array.from([i, i + 1, i + 2, i + 3]), cb)))
+  // Reads of one piece at once share one store read; blocks of a cached piece come from memory.
+  out.push(await Promise.all([call(cb => cache.get(0, { offset: 1, length: 2 }, cb)), call(cb => cache.get(0, null, cb)), call(cb => cache.get(0, { offset: 2 }, cb))]))
+  out.push(await call(cb => cache.get(1, { length: 1 }, cb)))
+  out.push(await call(cb => cache.get(0, { offset: 3, length: 1 }, cb)))
+  // A third piece drops the least recently used one (1, since 0 was read after it).
+  out.push(await call(cb => cache.get(2, null, cb)))
+  out.push(await call(cb => cache.get(0, null, cb)), await call(cb => cache.get(1, null, cb)))
+  // A put replaces the cached copy.
+  out.push(await call(cb => cache.put(0, Uint8Array.from([7, 7, 7, 7]), cb)), await call(cb => cache.get(0, null, cb)))
+  out.push(await Promise.all([call(cb => cache.get(9, null, cb)), call(cb => cache.get(9, { offset: 1 }, cb))]))
+  out.push(await call(cb => cache.close(cb)), await call(cb => cache.get(0, null, cb)), await call(cb => cache.put(0, new Uint8Array(4), cb)))
+  return [...out, reads]
+}
+
+stubs('the piece cache answers, reads and forgets as cache-chunk-store does', async () => {
+  const ours = await play(CacheStore as unknown as new (store: unknown, opts: { max: number }) => Cache)
+  assert.equal(ours, await play(OriginalCacheStore as unknown as new (store: unknown, opts: { max: number }) => Cache))
+  // What the calls above rely on, so that two caches that both do nothing would not pass.
+  assert.equal(ours.at(-1), [0, 1, 2, 1, 0, 9], 'store reads: each piece once while cached, 1 again after it was dropped, 0 after its put')
 })
 
 stubs.run()
