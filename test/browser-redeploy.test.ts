@@ -110,6 +110,38 @@ browserSuites(name => `${name}: redeploys`, ({ test, name }) => {
     }
   })
 
+  test("a returning visitor's first look at a page the deploy changed, never stored: the new page, fetched once", async ({ browser }) => {
+    site = await buildSite()
+    origin = await startOrigin(site)
+    const proxy = await startProxy(origin)
+    try {
+      const page = await firstVisit(browser, proxy.url)
+      // The visitor stays on the front page: the worker stores it, and the file list that also names about/.
+      await stay(page)
+      const files = await siteFiles(site)
+      await until(page, 'the front page to be stored', s => (s.worker?.stored ?? 0) >= pageFiles(files, '').length)
+      await redeploy(site, { 'about/index.html': aboutPage('About, second deploy') })
+      await page.waitForTimeout(CHECK_INTERVAL)
+      const mark = origin.log.length
+      // The worker answers from the build it knows and looks for a deploy meanwhile. The origin answers the page once
+      // the worker has had the new manifest for half a second: the bytes are then the new deploy's page, which the old
+      // build must not show, and the navigation is answered from the new build, with those bytes.
+      proxy.handler = async (req) => {
+        if (!req.url?.endsWith('/about/')) return false
+        const manifest = (): boolean => origin!.log.slice(mark).some(e => e.url.endsWith('manifest.json'))
+        await within((async () => { while (!manifest()) await page.waitForTimeout(20) })(), 'the worker to fetch the manifest', 10_000)
+        await page.waitForTimeout(500)
+        return false
+      }
+      await page.goto(proxy.url + 'about/')
+      assert.is(await page.textContent('#title'), 'About, second deploy')
+      const fetched = origin.log.slice(mark).filter(e => e.url.endsWith('/about/'))
+      assert.is(fetched.length, 1, `the page was fetched ${fetched.length} times`)
+    } finally {
+      await proxy.close()
+    }
+  })
+
   // A visitor coming back a day later meets a worker the browser has stopped: it knows only the old build, from its
   // store, and looks for a deploy as the navigation comes. Stopping a worker on demand needs CDP: Chromium only.
   if (name === 'chromium') test("a returning visitor's first navigation after a deploy, to a page it never stored, gets the new page", async ({ browser }) => {

@@ -80,11 +80,15 @@ export async function superseded (manifest: Manifest): Promise<boolean> {
  * The answer to a page of an older build asking for a file the origin now has in another version: that page must
  * not mix deploys, and no store or peer had its version.
  */
-export function supersededResponse (): Response {
+export function supersededResponse (sent: Sent = {}): Response {
   // A string body is text/plain;charset=UTF-8 by itself (Fetch standard).
-  return stale(new Response('This file changed in a newer deploy; reload the page.\n', { status: 503, headers: { 'Cache-Control': 'no-store' } }))
+  const res = new Response('This file changed in a newer deploy; reload the page.\n', { status: 503, headers: { 'Cache-Control': 'no-store' } })
+  staleAnswers.set(res, sent)
+  return res
 }
 
+/** What the origin sent instead of the older build's file, when it did (most likely the newest build's file). */
+export interface Sent { bytes?: Uint8Array, headers?: Headers }
+
 /** The answers `supersededResponse` gave: a navigation that gets one is answered again from the newest build. */
-export const staleAnswers = new WeakSet<Response>()
-const stale = (r: Response): Response => { staleAnswers.add(r); return r }
+export const staleAnswers = new WeakMap<Response, Sent>()

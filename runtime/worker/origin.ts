@@ -24,7 +24,6 @@ export interface OriginAnswer {
  * `about/index.html`). Rejects on network errors.
  */
 export async function fromOrigin (found: Found, url = fileUrl(config.base, found.entry.path), signal?: AbortSignal, cache: RequestCache = 'default'): Promise<OriginAnswer> {
-  const { entry } = found
   // `only-if-cached` is allowed for same-origin requests only.
   const res = await fetch(url, { signal, cache, credentials: 'same-origin', ...cache === 'only-if-cached' ? { mode: 'same-origin' as const } : {} })
   // Errors are the origin's business: the page gets them as they are. A followed redirect is handed on as a
@@ -36,21 +35,29 @@ export async function fromOrigin (found: Found, url = fileUrl(config.base, found
     return { response: res, stored: Promise.resolve() }
   }
   const bytes = new Uint8Array(await res.arrayBuffer())
-  if (bytes.length === entry.size && await sha256(bytes) === entry.sha256) {
-    const response = fileResponse(entry, bytes, 'origin')
-    // What the origin sent with this very file is the truth for it, over what the build and the manifest said.
-    for (const [name, value] of Object.entries(securityOf(res.headers) ?? {})) response.headers.set(name, value)
-    return { response, bytes, stored: keep(found, bytes) }
-  }
+  const answer = await asFile(found, bytes, res.headers)
+  if (answer) return answer
   count('verifyFailures')
   // The origin serves another deploy than our manifest: learn about it, and do not store what we cannot check.
   void refreshManifest()
-  // A page of an older build must not get a newer build's file.
-  if (await superseded(found.manifest)) return { response: supersededResponse(), stored: Promise.resolve() }
+  // A page of an older build must not get a newer build's file (a navigation may: route.ts).
+  if (await superseded(found.manifest)) return { response: supersededResponse({ bytes, headers: res.headers }), stored: Promise.resolve() }
   // The body is decoded already: headers describing the encoded transfer no longer apply.
   const headers = new Headers(res.headers)
   headers.delete('Content-Encoding')
   headers.delete('Content-Length')
   const response = new Response(bytes, { status: res.status, statusText: res.statusText, headers })
   return { response, stored: Promise.resolve() }
+}
+
+/**
+ * The answer for `found` made of `bytes` the origin sent with `headers`, stored; undefined unless they are its file.
+ */
+export async function asFile (found: Found, bytes: Uint8Array, headers: Headers): Promise<OriginAnswer | undefined> {
+  const { entry } = found
+  if (bytes.length !== entry.size || await sha256(bytes) !== entry.sha256) return
+  const response = fileResponse(entry, bytes, 'origin')
+  // What the origin sent with this very file is the truth for it, over what the build and the manifest said.
+  for (const [name, value] of Object.entries(securityOf(headers) ?? {})) response.headers.set(name, value)
+  return { response, bytes, stored: keep(found, bytes) }
 }

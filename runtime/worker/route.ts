@@ -5,14 +5,15 @@ import { findShard } from '../shared/manifest.ts'
 import { BYPASS_HEADER, siteRoutes, type Route } from '../shared/urls.ts'
 import { config, scope, type FetchEvent } from './scope.ts'
 import { answerRuntime, runtimeKey } from './runtime-files.ts'
-import { afterNavigation, loadManifestFor, manifestFor, staleAnswers, superseded, supersededResponse } from './builds.ts'
+import { afterNavigation, loadManifestFor, manifestFor, staleAnswers, superseded, supersededResponse, type Sent } from './builds.ts'
+import { asFile } from './origin.ts'
 import { orNotFound, wantsNotFound } from './not-found.ts'
 import { loadManifest, lookup, refreshManifest, urlRules } from './site.ts'
 import { fileRequest } from './file-request.ts'
 import { stays } from './seen.ts'
 import { answerFile } from './sources.ts'
 import { steppedAside } from './step-aside.ts'
-import { count } from './stats.ts'
+import { count, served, statsSaved } from './stats.ts'
 
 /** The routes the worker tries for `request`, or null to leave it to the network. */
 function ours (request: Request, manifest: Manifest): Route[] | null {
@@ -66,7 +67,24 @@ async function answer (routes: Route[], event: FetchEvent, manifest: Manifest): 
   // Saved before the page can ask for anything: a newer worker taking over reads the pin from the store.
   await afterNavigation(event, newest)
   // No route of the newest build: the origin answers, as for any path it does not list.
-  return answerFrom(ours(event.request, newest) ?? [], event, newest)
+  const again = ours(event.request, newest) ?? []
+  return await sentAgain(again, newest, staleAnswers.get(res)!, event) ?? answerFrom(again, event, newest)
+}
+
+/**
+ * The newest build's answer from the bytes the origin sent for the stale one, if they are its file: the page is not
+ * fetched twice.
+ */
+async function sentAgain (routes: Route[], manifest: Manifest, { bytes, headers }: Sent, event: FetchEvent): Promise<Response | undefined> {
+  for (const route of bytes ? routes : []) {
+    const found = await lookup(route.path, manifest).catch(() => undefined)
+    if (!found) continue
+    const answer = !route.redirect && await asFile(found, bytes!, headers!)
+    if (!answer) return
+    served('origin', bytes!.length)
+    event.waitUntil(answer.stored.then(statsSaved))
+    return answer.response
+  }
 }
 
 async function answerFrom (routes: Route[], event: FetchEvent, manifest: Manifest): Promise<Response> {
