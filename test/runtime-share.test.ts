@@ -34,7 +34,7 @@ split('a member leaving moves only its own groups', () => {
   }
 })
 
-interface Fake extends Member { id: string, pieces: Set<number>, lastHave: number }
+interface Fake extends Member { id: string, pieces: Set<number>, lastHave: number, fetches?: unknown }
 const member = (id: string): Fake => {
   const pieces = new Set<number>()
   return { id, pieces, lastHave: -Infinity, has: (i: number) => pieces.has(i) }
@@ -111,6 +111,61 @@ decide('peeking does not start a wait', () => {
   assert.is(share.decide(index, 0, false, true), 'wait')
   // A real ask at the patience starts the clock only now.
   assert.is(share.decide(index, PATIENCE, false), 'wait')
+})
+
+const whole = suite('OriginShare: a member that fetches the whole file from the origin')
+
+whole('owns every piece it said it fetches and lacks, the pieces this page would own included', () => {
+  const { share, self, others, pieceOf } = crowd(3)
+  const streaming = others[1]!
+  const mine = pieceOf(self)
+  assert.is(share.decide(mine, 0, false), 'take', 'before it says so, this page takes its share')
+  streaming.fetches = [0, mine + 10 * PER]
+  assert.is(share.decide(mine + 1, 0, false), 'wait', 'within its pieces: waited for')
+  assert.is(share.decide(mine + 10 * PER, 0, false), 'wait', 'its last piece: waited for')
+  // Outside its pieces the split is as before.
+  const outside = Array.from({ length: 200 }, (_, g) => (g + 2000) * PER).find(i => ownerOf(i / PER, ids(3)) === self)!
+  assert.ok(outside > mine + 10 * PER)
+  assert.is(share.decide(outside, 0, false), 'take')
+})
+
+whole('a piece it already has is not its to fetch: the split decides among the others', () => {
+  const { share, self, others, pieceOf } = crowd(3)
+  const mine = pieceOf(self)
+  others[1]!.fetches = [0, 1_000_000]
+  others[1]!.pieces.add(mine)
+  assert.is(share.decide(mine, 0, false), 'take')
+})
+
+whole('it loses its pieces like any owner once it announces nothing for the patience', () => {
+  const { share, self, others, pieceOf } = crowd(3)
+  others[1]!.fetches = [0, 1_000_000]
+  const mine = pieceOf(self)
+  assert.is(share.decide(mine, 0, false), 'wait')
+  assert.is(share.decide(mine, PATIENCE, false), 'take')
+  assert.is(share.decide(mine + PER * 5000, PATIENCE, false), ownerOf(mine / PER + 5000, [self, others[0]!.id]) === self ? 'take' : 'wait', 'left out of the split now')
+})
+
+whole('two such members share the pieces between them; the rest wait for both', () => {
+  const { share, others } = crowd(4)
+  others[0]!.fetches = [0, 1_000_000]
+  others[2]!.fetches = [0, 1_000_000]
+  for (let g = 0; g < 40; g++) assert.is(share.decide(g * PER, 0, false), 'wait')
+})
+
+whole('this page fetching them itself takes each at once, whoever the split would name', () => {
+  const { share, others, pieceOf } = crowd(3)
+  share.fetches = [0, 1_000_000]
+  assert.is(share.decide(pieceOf(others[0]!.id), 0, false), 'take')
+  assert.is(share.decide(pieceOf(others[1]!.id), 0, false), 'take')
+})
+
+whole('a claim that is not a pair of piece numbers is ignored', () => {
+  const { share, self, others, pieceOf } = crowd(3)
+  for (const claim of ['all', 7, { 0: 0, 1: 1e9 }, null, new Uint8Array([0, 255])]) {
+    others[1]!.fetches = claim
+    assert.is(share.decide(pieceOf(self), 0, false), 'take', String(claim))
+  }
 })
 
 const urgent = suite('OriginShare: the urgent window')
@@ -215,3 +270,4 @@ urgent('a rushed piece comes from the origin until every response that rushed it
 split.run()
 decide.run()
 urgent.run()
+whole.run()

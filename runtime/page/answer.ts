@@ -90,7 +90,7 @@ async function exchange (request: MessageOf<'peer-request'>, port: MessagePort, 
   let pieces: Pieces | undefined
   try {
     const deps = Promise.all(request.deps.map(d => fileBytes(d, ctx, stall).catch(() => undefined)))
-    pieces = await select(request.file, ctx, stall)
+    pieces = await select(request.file, request.from ?? 0, ctx, stall)
     if (!open.has(port)) return
     if (!pieces) {
       env.flush()
@@ -137,7 +137,7 @@ interface Pieces {
 }
 
 /** Starts fetching a file's pieces from peers, or undefined when peers cannot supply it. */
-async function select (file: FileRef, ctx: Context, stall: number): Promise<Pieces | undefined> {
+async function select (file: FileRef, from: number, ctx: Context, stall: number): Promise<Pieces | undefined> {
   const { swarm, store } = ctx
   const joined = await swarm.join(file.infoHash)
   const entry = joined?.part.files.find(f => f.path === file.path && f.sha256 === file.sha256)
@@ -146,7 +146,12 @@ async function select (file: FileRef, ctx: Context, stall: number): Promise<Piec
   const range = piecesOf(entry, torrent.pieceLength)
   if ((await store.record(entry.sha256))?.complete || !range) return { verified: async (_, to) => to, release: () => {} }
   if (!hasPieces(torrent, range)) {
-    if (!await hasPeers(torrent, () => joined.alone, swarm.manifest.settings.peerTimeout)) return undefined
+    if (!await hasPeers(torrent, () => joined.alone, swarm.manifest.settings.peerTimeout)) {
+      // The worker fetches the rest from the origin now, and offers what it stores: peers who come meanwhile
+      // wait for this page rather than fetch their shares of the split from the origin too.
+      if (entry.size >= PIECEWISE) joined.share.fetches ??= piecesOf({ offset: entry.offset + from, size: entry.size - from }, torrent.pieceLength) ?? undefined
+      return undefined
+    }
     // Pieces that also hold bytes of files peers never loaded are seldom offered: ask for the file itself first.
     if (entry.size < PIECEWISE && await storeWhole(swarm, joined, entry, ctx) === 'stored') return { verified: async (_, to) => to, release: () => {} }
     selectPieces(torrent, range[0], range[1], 1)

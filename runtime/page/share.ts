@@ -23,6 +23,8 @@ export interface Member {
   has (index: number): boolean
   /** When it last said it has a piece (ms on the clock `now` uses), or -Infinity. */
   readonly lastHave: number
+  /** Pieces [first, last] it said it fetches from the origin itself, in order (it was alone when it asked). */
+  readonly fetches?: unknown
 }
 
 /** What `decide` sees of the swarm. */
@@ -80,6 +82,11 @@ export class OriginShare {
   readonly #rushed = new Map<number, number>()
   /** The origin's pace as this page saw it (bytes per ms, smoothed), 0 until measured. */
   #rate = 0
+  /**
+   * Pieces [first, last] this page fetches from the origin itself, in order: it was alone in the swarm when a response
+   * asked for them (its worker went to the origin). Peers that come later are told so when they connect.
+   */
+  fetches?: [number, number]
 
   constructor (view: SwarmView, patience: number) {
     this.#view = view
@@ -88,9 +95,15 @@ export class OriginShare {
 
   /** The member to fetch piece `index` from the origin, and the members lacking it that take part in the split. */
   #owner (index: number): { owner: string, members: Member[] } {
+    const { self } = this.#view
     const members = this.#view.members().filter(m => !m.has(index) && !(this.#idle.get(m.id)! >= m.lastHave))
     const group = Math.floor(index * this.#view.pieceLength / GROUP)
-    return { owner: ownerOf(group, [this.#view.self, ...members.map(m => m.id)]), members }
+    // A member that fetches these pieces from the origin anyway owns them all: the others' shares would be pieces the
+    // origin sends twice. (What a peer says is only a claim: it loses its pieces like any owner once silent.)
+    const within = (f: unknown): boolean => Array.isArray(f) && index >= f[0] && index <= f[1]
+    const all = members.filter(m => within(m.fetches)).map(m => m.id)
+    if (within(this.fetches)) all.push(self)
+    return { owner: ownerOf(group, all.length ? all : [self, ...members.map(m => m.id)]), members }
   }
 
   /**

@@ -29,6 +29,8 @@ export interface Joined {
 
 const isPeer = (w: Wire): boolean => w.type !== 'webSeed'
 const FAILED = /^Piece (\d+) failed verification/
+/** Extended handshake key: the pieces this page fetches from the origin itself (OriginShare.fetches). */
+const FETCHES = 'planktos_fetches'
 /** How long a new peer may take to say which pieces it has before the web seed stops waiting for it. */
 const BITFIELD_WAIT = 2000
 
@@ -141,7 +143,7 @@ export class Swarm {
       self: this.client.peerId,
       pieceLength: part.pieceLength,
       members: () => torrent.wires.filter(w => isPeer(w) && !w.destroyed && w.peerId)
-        .map(w => ({ id: w.peerId!, has: (i: number) => w.peerPieces.get(i), lastHave: lastHave.get(w) ?? -Infinity })),
+        .map(w => ({ id: w.peerId!, has: (i: number) => w.peerPieces.get(i), lastHave: lastHave.get(w) ?? -Infinity, fetches: w.peerExtendedHandshake?.[FETCHES] })),
       get lastReceived () { return received }
     }, this.manifest.settings.peerTimeout)
     let told = solo
@@ -167,6 +169,8 @@ export class Swarm {
       limitMessages(wire, MAX_MESSAGE, () => this.ban(wire))
       untold.set(wire, Date.now())
       wire.use(fileExchange(part, this.#store, this.#stats))
+      // Said in the extended handshake, which goes out before the bitfield: the peer knows before it decides anything.
+      if (share.fetches) wire.extendedHandshake[FETCHES] = share.fetches
       const told = (): void => {
         untold.delete(wire)
         recheck()

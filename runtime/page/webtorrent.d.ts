@@ -34,6 +34,10 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     use (extension: unknown): void
     /** Internal (bittorrent-protocol): the block requests sent to the remote side and not yet answered. */
     readonly requests: Array<{ piece: number, offset: number }>
+    /** BEP 10: what this side's extended handshake says besides its extensions; set before the handshake goes out. */
+    readonly extendedHandshake: Record<string, unknown>
+    /** BEP 10: the remote side's extended handshake (any values: the remote side chose them). */
+    readonly peerExtendedHandshake?: Record<string, unknown>
     /** BEP54 extension, which WebTorrent adds to every wire. */
     readonly lt_donthave?: { donthave (index: number): void }
   }
