@@ -1,7 +1,7 @@
 // Byte geometry: torrent pieces over files laid end to end, and stored segments put back together.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { assemble, covers, merge, pieceBounds, piecesOf, spans, type Placed } from '../runtime/shared/layout.ts'
+import { assemble, covers, merge, pieceBounds, piecesOf, piecesWithin, spans, type Placed } from '../runtime/shared/layout.ts'
 
 /** Files of the given sizes, laid end to end as the builder does. */
 function laid (...sizes: number[]): Placed[] {
@@ -64,6 +64,16 @@ pieces('a file spans the pieces holding its first and last byte', () => {
   assert.equal(piecesOf({ offset: 10, size: 30 }, 16), [0, 2])
   assert.equal(piecesOf({ offset: 16, size: 16 }, 16), [1, 1])
   assert.is(piecesOf({ offset: 16, size: 0 }, 16), null)
+})
+
+pieces('the pieces some bytes fill whole leave out those shared with bytes outside them', () => {
+  // A torrent of 100 bytes in pieces of 16: [0, 16) ... [96, 100).
+  assert.equal(piecesWithin(10, 70, 16, 100), [1, 3], 'pieces 0 and 4 hold bytes outside')
+  assert.equal(piecesWithin(16, 64, 16, 100), [1, 3], 'aligned on both ends')
+  assert.equal(piecesWithin(40, 100, 16, 100), [3, 6], 'the short last piece ends with the torrent')
+  assert.equal(piecesWithin(0, 96, 16, 96), [0, 5], 'a torrent of whole pieces')
+  assert.is(piecesWithin(17, 40, 16, 100), undefined, 'no piece filled whole')
+  assert.is(piecesWithin(20, 30, 16, 100), undefined, 'inside one piece')
 })
 
 pieces.run()

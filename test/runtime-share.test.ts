@@ -113,7 +113,7 @@ decide('peeking does not start a wait', () => {
   assert.is(share.decide(index, PATIENCE, false), 'wait')
 })
 
-const whole = suite('OriginShare: a member that fetches the whole file from the origin')
+const whole = suite('OriginShare: a member whose worker fetches the pieces from the origin itself')
 
 whole('owns every piece it said it fetches and lacks, the pieces this page would own included', () => {
   const { share, self, others, pieceOf } = crowd(3)
@@ -150,7 +150,15 @@ whole('two such members share the pieces between them; the rest wait for both', 
   const { share, others } = crowd(4)
   others[0]!.fetches = [0, 1_000_000]
   others[2]!.fetches = [0, 1_000_000]
+  const claimants = [others[0]!.id, others[2]!.id]
   for (let g = 0; g < 40; g++) assert.is(share.decide(g * PER, 0, false), 'wait')
+  // Each is waited for on the pieces the split between the two gives it. The first, silent for the patience, loses
+  // the piece it held up; from then on the second, which keeps announcing, owns them all.
+  const firsts = Array.from({ length: 40 }, (_, g) => g).filter(g => ownerOf(g, claimants) === claimants[0])
+  assert.ok(firsts.length > 5 && firsts.length < 35, `the first claimant owns ${firsts.length} of 40 groups`)
+  others[2]!.lastHave = PATIENCE
+  assert.is(share.decide(firsts[0]! * PER, PATIENCE, false), 'take')
+  for (let g = 0; g < 40; g++) if (g !== firsts[0]) assert.is(share.decide(g * PER, PATIENCE, false), 'wait', `group ${g}`)
 })
 
 whole('this page fetching them itself takes each at once, whoever the split would name', () => {
@@ -162,7 +170,9 @@ whole('this page fetching them itself takes each at once, whoever the split woul
 
 whole('a claim that is not a pair of piece numbers is ignored', () => {
   const { share, self, others, pieceOf } = crowd(3)
-  for (const claim of ['all', 7, { 0: 0, 1: 1e9 }, null, new Uint8Array([0, 255])]) {
+  // What bencode can decode a peer's handshake into: numbers, byte strings, lists and dictionaries.
+  const throws = { valueOf () { throw new Error('coerced') } }
+  for (const claim of ['all', 7, { 0: 0, 1: 1e9 }, null, new Uint8Array([0, 255]), [new Uint8Array([0]), new Uint8Array([255])], ['0', '1000'], [throws, 1e9], [0, throws], [{}, 5]]) {
     others[1]!.fetches = claim
     assert.is(share.decide(pieceOf(self), 0, false), 'take', String(claim))
   }

@@ -5,7 +5,7 @@
 // never sees them.
 import type { Torrent } from 'webtorrent/dist/webtorrent.min.js'
 import { sha256 } from '../shared/hash.ts'
-import { piecesOf } from '../shared/layout.ts'
+import { piecesOf, piecesWithin } from '../shared/layout.ts'
 import type { FileEntry } from '../shared/manifest.ts'
 import type { DownloaderStats, FileRef, Message, MessageOf } from '../shared/messages.ts'
 import { PortReader } from '../shared/port.ts'
@@ -149,7 +149,7 @@ async function select (file: FileRef, from: number, ctx: Context, stall: number)
     if (!await hasPeers(torrent, () => joined.alone, swarm.manifest.settings.peerTimeout)) {
       // The worker fetches the rest from the origin now, and offers what it stores: peers who come meanwhile
       // wait for this page rather than fetch their shares of the split from the origin too.
-      if (entry.size >= PIECEWISE) joined.share.fetches ??= piecesOf({ offset: entry.offset + from, size: entry.size - from }, torrent.pieceLength) ?? undefined
+      if (entry.size >= PIECEWISE) joined.share.fetches ??= piecesWithin(entry.offset + from, entry.offset + entry.size, torrent.pieceLength, torrent.length)
       return undefined
     }
     // Pieces that also hold bytes of files peers never loaded are seldom offered: ask for the file itself first.

@@ -83,8 +83,10 @@ export class OriginShare {
   /** The origin's pace as this page saw it (bytes per ms, smoothed), 0 until measured. */
   #rate = 0
   /**
-   * Pieces [first, last] this page fetches from the origin itself, in order: it was alone in the swarm when a response
-   * asked for them (its worker went to the origin). Peers that come later are told so when they connect.
+   * Pieces [first, last] this page's worker fetches from the origin itself, in order: the page was alone in the swarm
+   * when a response asked for them. Peers that come later are told so when they connect. Kept for the torrent's life:
+   * a worker that stopped early (nobody read on) leaves a claim its page no longer fills, which costs a later peer one
+   * `patience` before it counts this page as silent.
    */
   fetches?: [number, number]
 
@@ -99,11 +101,12 @@ export class OriginShare {
     const members = this.#view.members().filter(m => !m.has(index) && !(this.#idle.get(m.id)! >= m.lastHave))
     const group = Math.floor(index * this.#view.pieceLength / GROUP)
     // A member that fetches these pieces from the origin anyway owns them all: the others' shares would be pieces the
-    // origin sends twice. (What a peer says is only a claim: it loses its pieces like any owner once silent.)
-    const within = (f: unknown): boolean => Array.isArray(f) && index >= f[0] && index <= f[1]
-    const all = members.filter(m => within(m.fetches)).map(m => m.id)
-    if (within(this.fetches)) all.push(self)
-    return { owner: ownerOf(group, all.length ? all : [self, ...members.map(m => m.id)]), members }
+    // origin sends twice. What a peer says is only a claim: it loses its pieces like any owner once silent, and a claim
+    // that is not two numbers is ignored (a comparison would coerce, or throw on, whatever a peer sent).
+    const within = (f: unknown): boolean => Array.isArray(f) && typeof f[0] === 'number' && typeof f[1] === 'number' && index >= f[0] && index <= f[1]
+    const claimants = members.filter(m => within(m.fetches)).map(m => m.id)
+    if (within(this.fetches)) claimants.push(self)
+    return { owner: ownerOf(group, claimants.length ? claimants : [self, ...members.map(m => m.id)]), members }
   }
 
   /**

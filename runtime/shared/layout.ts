@@ -53,6 +53,16 @@ export function piecesOf (file: Placed, pieceLength: number): [number, number] |
   return [Math.floor(file.offset / pieceLength), Math.floor((file.offset + file.size - 1) / pieceLength)]
 }
 
+/**
+ * The pieces that bytes [start, end) of a torrent of `total` bytes fill whole (the last piece may end with the
+ * torrent), or undefined when they fill none: a piece that also holds bytes outside them is left out.
+ */
+export function piecesWithin (start: number, end: number, pieceLength: number, total: number): [number, number] | undefined {
+  const first = Math.ceil(start / pieceLength)
+  const last = Math.floor(end / pieceLength) - (end === total && end % pieceLength ? 0 : 1)
+  return first <= last ? [first, last] : undefined
+}
+
 /** Sorted, merged copy of `intervals` ([start, end) pairs). */
 export function merge (intervals: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
   const sorted = intervals.filter(([s, e]) => e > s).map(([s, e]): [number, number] => [s, e]).sort((a, b) => a[0] - b[0])
