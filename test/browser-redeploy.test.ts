@@ -123,9 +123,11 @@ browserSuites(name => `${name}: redeploys`, ({ test, name }) => {
       await redeploy(site, { 'about/index.html': aboutPage('About, second deploy') })
       await page.waitForTimeout(CHECK_INTERVAL)
       const mark = origin.log.length
-      // The worker answers from the build it knows and looks for a deploy meanwhile. The origin answers the page once
-      // the worker has had the new manifest for half a second: the bytes are then the new deploy's page, which the old
-      // build must not show, and the navigation is answered from the new build, with those bytes.
+      // The worker answers from the build it knows and looks for a deploy meanwhile. The origin answers the page half
+      // a second after the worker asked for the manifest, by when it has the new one: the bytes are then the new
+      // deploy's page, which the old build must not show, and the navigation is answered from the new build, with
+      // those bytes. (Had the worker not adopted the new manifest by then, it would pass the origin's page on as it
+      // came, fetched once too: this case fails only when a second fetch happens.)
       proxy.handler = async (req) => {
         if (!req.url?.endsWith('/about/')) return false
         const manifest = (): boolean => origin!.log.slice(mark).some(e => e.url.endsWith('manifest.json'))

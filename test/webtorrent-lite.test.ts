@@ -97,10 +97,10 @@ stubs('the ut_metadata stand-in is an extension a wire accepts, and listens like
   assert.ok(ext.setMetadata(new Uint8Array(0)))
 })
 
-/** A chunk store of 4-byte pieces that counts its reads; `fail` makes the reads of a piece fail. */
-function countingStore (fail = new Set<number>()): { store: unknown, reads: number[] } {
+/** A chunk store of 4-byte pieces that logs its reads, closes and destroys; `fail` makes the reads of a piece fail. */
+function countingStore (fail = new Set<number>()): { store: unknown, reads: Array<number | string> } {
   const pieces = new Map<number, Uint8Array>()
-  const reads: number[] = []
+  const reads: Array<number | string> = []
   const store = {
     chunkLength: 4,
     put (index: number, buf: Uint8Array, cb: (err: Error | null) => void) { pieces.set(index, buf); queueMicrotask(() => cb(null)) },
@@ -109,8 +109,8 @@ function countingStore (fail = new Set<number>()): { store: unknown, reads: numb
       reads.push(index)
       setTimeout(() => fail.has(index) ? cb(new Error(`no piece ${index}`)) : cb(null, pieces.get(index)), 1)
     },
-    close (cb: (err: Error | null) => void) { queueMicrotask(() => cb(null)) },
-    destroy (cb: (err: Error | null) => void) { queueMicrotask(() => cb(null)) }
+    close (cb: (err: Error | null) => void) { reads.push('close'); queueMicrotask(() => cb(null)) },
+    destroy (cb: (err: Error | null) => void) { reads.push('destroy'); queueMicrotask(() => cb(null)) }
   }
   return { store, reads }
 }
@@ -119,6 +119,7 @@ interface Cache {
   put (index: number, buf: Uint8Array, cb: (err: Error | null) => void): void
   get (index: number, opts: { offset?: number, length?: number } | null, cb: (err: Error | null, buf?: Uint8Array) => void): void
   close (cb: (err: Error | null) => void): void
+  destroy (cb: (err: Error | null) => void): void
 }
 
 /** The same calls on `Store`, in order; each call's result, with the underlying store's reads at the end. */
@@ -138,16 +139,24 @@ async function play (Store: new (store: unknown, opts: { max: number }) => Cache
   out.push(await call(cb => cache.get(0, null, cb)), await call(cb => cache.get(1, null, cb)))
   // A put replaces the cached copy.
   out.push(await call(cb => cache.put(0, Uint8Array.from([7, 7, 7, 7]), cb)), await call(cb => cache.get(0, null, cb)))
-  out.push(await Promise.all([call(cb => cache.get(9, null, cb)), call(cb => cache.get(9, { offset: 1 }, cb))]))
-  out.push(await call(cb => cache.close(cb)), await call(cb => cache.get(0, null, cb)), await call(cb => cache.put(0, new Uint8Array(4), cb)))
-  return [...out, reads]
+  // A failed read is not kept: the next one asks the store again.
+  out.push(await Promise.all([call(cb => cache.get(9, null, cb)), call(cb => cache.get(9, { offset: 1 }, cb))]), await call(cb => cache.get(9, null, cb)))
+  // A read under way when the cache closes still gets its bytes; after that every call fails.
+  out.push(await Promise.all([call(cb => cache.get(3, null, cb)), call(cb => cache.close(cb))]))
+  out.push(await call(cb => cache.get(0, null, cb)), await call(cb => cache.put(0, new Uint8Array(4), cb)), await call(cb => cache.destroy(cb)))
+  // Destroying destroys the store once; a second time fails.
+  const second = countingStore()
+  const other = new Store(second.store, { max: 2 })
+  out.push(await call(cb => other.destroy(cb)), await call(cb => other.destroy(cb)))
+  return [...out, reads, second.reads]
 }
 
 stubs('the piece cache answers, reads and forgets as cache-chunk-store does', async () => {
   const ours = await play(CacheStore as unknown as new (store: unknown, opts: { max: number }) => Cache)
   assert.equal(ours, await play(OriginalCacheStore as unknown as new (store: unknown, opts: { max: number }) => Cache))
   // What the calls above rely on, so that two caches that both do nothing would not pass.
-  assert.equal(ours.at(-1), [0, 1, 2, 1, 0, 9], 'store reads: each piece once while cached, 1 again after it was dropped, 0 after its put')
+  assert.equal(ours.at(-1), ['destroy'])
+  assert.equal(ours.at(-2), [0, 1, 2, 1, 0, 9, 9, 3, 'close'], 'store calls: each piece read once while cached, 1 again after it was dropped, 0 after its put, 9 each time it failed')
 })
 
 stubs.run()

@@ -1,8 +1,9 @@
 // Replaces `cache-chunk-store` (and the `lru` package it brings): the same cache, with a Map as its LRU list.
 // WebTorrent puts it in front of the downloader's store, so a piece peers ask for block by block is read from the
 // store once; the most recently read `max` pieces stay in memory, a put drops the cached copy, and reads of a piece
-// already being read wait for that read. Only what lib/torrent.js calls is kept: the constructor, get, put, close,
-// destroy. A closed cache fails every call, as the original does.
+// already being read wait for that read. A closed cache fails every call, as the original does. Only what
+// lib/torrent.js 3.0.21 uses is kept: it always passes `{ max }` (20 by default, and no cache at all for 0), so there
+// is no default `max` and no check that the store is one; get, put, close and destroy behave as the original's.
 const closed = cb => queueMicrotask(() => cb(new Error('CacheStore closed')))
 const slice = (buf, opts) => {
   const offset = opts?.offset || 0

@@ -76,12 +76,13 @@ async function answer (routes: Route[], event: FetchEvent, manifest: Manifest): 
  * fetched twice.
  */
 async function sentAgain (routes: Route[], manifest: Manifest, { bytes, headers }: Sent, event: FetchEvent): Promise<Response | undefined> {
-  for (const route of bytes ? routes : []) {
+  if (!bytes || !headers) return
+  for (const route of routes) {
     const found = await lookup(route.path, manifest).catch(() => undefined)
     if (!found) continue
-    const answer = !route.redirect && await asFile(found, bytes!, headers!)
+    const answer = !route.redirect && await asFile(found, bytes, headers)
     if (!answer) return
-    served('origin', bytes!.length)
+    served('origin', bytes.length)
     event.waitUntil(answer.stored.then(statsSaved))
     return answer.response
   }
