@@ -154,17 +154,17 @@ browserSuites(name => `${name}: redeploys`, ({ test, name }) => {
       const page = await firstVisit(browser, proxy.url)
       await redeploy(site, { 'about/index.html': aboutPage('About, second deploy') })
       await stopWorkers(page)
-      // The page reaches the worker once the new manifest was served and the worker asked for its script again
-      // (it does so as it adopts the new build): the worker had answered the navigation from the old build, met
-      // the new page's bytes, and given the visitor a 503 "reload the page".
+      // The page reaches the worker once the new manifest was served and the worker adopted it: the worker had
+      // answered the navigation from the old build, met the new page's bytes, and given the visitor a 503 "reload
+      // the page".
       const mark = origin.log.length
       const served = (path: string): boolean => origin!.log.slice(mark).some(e => e.url.endsWith(path))
       const adopted = async (): Promise<void> => {
         while (!served('manifest.json')) await page.waitForTimeout(20)
-        // Chromium may delay a worker's own registration.update() by seconds (5 s in a local run, more than the
-        // 10 s this hold had in CI): the script's fetch only marks the adoption, which starts as the manifest
-        // arrives, so after 3 s the page is let through anyway. Holding it longer would only turn into a 502.
-        for (const end = Date.now() + 3_000; !served('planktos-sw.js') && Date.now() < end;) await page.waitForTimeout(20)
+        // The adoption starts as the manifest arrives and is one store write. Nothing the origin sees marks its end:
+        // the worker asks for its new script only once a page says hello (site.ts askUpdate), and this page is held.
+        // Holding it much longer would only turn into a 502.
+        await page.waitForTimeout(3_000)
       }
       let workerAsked = false
       proxy.handler = async (req) => {

@@ -5,7 +5,7 @@ import { skipWaiting } from './lifecycle.ts'
 import { noteDownloader, noteHello, noteWebRTC } from './pages.ts'
 import type { ExtendableMessageEvent, WorkerClient } from './scope.ts'
 import { noteSeen, stays } from './seen.ts'
-import { loadManifest } from './site.ts'
+import { askUpdate, loadManifest } from './site.ts'
 import { addTraffic, stats, statsSaved } from './stats.ts'
 
 export function onMessage (event: ExtendableMessageEvent): void {
@@ -14,6 +14,8 @@ export function onMessage (event: ExtendableMessageEvent): void {
   const source = event.source as WorkerClient | null
   switch (message.type) {
     case 'hello':
+      // A page runs: a new deploy's worker installed now can tell it it took over.
+      askUpdate()
       // WebRTC first: once noted as this page's, the page may be asked for peers.
       event.waitUntil(noteWebRTC(message.webrtc).then(() => source?.id ? noteHello(source.id).then(() => startIfWanted(source)) : undefined))
       break

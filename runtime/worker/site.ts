@@ -160,7 +160,8 @@ export function pendingCheck (): Promise<Manifest | undefined> | undefined {
 /**
  * Looks for a new deploy (at most once per CHECK_INTERVAL): on navigations, and when origin bytes do not match.
  * With `update: 'auto'` navigations get the new build at once; either way the browser is asked to fetch the new
- * worker (which, with `update: 'prompt'`, waits for `planktos.update()`). Resolves with the newest manifest.
+ * worker once a page runs (which, with `update: 'prompt'`, waits for `planktos.update()`). Resolves with the newest
+ * manifest.
  */
 export function refreshManifest (): Promise<Manifest | undefined> {
   if (checking) return checking
@@ -169,10 +170,26 @@ export function refreshManifest (): Promise<Manifest | undefined> {
   checking = (async () => {
     const [fresh, current] = await Promise.all([fetchManifest(), loadManifest()])
     if (!fresh || fresh.buildId === current?.buildId) return current
-    void scope.registration?.update().catch(() => {})
+    // The new deploy's worker is asked for once a page runs (askUpdate), not while a navigation is being answered:
+    // installed then, it takes over as the new page commits, before that page can learn of it, and Chromium sends
+    // the page's requests to the network (docs/engine.md, "The new deploy's worker is asked for once a page runs").
+    if (!updateDue) setTimeout(askUpdate, UPDATE_LATEST)
+    updateDue = true
     return fresh.settings.update === 'prompt' && current ? current : adopt(fresh)
   })().finally(() => { checking = undefined })
   return checking
+}
+
+/** The latest the browser is asked for a new deploy's worker when no page says hello meanwhile (while this worker runs). */
+const UPDATE_LATEST = 10_000
+/** Whether a check found a new deploy whose worker the browser has not been asked for yet. */
+let updateDue = false
+
+/** Asks the browser for the new deploy's worker, if it is due. */
+export function askUpdate (): void {
+  if (!updateDue) return
+  updateDue = false
+  void scope.registration?.update().catch(() => {})
 }
 
 /** A shard's file list: memory, store, then the origin (its URL names its content, so any copy is right). */
@@ -186,16 +203,13 @@ export function loadPart (shard: ShardRef): Promise<ShardPart | undefined> {
       if (p && !await partIntact(p, shard.part)) p = undefined
       if (!p) {
         const res = await fetch(config.base + shard.part)
-        if (!res.ok) {
-          // The manifest names a part the origin no longer has: a deploy happened since it was read.
-          if (res.status === 404) void refreshManifest()
-          throw new Error(`${shard.part}: HTTP ${res.status}`)
-        }
-        p = await res.json() as ShardPart
-        if (p.infoHash === shard.infoHash) await db?.setMeta(key, p).catch(() => {})
+        // The manifest names a part the origin no longer has: a deploy happened since it was read.
+        if (res.status === 404) void refreshManifest()
+        p = res.ok ? await res.json() as ShardPart : undefined
+        if (p?.infoHash === shard.infoHash) await db?.setMeta(key, p).catch(() => {})
       }
       // A part listing a path that could leave the site is refused whole: its shard is left to the origin.
-      return p.infoHash === shard.infoHash && p.version === MANIFEST_VERSION && p.files.every(f => isSitePath(f.path)) ? p : undefined
+      return p?.infoHash === shard.infoHash && p.version === MANIFEST_VERSION && p.files.every(f => isSitePath(f.path)) ? p : undefined
     })().catch(() => undefined)
     parts.set(shard.part, part)
     // A failure is not remembered: the origin may be back on the next request.
