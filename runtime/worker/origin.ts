@@ -7,7 +7,6 @@ import { keep } from './keep.ts'
 import { fileResponse } from './respond.ts'
 import { config } from './scope.ts'
 import { refreshManifest, type Found } from './site.ts'
-import { securityOf } from './site-headers.ts'
 import { count } from './stats.ts'
 
 export interface OriginAnswer {
@@ -56,8 +55,5 @@ export async function fromOrigin (found: Found, url = fileUrl(config.base, found
 export async function asFile (found: Found, bytes: Uint8Array, headers: Headers): Promise<OriginAnswer | undefined> {
   const { entry } = found
   if (bytes.length !== entry.size || await sha256(bytes) !== entry.sha256) return
-  const response = fileResponse(entry, bytes, 'origin')
-  // What the origin sent with this very file is the truth for it, over what the build and the manifest said.
-  for (const [name, value] of Object.entries(securityOf(headers) ?? {})) response.headers.set(name, value)
-  return { response, bytes, stored: keep(found, bytes) }
+  return { response: fileResponse(entry, bytes, 'origin', undefined, headers), bytes, stored: keep(found, bytes) }
 }

@@ -57,14 +57,15 @@ async function answerFrom (ask: FileRequest): Promise<Response> {
   if ('peers' in winner) return whole(entry, winner.peers, 'peers', part)
   ask.waitUntil(winner.origin.stored.then(statsSaved))
   const { bytes, response } = winner.origin
-  return bytes ? whole(entry, bytes, 'origin', part) : response
+  // What the origin sent with this file (on its answer) stays on the answer made of its bytes, for a range too.
+  return bytes ? whole(entry, bytes, 'origin', part, response.headers) : response
 }
 
 /** The response for `part` (or all) of a file whose verified bytes are all here. */
-function whole (entry: Found['entry'], bytes: Uint8Array, source: 'store' | 'peers' | 'origin', part?: Part): Response {
+function whole (entry: Found['entry'], bytes: Uint8Array, source: 'store' | 'peers' | 'origin', part?: Part, sent?: Headers): Response {
   const body = part ? bytes.subarray(part.start, part.end) : bytes
   served(source, body.length)
-  return fileResponse(entry, body, source, part)
+  return fileResponse(entry, body, source, part, sent)
 }
 
 /** The stored file, re-verified: a store can be corrupted (or tampered with) after it was written. */

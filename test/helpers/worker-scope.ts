@@ -8,11 +8,11 @@ import { MANIFEST_FILE, MANIFEST_VERSION, type FileEntry, type Manifest, type Sh
 export const ORIGIN = 'https://site.test'
 
 /**
- * What the fake origin serves: its current manifest, every part by path, and site files by path (`fetched` lists the
- * site files asked for, in order).
+ * What the fake origin serves: its current manifest, every part by path, and site files by path, each with the
+ * headers `headers` names for it (`fetched` lists the site files asked for, in order).
  */
-export const origin: { manifest: Manifest | undefined, parts: Map<string, ShardPart>, files: Map<string, Uint8Array>, fetched: string[], up: boolean } =
-  { manifest: undefined, parts: new Map(), files: new Map(), fetched: [], up: true }
+export const origin: { manifest: Manifest | undefined, parts: Map<string, ShardPart>, files: Map<string, Uint8Array>, headers: Map<string, Record<string, string>>, fetched: string[], up: boolean } =
+  { manifest: undefined, parts: new Map(), files: new Map(), headers: new Map(), fetched: [], up: true }
 /** Ids of the pages the worker controls now. */
 export const openPages = new Set<string>()
 /** What an open page does with a message the worker posts to it (by page id; none: the message is dropped). */
@@ -35,7 +35,7 @@ g.fetch = async (input: string | URL | Request): Promise<Response> => {
   const file = origin.files.get(path)
   if (file) {
     origin.fetched.push(path)
-    return new Response(file.slice())
+    return new Response(file.slice(), { headers: origin.headers.get(path) })
   }
   const part = origin.parts.get(path)
   return part ? Response.json(part) : new Response('not found', { status: 404 })
