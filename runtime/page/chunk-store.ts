@@ -8,6 +8,13 @@ import type { WriteBehind } from './write-behind.ts'
 
 /** Pieces kept in memory when the store refuses them (quota), so a transfer can finish; beyond this, dropped. */
 const MEMORY_PIECES = 64
+/**
+ * A read from the store fetches whole segments, and the worker stores a file it fetched in segments of a MiB: read
+ * piece by piece, as peers ask for them, each segment was read again for every piece in it (32 times for 32 KiB
+ * pieces). Pieces are read through windows of this many bytes of a file instead, the last WINDOWS of them kept.
+ */
+const WINDOW = 1024 * 1024
+const WINDOWS = 4
 
 type GetOptions = { offset?: number, length?: number }
 type GetCallback = (err: Error | null, buf?: Uint8Array) => void
@@ -19,6 +26,8 @@ export function chunkStoreFor (store: WriteBehind, part: ShardPart): ChunkStoreC
   return class SharedChunkStore implements ChunkStore {
     readonly chunkLength: number
     readonly #memory = new Map<number, Uint8Array>()
+    /** Windows read lately (by file and start), least recently used first; undefined: not all stored when read. */
+    readonly #windows = new Map<string, Promise<Uint8Array | undefined>>()
 
     constructor (chunkLength: number) {
       this.chunkLength = chunkLength
@@ -52,7 +61,7 @@ export function chunkStoreFor (store: WriteBehind, part: ShardPart): ChunkStoreC
       if (held) return queueMicrotask(() => done(null, held.subarray(offset, offset + length)))
       const start = pieceStart + offset
       const parts = spans(part.files, start, start + length)
-      Promise.all(parts.map(s => store.read(part.files[s.file]!.sha256, s.start, s.end))).then(pieces => {
+      Promise.all(parts.map(s => this.#read(part.files[s.file]!, s.start, s.end))).then(pieces => {
         const out = new Uint8Array(length)
         for (let i = 0; i < parts.length; i++) {
           const bytes = pieces[i]
@@ -61,6 +70,27 @@ export function chunkStoreFor (store: WriteBehind, part: ShardPart): ChunkStoreC
         }
         done(null, out)
       }, (err: Error) => done(err))
+    }
+
+    /** Bytes [start, end) of `file` from the store, through its window when they lie in one. */
+    async #read (file: ShardPart['files'][number], start: number, end: number): Promise<Uint8Array | undefined> {
+      const from = start - start % WINDOW
+      if (end > from + WINDOW) return store.read(file.sha256, start, end)
+      const key = `${file.sha256}:${from}`
+      let window = this.#windows.get(key)
+      this.#windows.delete(key)
+      const to = Math.min(file.size, from + WINDOW)
+      // Asked for keys first: a window of a file still coming in must not cost its stored segments' bytes each time.
+      window ??= store.holds(file.sha256, from, to).then(all => all ? store.read(file.sha256, from, to) : undefined).catch(() => undefined)
+      this.#windows.set(key, window)
+      if (this.#windows.size > WINDOWS) this.#windows.delete(this.#windows.keys().next().value!)
+      const bytes = await window
+      // Part of the window is not stored (a file still coming in): read only what is asked for, and forget the window.
+      if (!bytes) {
+        if (this.#windows.get(key) === window) this.#windows.delete(key)
+        return store.read(file.sha256, start, end)
+      }
+      return bytes.subarray(start - from, end - from)
     }
 
     close (cb: (err: Error | null) => void = () => {}): void {

@@ -3,8 +3,8 @@
 // (and announces it, and the response gets it) only once the chunk store's put called back; with a transaction per
 // 16 KiB piece, hundreds queued up on a loaded machine and a media file's first chunk waited 3-8 s behind them
 // (a probe of the bench's media page, 2026-12-06: the peers had sent the whole file in under 2 s).
-import { assemble } from '../shared/layout.ts'
-import { Store, type Segment } from '../shared/store.ts'
+import { assemble, covers, merge } from '../shared/layout.ts'
+import { MAX_SEGMENT, Store, request, type Segment, type SegmentKey } from '../shared/store.ts'
 
 interface Pending extends Segment { written: Promise<void>, done: (ok: boolean) => void }
 
@@ -71,6 +71,14 @@ export class WriteBehind extends Store {
     const held = this.#held(sha256, start, end)
     // Partly written already: the rest from the store once these are written too.
     return (held.length > 0 && assemble(held, start, end)) || (await this.settled(sha256, start, end), super.read(sha256, start, end))
+  }
+
+  /** Whether bytes [start, end) of file `sha256` are all stored or queued: the database is asked for keys only. */
+  async holds (sha256: string, start: number, end: number): Promise<boolean> {
+    const segments = this.db.transaction('segments').objectStore('segments')
+    const keys = await request(segments.getAllKeys(IDBKeyRange.bound([sha256, Math.max(0, start - MAX_SEGMENT)], [sha256, end], false, true))) as SegmentKey[]
+    const ranges = [...keys.map(([, s, e]): [number, number] => [s, e]), ...this.#held(sha256, start, end).map((p): [number, number] => [p.start, p.start + p.bytes.length])]
+    return covers(merge(ranges), start, end)
   }
 
   override async markComplete (sha256: string): Promise<void> {

@@ -22,7 +22,7 @@ export interface FileRecord {
 export interface Segment { sha256: string, size: number, start: number, bytes: Uint8Array }
 
 /** A segment is bytes [start, end) of one file; the key carries both ends so coverage needs no values. */
-type SegmentKey = [sha256: string, start: number, end: number]
+export type SegmentKey = [sha256: string, start: number, end: number]
 
 /** The object stores: files (FileRecord by sha256), segments (bytes by SegmentKey), meta (anything by name). */
 type StoreName = 'files' | 'segments' | 'meta'
@@ -42,7 +42,7 @@ function fileRange (sha256: string): IDBKeyRange {
 }
 
 /** A request's result, or its error. */
-function request<T> (req: IDBRequest<T>): Promise<T> {
+export function request<T> (req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     req.onsuccess = () => resolve(req.result)
     req.onerror = () => reject(req.error)
