@@ -60,8 +60,8 @@ test('a file the worker stored in MiB segments: every piece right, the database 
     const got = await Promise.all([i, i + 1, i + 2, i + 3].filter(n => n < count).map(n => piece(chunks, n)))
     got.forEach((buf, k) => assert.equal(buf, all.subarray((i + k) * PIECE, Math.min(all.length, (i + k + 1) * PIECE)), `piece ${i + k}`))
   }
-  // Piece by piece it was 32 MiB and more (each of 128 pieces cost its MiB segment, two where it straddles).
-  assert.ok(fetched <= 3 * big.size, `the database handed over ${(fetched / MiB).toFixed(1)} MiB for a ${big.size / MiB} MiB file`)
+  // Piece by piece it was 132 MiB (each of 128 pieces cost its MiB segment, two where it straddles one's end).
+  assert.ok(fetched <= 1.5 * big.size, `the database handed over ${(fetched / MiB).toFixed(1)} MiB for a ${big.size / MiB} MiB file`)
 })
 
 test('a file still coming in (pieces stored one by one, with gaps): stored pieces right, a missing one an error, windows not read', async () => {

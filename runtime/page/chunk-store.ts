@@ -3,7 +3,7 @@
 // worker fetched, with one copy of the bytes.
 import type { ChunkStore, ChunkStoreConstructor } from 'webtorrent/dist/webtorrent.min.js'
 import { spans } from '../shared/layout.ts'
-import type { ShardPart } from '../shared/manifest.ts'
+import type { FileEntry, ShardPart } from '../shared/manifest.ts'
 import type { WriteBehind } from './write-behind.ts'
 
 /** Pieces kept in memory when the store refuses them (quota), so a transfer can finish; beyond this, dropped. */
@@ -72,25 +72,31 @@ export function chunkStoreFor (store: WriteBehind, part: ShardPart): ChunkStoreC
       }, (err: Error) => done(err))
     }
 
-    /** Bytes [start, end) of `file` from the store, through its window when they lie in one. */
-    async #read (file: ShardPart['files'][number], start: number, end: number): Promise<Uint8Array | undefined> {
-      const from = start - start % WINDOW
-      if (end > from + WINDOW) return store.read(file.sha256, start, end)
+    /** Bytes [start, end) of `file` from the store, through the windows holding them. */
+    async #read (file: FileEntry, start: number, end: number): Promise<Uint8Array | undefined> {
+      const out = new Uint8Array(end - start)
+      for (let from = start - start % WINDOW; from < end; from += WINDOW) {
+        const bytes = await this.#window(file, from)
+        // Part of a window is not stored (a file still coming in): read only what is asked for.
+        if (!bytes) return store.read(file.sha256, start, end)
+        const s = Math.max(start, from)
+        out.set(bytes.subarray(s - from, Math.min(end, from + WINDOW) - from), s - start)
+      }
+      return out
+    }
+
+    /** The window of `file` from byte `from`, or undefined when not all of it is stored (then it is not kept). */
+    async #window (file: FileEntry, from: number): Promise<Uint8Array | undefined> {
       const key = `${file.sha256}:${from}`
-      let window = this.#windows.get(key)
-      this.#windows.delete(key)
       const to = Math.min(file.size, from + WINDOW)
       // Asked for keys first: a window of a file still coming in must not cost its stored segments' bytes each time.
-      window ??= store.holds(file.sha256, from, to).then(all => all ? store.read(file.sha256, from, to) : undefined).catch(() => undefined)
+      const window = this.#windows.get(key) ?? store.holds(file.sha256, from, to).then(all => all ? store.read(file.sha256, from, to) : undefined).catch(() => undefined)
+      this.#windows.delete(key)
       this.#windows.set(key, window)
       if (this.#windows.size > WINDOWS) this.#windows.delete(this.#windows.keys().next().value!)
       const bytes = await window
-      // Part of the window is not stored (a file still coming in): read only what is asked for, and forget the window.
-      if (!bytes) {
-        if (this.#windows.get(key) === window) this.#windows.delete(key)
-        return store.read(file.sha256, start, end)
-      }
-      return bytes.subarray(start - from, end - from)
+      if (!bytes && this.#windows.get(key) === window) this.#windows.delete(key)
+      return bytes
     }
 
     close (cb: (err: Error | null) => void = () => {}): void {
