@@ -21,7 +21,7 @@ const LONG = 60_000
 /** A hang, not a time measurement. */
 const LIMIT = 15_000
 
-const NAMES = ['deliver', 'silent', 'growing', 'repeating', 'miss', 'wrong', 'nobody']
+const NAMES = ['deliver', 'silent', 'growing', 'repeating', 'miss', 'wrong', 'nobody', 'given-up', 'given-up-early']
 /** About 38 KB of bytes particular to `path`. */
 const bytesOf = (path: string): Uint8Array => new TextEncoder().encode(createHash('sha512').update(path).digest('hex').repeat(300))
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
@@ -166,6 +166,40 @@ test('bytes from peers that fail the file\'s SHA-256 never reach the page: the o
   assert.is(got.source, 'origin')
   assert.ok(got.right, 'the response carries the file\'s bytes, not the peers\' ones')
   assert.is(got.fromOrigin, 1)
+})
+
+/** The worker's answer to a request the page gives up after `ms`, with what the page was told and what the origin sent. */
+async function giveUp (path: string, id: string, ms: number, script: Script): Promise<{ response: Response, told: string[], fromOrigin: number }> {
+  const told: string[] = []
+  await page(id, (port, file, post) => {
+    port.addEventListener('message', e => { told.push((e.data as Message).type) })
+    script(port, file, post)
+  })
+  const found = await lookup(path, SHORT_BUILD.manifest)
+  const before = origin.fetched.length
+  const leaving = new AbortController()
+  setTimeout(() => leaving.abort(), ms)
+  const response = await Promise.race([
+    answerFile({ found: found!, request: new Request(`${ORIGIN}/${path}`, { signal: leaving.signal }), requester: id, waitUntil: () => {} }),
+    new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`the worker had not answered ${path} after ${LIMIT} ms`)), LIMIT).unref())
+  ])
+  return { response, told, fromOrigin: origin.fetched.slice(before).filter(p => p === path).length }
+}
+
+test('a request the page gives up while its peers still make progress ends there: the page is told to cancel, the origin is never asked', async () => {
+  // Progress for 4 × peerTimeout: the page leaves after half a peerTimeout.
+  const got = await giveUp('short/given-up.html', 'p-given-up', SHORT / 2, reporting(n => n * 1000, Math.ceil(4 * SHORT / 50), deliver()))
+  assert.is(got.response.type, 'error', 'nobody is left to read an answer')
+  // The cancel crosses a message port: it may land after the answer.
+  for (let i = 0; i < 40 && !got.told.includes('cancel'); i++) await new Promise(resolve => setTimeout(resolve, 50))
+  assert.ok(got.told.includes('cancel'), `the page was told ${got.told.join(', ')}`)
+  assert.is(got.fromOrigin, 0)
+})
+
+test('a request given up while the page is silent is not sent to the origin once peerTimeout has passed', async () => {
+  const got = await giveUp('short/given-up-early.html', 'p-given-up-early', SHORT / 2, () => {})
+  assert.is(got.response.type, 'error')
+  assert.is(got.fromOrigin, 0)
 })
 
 test('with no page listening, the origin answers at once and no page is asked', async () => {

@@ -6,7 +6,10 @@ import type { Found } from './site.ts'
 export interface FileRequest {
   /** The file, its shard, and the build it was found in: that build's settings apply, not the newest deploy's. */
   readonly found: Found
-  /** The request as the page made it: its URL and Range header, and what the network answers when no source can. */
+  /**
+   * The request as the page made it: its URL and Range header, what the network answers when no source can, and its
+   * signal, aborted once the page gives the request up.
+   */
   readonly request: Request
   /** The page that asked ('' for none): its downloader is asked for peers first. */
   readonly requester: string

@@ -130,12 +130,17 @@ type Winner = { peers: Uint8Array } | { origin: OriginAnswer }
 async function peersThenOrigin ({ found, request, requester }: FileRequest): Promise<Winner | undefined> {
   // The settings of the build this file belongs to, not of the newest deploy the worker knows.
   const { peerTimeout } = found.manifest.settings
+  // The page gave the request up (it left, or aborted its fetch): nothing more is fetched for it, from peers or from
+  // the origin, as the browser would stop a download without a worker.
+  const gone = request.signal
   // A browser without WebRTC: no page can ask peers, so nothing is looked up for them and the origin is asked at once.
   if (!await peersPossible()) {
-    const answer = await fromOrigin(found, request.url).catch(() => undefined)
+    const answer = await fromOrigin(found, request.url, gone).catch(() => undefined)
     return answer && { origin: answer }
   }
   const stopPeers = new AbortController()
+  const stopOrigin = new AbortController()
+  gone.addEventListener('abort', () => { stopPeers.abort(); stopOrigin.abort() }, { once: true })
   let progress = 0
   const deps = request.mode === 'navigate' ? await missingDeps(found) : []
   const requesterListened = requester !== '' && await listens(requester)
@@ -151,7 +156,7 @@ async function peersThenOrigin ({ found, request, requester }: FileRequest): Pro
     // undefined is the peers' own answer ("cannot"): go to the origin at once.
     if (early === undefined) break
   }
-  const stopOrigin = new AbortController()
+  if (gone.aborted) return undefined
   const origin = fromOrigin(found, request.url, stopOrigin.signal)
     .catch(() => undefined)
     .then(answer => answer && { origin: answer })
@@ -161,7 +166,7 @@ async function peersThenOrigin ({ found, request, requester }: FileRequest): Pro
   if (winner || requester === '' || requesterListened || !await listensSoon(requester, peerTimeout)) return winner
   // Neither could answer, and the page asking had not started planktos yet (a page asks for its images before
   // its scripts run, and the page that fetched it from peers is gone). Now it listens, it can ask its peers.
-  const again = await fromPeers(found, [], requester, peerTimeout, () => {}, new AbortController().signal).catch(() => undefined)
+  const again = await fromPeers(found, [], requester, peerTimeout, () => {}, gone).catch(() => undefined)
   return again && { peers: again }
 }
 
