@@ -33,9 +33,9 @@ const bytesFor = (size: number, seed: number): Uint8Array => Uint8Array.from({ l
  * A shard of a small page (so the large file starts at an offset no window boundary matches) and a 4 MiB file, with
  * their bytes; the chunk store of it over a fresh store.
  */
-async function shard (name: string): Promise<{ part: ShardPart, page: FileEntry, big: FileEntry, all: Uint8Array, store: WriteBehind, chunks: InstanceType<ReturnType<typeof chunkStoreFor>> }> {
+async function shard (name: string, size = 4 * MiB): Promise<{ part: ShardPart, page: FileEntry, big: FileEntry, all: Uint8Array, store: WriteBehind, chunks: InstanceType<ReturnType<typeof chunkStoreFor>> }> {
   const page: FileEntry = { path: 'index.html', size: 5000, sha256: 'a'.repeat(64), type: 'text/html', offset: 0 }
-  const big: FileEntry = { path: 'big.bin', size: 4 * MiB, sha256: 'b'.repeat(64), type: 'application/octet-stream', offset: 5000 }
+  const big: FileEntry = { path: 'big.bin', size, sha256: 'b'.repeat(64), type: 'application/octet-stream', offset: 5000 }
   const part: ShardPart = { version: 1, infoHash: 'c'.repeat(40), pieceLength: PIECE, files: [page, big] }
   const all = bytesFor(page.size + big.size, 7)
   const store = new WriteBehind((await Store.open(`/chunk-store-${name}/`)).db)
@@ -93,6 +93,26 @@ test('a window read while the file was incomplete is not kept: once the rest is 
   fetched = 0
   for (let i = index; i < index + 16; i++) assert.equal(await piece(chunks, i), all.subarray(i * PIECE, (i + 1) * PIECE), `piece ${i}`)
   assert.ok(fetched <= 2 * MiB, `16 pieces in one window cost ${(fetched / MiB).toFixed(1)} MiB`)
+})
+
+test('a complete file stored piece by piece (as a page stores what peers sent), read in any order: each piece costs its own segment, not its window', async () => {
+  const { big, all, store, chunks } = await shard('pieces', 8 * MiB)
+  const first = Math.ceil(big.offset / PIECE)
+  const last = Math.floor((big.offset + big.size) / PIECE) - 1
+  const order: number[] = []
+  for (let i = first; i <= last; i++) {
+    order.push(i)
+    await store.putSegments([{ sha256: big.sha256, size: big.size, start: i * PIECE - big.offset, bytes: all.slice(i * PIECE, (i + 1) * PIECE) }])
+  }
+  // A fixed shuffle: peers ask rarest first, a media seek asks far ahead.
+  for (let i = order.length - 1, r = 7; i > 0; i--) {
+    r = (r * 1103515245 + 12345) % 2147483648
+    const j = r % (i + 1)
+    ;[order[i], order[j]] = [order[j]!, order[i]!]
+  }
+  fetched = 0
+  for (const i of order) assert.equal(await piece(chunks, i), all.subarray(i * PIECE, (i + 1) * PIECE), `piece ${i}`)
+  assert.ok(fetched <= 1.5 * order.length * PIECE, `the database handed over ${(fetched / MiB).toFixed(1)} MiB for ${(order.length * PIECE / MiB).toFixed(1)} MiB of pieces`)
 })
 
 test.run()

@@ -11,10 +11,21 @@ const MEMORY_PIECES = 64
 /**
  * A read from the store fetches whole segments, and the worker stores a file it fetched in segments of a MiB: read
  * piece by piece, as peers ask for them, each segment was read again for every piece in it (32 times for 32 KiB
- * pieces). Pieces are read through windows of this many bytes of a file instead, the last WINDOWS of them kept.
+ * pieces). Pieces are read through windows of this many bytes of a file instead, the last WINDOWS of them kept,
+ * when the window's segments are longer than what is asked for: a file a page stored piece by piece costs no more
+ * read piece by piece, in any order, and a window would cost a MiB for each piece asked out of order.
  */
 const WINDOW = 1024 * 1024
 const WINDOWS = 4
+
+/**
+ * A window of a file all stored: the longest stored segment in it (a read fetches whole segments), and its bytes once
+ * read. Shared by every shard's chunk store over one store (keyed by SHA-256, the same bytes whichever torrent asks),
+ * so a page seeding many large files holds WINDOWS of them in all, not WINDOWS per torrent.
+ */
+interface Window { longest: number, bytes?: Promise<Uint8Array | undefined> }
+/** Per store: windows looked at lately (by file and start), least recently used first; undefined: not all stored. */
+const kept = new WeakMap<WriteBehind, Map<string, Promise<Window | undefined>>>()
 
 type GetOptions = { offset?: number, length?: number }
 type GetCallback = (err: Error | null, buf?: Uint8Array) => void
@@ -22,12 +33,12 @@ type GetCallback = (err: Error | null, buf?: Uint8Array) => void
 /** A chunk store class for one shard (WebTorrent constructs it with the piece length). */
 export function chunkStoreFor (store: WriteBehind, part: ShardPart): ChunkStoreConstructor {
   const total = part.files.reduce((sum, f) => sum + f.size, 0)
+  let windows = kept.get(store)
+  if (!windows) kept.set(store, windows = new Map())
 
   return class SharedChunkStore implements ChunkStore {
     readonly chunkLength: number
     readonly #memory = new Map<number, Uint8Array>()
-    /** Windows read lately (by file and start), least recently used first; undefined: not all stored when read. */
-    readonly #windows = new Map<string, Promise<Uint8Array | undefined>>()
 
     constructor (chunkLength: number) {
       this.chunkLength = chunkLength
@@ -76,27 +87,35 @@ export function chunkStoreFor (store: WriteBehind, part: ShardPart): ChunkStoreC
     async #read (file: FileEntry, start: number, end: number): Promise<Uint8Array | undefined> {
       const out = new Uint8Array(end - start)
       for (let from = start - start % WINDOW; from < end; from += WINDOW) {
-        const bytes = await this.#window(file, from)
-        // Part of a window is not stored (a file still coming in): read only what is asked for.
-        if (!bytes) return store.read(file.sha256, start, end)
+        const window = await this.#window(file, from)
+        // Part of a window is not stored (a file still coming in), or its segments are no longer than what is asked
+        // (a file stored piece by piece, read in any order): a read of only what is asked for fetches no more.
+        if (!window || window.longest <= 2 * (end - start)) return store.read(file.sha256, start, end)
+        const to = Math.min(file.size, from + WINDOW)
+        const read = window.bytes ??= store.read(file.sha256, from, to).catch(() => undefined)
+        const bytes = await read
+        if (!bytes) {
+          if (window.bytes === read) delete window.bytes
+          return store.read(file.sha256, start, end)
+        }
         const s = Math.max(start, from)
-        out.set(bytes.subarray(s - from, Math.min(end, from + WINDOW) - from), s - start)
+        out.set(bytes.subarray(s - from, Math.min(end, to) - from), s - start)
       }
       return out
     }
 
     /** The window of `file` from byte `from`, or undefined when not all of it is stored (then it is not kept). */
-    async #window (file: FileEntry, from: number): Promise<Uint8Array | undefined> {
+    async #window (file: FileEntry, from: number): Promise<Window | undefined> {
       const key = `${file.sha256}:${from}`
       const to = Math.min(file.size, from + WINDOW)
       // Asked for keys first: a window of a file still coming in must not cost its stored segments' bytes each time.
-      const window = this.#windows.get(key) ?? store.holds(file.sha256, from, to).then(all => all ? store.read(file.sha256, from, to) : undefined).catch(() => undefined)
-      this.#windows.delete(key)
-      this.#windows.set(key, window)
-      if (this.#windows.size > WINDOWS) this.#windows.delete(this.#windows.keys().next().value!)
-      const bytes = await window
-      if (!bytes && this.#windows.get(key) === window) this.#windows.delete(key)
-      return bytes
+      const window = windows.get(key) ?? store.holds(file.sha256, from, to).then(longest => longest === undefined ? undefined : { longest }, () => undefined)
+      windows.delete(key)
+      windows.set(key, window)
+      if (windows.size > WINDOWS) windows.delete(windows.keys().next().value!)
+      const got = await window
+      if (!got && windows.get(key) === window) windows.delete(key)
+      return got
     }
 
     close (cb: (err: Error | null) => void = () => {}): void {

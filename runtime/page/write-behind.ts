@@ -73,12 +73,16 @@ export class WriteBehind extends Store {
     return (held.length > 0 && assemble(held, start, end)) || (await this.settled(sha256, start, end), super.read(sha256, start, end))
   }
 
-  /** Whether bytes [start, end) of file `sha256` are all stored or queued: the database is asked for keys only. */
-  async holds (sha256: string, start: number, end: number): Promise<boolean> {
+  /**
+   * The length of the longest segment holding bytes of [start, end) of file `sha256` when they are all stored or
+   * queued, else undefined: the database is asked for keys only.
+   */
+  async holds (sha256: string, start: number, end: number): Promise<number | undefined> {
     const segments = this.db.transaction('segments').objectStore('segments')
     const keys = await request(segments.getAllKeys(IDBKeyRange.bound([sha256, Math.max(0, start - MAX_SEGMENT)], [sha256, end], false, true))) as SegmentKey[]
     const ranges = [...keys.map(([, s, e]): [number, number] => [s, e]), ...this.#held(sha256, start, end).map((p): [number, number] => [p.start, p.start + p.bytes.length])]
-    return covers(merge(ranges), start, end)
+      .filter(([, e]) => e > start)
+    return covers(merge(ranges), start, end) ? Math.max(0, ...ranges.map(([s, e]) => e - s)) : undefined
   }
 
   override async markComplete (sha256: string): Promise<void> {
