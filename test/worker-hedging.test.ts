@@ -21,7 +21,7 @@ const LONG = 60_000
 /** A hang, not a time measurement. */
 const LIMIT = 15_000
 
-const NAMES = ['deliver', 'silent', 'growing', 'repeating', 'miss', 'wrong', 'nobody', 'given-up', 'given-up-early']
+const NAMES = ['deliver', 'silent', 'growing', 'repeating', 'miss', 'wrong', 'nobody', 'given-up', 'given-up-early', 'given-up-before']
 /** About 38 KB of bytes particular to `path`. */
 const bytesOf = (path: string): Uint8Array => new TextEncoder().encode(createHash('sha512').update(path).digest('hex').repeat(300))
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
@@ -200,6 +200,16 @@ test('a request given up while the page is silent is not sent to the origin once
   const got = await giveUp('short/given-up-early.html', 'p-given-up-early', SHORT / 2, () => {})
   assert.is(got.response.type, 'error')
   assert.is(got.fromOrigin, 0)
+})
+
+test('a request given up before the worker looked for peers asks neither peers nor the origin', async () => {
+  const asked = await page('p-given-up-before', deliver())
+  const found = await lookup('short/given-up-before.html', SHORT_BUILD.manifest)
+  const before = origin.fetched.length
+  const response = await answerFile({ found: found!, request: new Request(`${ORIGIN}/short/given-up-before.html`, { signal: AbortSignal.abort() }), requester: 'p-given-up-before', waitUntil: () => {} })
+  assert.is(response.type, 'error')
+  assert.equal(asked, [], 'the page was not asked for peers')
+  assert.is(origin.fetched.length - before, 0)
 })
 
 test('with no page listening, the origin answers at once and no page is asked', async () => {

@@ -35,7 +35,7 @@ test('a check that finds a new deploy does not ask for its worker; the next page
   hello('after')
   assert.is(updates, 1, 'the page that runs next asks for it')
   hello('another')
-  assert.is(updates, 1, 'once per deploy found, however many pages say hello')
+  assert.is(updates, 1, 'once per deploy found (update: auto adopts it), however many pages say hello')
 })
 
 test.after(() => { setTimeout(() => process.exit(), 100) })

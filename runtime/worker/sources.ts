@@ -140,7 +140,10 @@ async function peersThenOrigin ({ found, request, requester }: FileRequest): Pro
   }
   const stopPeers = new AbortController()
   const stopOrigin = new AbortController()
-  gone.addEventListener('abort', () => { stopPeers.abort(); stopOrigin.abort() }, { once: true })
+  const stop = (): void => { stopPeers.abort(); stopOrigin.abort() }
+  // Given up during the awaits above (the store, peersPossible), the event has passed already.
+  if (gone.aborted) stop()
+  else gone.addEventListener('abort', stop, { once: true })
   let progress = 0
   const deps = request.mode === 'navigate' ? await missingDeps(found) : []
   const requesterListened = requester !== '' && await listens(requester)
