@@ -11,7 +11,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { FileRef, Message } from '../runtime/shared/messages.ts'
 import { noteHello } from '../runtime/worker/pages.ts'
-import { lookup } from '../runtime/worker/site.ts'
+import { lookup, type Found } from '../runtime/worker/site.ts'
 import { answerFile } from '../runtime/worker/sources.ts'
 
 /** Short, so the cases that do wait for it stay quick, yet 20 of the scripted pages' 50 ms reports long. */
@@ -64,15 +64,20 @@ async function page (id: string, script: Script): Promise<string[]> {
   return asked
 }
 
+/** The worker's answer to `request` for `found` from page `clientId`; a failure after LIMIT ms (a hang). */
+function answerWithin (found: Found, request: Request, clientId: string): Promise<Response> {
+  return Promise.race([
+    answerFile({ found, request, requester: clientId, waitUntil: () => {} }),
+    new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`the worker had not answered ${found.entry.path} after ${LIMIT} ms`)), LIMIT).unref())
+  ])
+}
+
 /** The worker's response to a page's request for `path` of build `b`: its source header, and whether its bytes are the file's. */
 async function ask (b: ReturnType<typeof build>, path: string, clientId: string): Promise<{ source: string | null, right: boolean, fromOrigin: number }> {
   const found = await lookup(path, b.manifest)
   assert.ok(found, `${path} is in the build`)
   const before = origin.fetched.length
-  const response = await Promise.race([
-    answerFile({ found: found!, request: new Request(`${ORIGIN}/${path}`), requester: clientId, waitUntil: () => {} }),
-    new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`the worker had not answered ${path} after ${LIMIT} ms`)), LIMIT).unref())
-  ])
+  const response = await answerWithin(found!, new Request(`${ORIGIN}/${path}`), clientId)
   const bytes = new Uint8Array(await response.arrayBuffer())
   return {
     source: response.headers.get('X-Planktos-Source'),
@@ -179,10 +184,7 @@ async function giveUp (path: string, id: string, ms: number, script: Script): Pr
   const before = origin.fetched.length
   const leaving = new AbortController()
   setTimeout(() => leaving.abort(), ms)
-  const response = await Promise.race([
-    answerFile({ found: found!, request: new Request(`${ORIGIN}/${path}`, { signal: leaving.signal }), requester: id, waitUntil: () => {} }),
-    new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`the worker had not answered ${path} after ${LIMIT} ms`)), LIMIT).unref())
-  ])
+  const response = await answerWithin(found!, new Request(`${ORIGIN}/${path}`, { signal: leaving.signal }), id)
   return { response, told, fromOrigin: origin.fetched.slice(before).filter(p => p === path).length }
 }
 
@@ -206,7 +208,7 @@ test('a request given up before the worker looked for peers asks neither peers n
   const asked = await page('p-given-up-before', deliver())
   const found = await lookup('short/given-up-before.html', SHORT_BUILD.manifest)
   const before = origin.fetched.length
-  const response = await answerFile({ found: found!, request: new Request(`${ORIGIN}/short/given-up-before.html`, { signal: AbortSignal.abort() }), requester: 'p-given-up-before', waitUntil: () => {} })
+  const response = await answerWithin(found!, new Request(`${ORIGIN}/short/given-up-before.html`, { signal: AbortSignal.abort() }), 'p-given-up-before')
   assert.is(response.type, 'error')
   assert.equal(asked, [], 'the page was not asked for peers')
   assert.is(origin.fetched.length - before, 0)
