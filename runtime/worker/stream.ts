@@ -488,7 +488,8 @@ function body (d: Download, part: Part, cursor: { at: number }, source: Source):
       const end = at + (bytes?.length ?? 0)
       if (!bytes || end === at || (end === size && !await d.verified)) {
         stop()
-        return controller.error(new Error(`planktos: ${d.found.entry.path} unverified`))
+        // The page sees a network error whatever the reason given, so none is.
+        return controller.error()
       }
       controller.enqueue(bytes)
       delivered(source, bytes.length)
@@ -558,7 +559,7 @@ export function storedBody (db: Store, found: Found, part?: Part): ReadableStrea
         // A store can be corrupted (or tampered with) after it was written.
         if (hash) await discard(entry.sha256)
         stop()
-        return controller.error(new Error(`planktos: stored ${entry.path} damaged`))
+        return controller.error()
       }
       controller.enqueue(bytes)
       delivered('store', bytes.length)
