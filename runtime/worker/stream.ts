@@ -508,7 +508,8 @@ export const downloading = (sha256: string): boolean => downloads.has(sha256)
 
 /**
  * A response streaming `part` (default: all) of a large file the store lacks, from peers or the origin, or
- * undefined when neither can start it. The download goes on after the response, kept alive by the request's event.
+ * undefined when neither can start it. The download goes on after the response, kept alive by the request's event
+ * for EVENT_MAX (file-request.ts) and, while any response streams, by the responses.
  */
 export async function streamFile ({ found, request, requester, waitUntil }: FileRequest, db: Store, part: Part | undefined): Promise<Response | undefined> {
   const { entry } = found

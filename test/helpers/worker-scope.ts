@@ -21,6 +21,14 @@ export const pageScripts = new Map<string, (message: unknown, transfer: readonly
 const client = (id: string): object => ({ id, url: `${ORIGIN}/`, type: 'window', postMessage: (m: unknown, t: unknown[] = []) => pageScripts.get(id)?.(m, t) })
 
 const g = globalThis as Record<string, unknown>
+// A worker's timers do not keep it running, and one of a minute or more (its limits: EVENT_MAX, the takeover hold)
+// never fires in a unit test: such a timer must not keep the test's process running minutes after its last test.
+const plainTimeout = globalThis.setTimeout
+g.setTimeout = ((run: () => void, ms?: number, ...args: unknown[]) => {
+  const timer = plainTimeout(run, ms, ...args)
+  if ((ms ?? 0) >= 60_000) timer.unref()
+  return timer
+}) as typeof setTimeout
 g.location = new URL(`${ORIGIN}/`)
 g.registration = { scope: `${ORIGIN}/`, update: async () => {} }
 g.clients = {
