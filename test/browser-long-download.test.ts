@@ -29,8 +29,8 @@ const test = suite('a download longer than 5 minutes')
 interface Got { sha: string, source: string | null }
 
 /**
- * Fetches `url` on `page` in the background and polls for the SHA-256 of its body (the WebKit shim ends one script
- * call after 30 s); a failed fetch is its error's text.
+ * Fetches `url` on `page` in the background and waits for the SHA-256 of its body (the WebKit shim ends one script
+ * call after 30 s, and polls `waitForFunction`); a failed fetch is its error's text.
  */
 async function download (page: Page, url: string): Promise<Got> {
   await page.evaluate((url) => {
@@ -40,11 +40,8 @@ async function download (page: Page, url: string): Promise<Got> {
       w.got = { sha: [...digest].map(b => b.toString(16).padStart(2, '0')).join(''), source: res.headers.get('X-Planktos-Source') }
     }, (err: unknown) => { w.got = { sha: `failed: ${String(err)}`, source: null } })
   }, url)
-  for (const limit = Date.now() + HUNG; Date.now() < limit; await new Promise(resolve => setTimeout(resolve, 2000))) {
-    const got = await page.evaluate(() => (window as unknown as { got?: Got }).got)
-    if (got) return got
-  }
-  return { sha: `hung for ${HUNG} ms`, source: null }
+  await page.waitForFunction(() => (window as unknown as { got?: Got }).got, undefined, { polling: 2000, timeout: HUNG })
+  return await page.evaluate(() => (window as unknown as { got: Got }).got)
 }
 
 test('Chromium, Firefox and WebKit get the whole file through the worker', async () => {
