@@ -15,7 +15,7 @@ import { fileResponse, refusal, type Part } from './respond.ts'
 import { lookup, type Found } from './site.ts'
 import { count, served, statsSaved } from './stats.ts'
 import { store } from './storage.ts'
-import { STREAM_FROM, downloading, storedBody, streamFile } from './stream.ts'
+import { STREAM_FROM, concat, downloading, storedBody, streamFile } from './stream.ts'
 
 /** The response for a site file the manifest lists. Never rejects; a network error only when no source has it. */
 export async function answerFile (ask: FileRequest): Promise<Response> {
@@ -104,7 +104,7 @@ async function fromPeers (found: Found, deps: FileRef[], preferred: string, peer
     onProgress()
   }
   feed.close()
-  const bytes = concat(chunks, received)
+  const bytes = concat(chunks)
   // The page checked each piece's SHA-1; the file's SHA-256 is checked here, before any byte reaches a page.
   if (bytes.length !== entry.size || await sha256(bytes) !== entry.sha256) {
     await discard(entry.sha256)
@@ -112,17 +112,6 @@ async function fromPeers (found: Found, deps: FileRef[], preferred: string, peer
   }
   await completed(found)
   return bytes
-}
-
-function concat (chunks: Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(length)
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
 }
 
 type Winner = { peers: Uint8Array } | { origin: OriginAnswer }

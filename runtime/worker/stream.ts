@@ -453,7 +453,8 @@ async function hashSlices (hash: Sha256, bytes: Uint8Array): Promise<void> {
   }
 }
 
-function concat (pieces: Uint8Array[]): Uint8Array {
+/** The bytes of `pieces` one after another (the piece itself when there is one). */
+export function concat (pieces: Uint8Array[]): Uint8Array {
   if (pieces.length === 1) return pieces[0]!
   const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0))
   let at = 0
