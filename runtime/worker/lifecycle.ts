@@ -6,7 +6,7 @@ import { delay } from './delay.ts'
 import { prune } from './prune.ts'
 import { scope, type ExtendableEvent, type FetchEvent } from './scope.ts'
 import { becomeNewest, fetchOwnManifest } from './site.ts'
-import { store } from './storage.ts'
+import { store, writeMeta } from './storage.ts'
 
 /**
  * Chromium removes an old worker 5 minutes after the new one called skipWaiting(), even while it answers requests
@@ -18,7 +18,7 @@ const SKIPPED = 'skipped-at'
 
 /** skipWaiting(), noted first for the old worker. */
 export async function skipWaiting (): Promise<void> {
-  await (await store())?.setMeta(SKIPPED, Date.now()).catch(() => {})
+  await writeMeta(SKIPPED, Date.now())
   return scope.skipWaiting()
 }
 

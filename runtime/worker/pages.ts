@@ -7,7 +7,7 @@ import type { Message, SwarmState } from '../shared/messages.ts'
 import { peersCanHelp } from './peers-help.ts'
 import { prune } from './prune.ts'
 import { scope, type WorkerClient } from './scope.ts'
-import { store } from './storage.ts'
+import { readMeta, store, writeMeta } from './storage.ts'
 
 interface PageState {
   /** What the page's downloader last reported; absent until its downloader runs. */
@@ -28,7 +28,7 @@ const waiting = new Map<string, Array<() => void>>()
 
 async function known (): Promise<Map<string, PageState>> {
   if (!pages) {
-    const saved = await (await store())?.getMeta<Array<[string, PageState]>>(KEY).catch(() => undefined)
+    const saved = await readMeta<Array<[string, PageState]>>(KEY)
     pages ??= new Map(saved)
   }
   return pages
@@ -53,7 +53,7 @@ export async function noteHello (clientId: string): Promise<void> {
 export async function noteWebRTC (available: boolean): Promise<void> {
   if (webrtc === available) return
   webrtc = available
-  await (await store())?.setMeta(WEBRTC_KEY, available).catch(() => {})
+  await writeMeta(WEBRTC_KEY, available)
 }
 
 /**
@@ -61,7 +61,7 @@ export async function noteWebRTC (available: boolean): Promise<void> {
  * Then no page is asked and none is waited for; every file comes from the store or the origin at once.
  */
 export async function peersPossible (): Promise<boolean> {
-  webrtc ??= await (await store())?.getMeta<boolean>(WEBRTC_KEY).catch(() => undefined)
+  webrtc ??= await readMeta<boolean>(WEBRTC_KEY)
   return webrtc !== false
 }
 

@@ -1,7 +1,7 @@
 // Which build each open page loaded with, so a page never mixes files of two deploys: its subresources are looked
 // up in its own build's manifest, whatever was deployed since. Kept in the store as well, because the browser
 // stops idle workers, and a new deploy's worker takes over pages the old one pinned.
-import { store } from './storage.ts'
+import { changeMeta, readMeta } from './storage.ts'
 
 const KEY = 'clients'
 let pins: Map<string, string> | undefined
@@ -19,7 +19,7 @@ export function pinsInMemory (): ReadonlyMap<string, string> | undefined {
 export function loadPins (): Promise<ReadonlyMap<string, string>> {
   if (pins) return Promise.resolve(pins)
   loading ??= (async () => {
-    const saved = await (await store())?.getMeta<Record<string, string>>(KEY).catch(() => undefined)
+    const saved = await readMeta<Record<string, string>>(KEY)
     pins ??= new Map(Object.entries(saved ?? {}))
     return pins
   })()
@@ -35,14 +35,14 @@ function save (): Promise<void> {
   saving = saving.then(async () => {
     const mine = changes
     changes = new Map()
-    await (await store())?.updateMeta<Record<string, string>>(KEY, old => {
+    await changeMeta<Record<string, string>>(KEY, old => {
       const all = { ...old }
       for (const [id, build] of mine) {
         if (build) all[id] = build
         else delete all[id]
       }
       return all
-    }).catch(() => {})
+    })
   })
   return saving
 }
@@ -50,7 +50,7 @@ function save (): Promise<void> {
 /** The store's pins, once this worker's own changes are in, taken into memory: another worker may have pinned since. */
 async function reread (): Promise<Map<string, string>> {
   await saving
-  const saved = await (await store())?.getMeta<Record<string, string>>(KEY).catch(() => undefined)
+  const saved = await readMeta<Record<string, string>>(KEY)
   // One read serves as the first load too (loadPins, if under way, keeps this map).
   const all = pins ??= new Map()
   for (const [id, build] of Object.entries(saved ?? {})) all.set(id, build)

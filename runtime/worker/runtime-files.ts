@@ -6,7 +6,7 @@ import { sha256 } from '../shared/hash.ts'
 import { DOWNLOADER_FILE, INSTALL_FILE } from '../shared/manifest.ts'
 import { SOURCE_HEADER } from './respond.ts'
 import { config, type FetchEvent } from './scope.ts'
-import { store } from './storage.ts'
+import { readMeta, store } from './storage.ts'
 
 interface Copy {
   body: Uint8Array
@@ -23,7 +23,7 @@ export function runtimeKey (pathname: string): string | null {
 export async function answerRuntime (event: FetchEvent, key: string): Promise<Response> {
   const file = key.slice('runtime:'.length)
   // The copy from memory when this worker kept or read one: the store stalls in WebKit while a media page loads.
-  const copy = copies.get(key) ?? await (await store())?.getMeta<Copy>(key).catch(() => undefined)
+  const copy = copies.get(key) ?? await readMeta<Copy>(key)
   if (copy && copy.sha256 === config.runtime?.[file]) {
     copies.set(key, copy)
     // A kill-switch deploy replaces install.js while the browser may keep this worker (its URL unchanged or

@@ -11,7 +11,7 @@ import { fromOrigin } from './origin.ts'
 import { peersPossible } from './pages.ts'
 import { keepCopy, runtimeKey } from './runtime-files.ts'
 import { loadManifest, lookup, urlRules } from './site.ts'
-import { store } from './storage.ts'
+import { changeMeta, store } from './storage.ts'
 
 /**
  * Meta key of what is noted and not stored yet, with the build it was noted under: a worker the browser stops in
@@ -24,7 +24,7 @@ interface Note { build: string, urls: string[] }
 /** A page loaded `urls` before the worker controlled it. */
 export async function noteSeen (urls: string[]): Promise<void> {
   const build = (await loadManifest())?.buildId ?? ''
-  await (await store())?.updateMeta<Note>(KEY, old => ({ build, urls: [...old?.build === build ? old.urls : [], ...urls] })).catch(() => {})
+  await changeMeta<Note>(KEY, old => ({ build, urls: [...old?.build === build ? old.urls : [], ...urls] }))
   if (!await peersPossible()) await stays()
 }
 

@@ -10,7 +10,7 @@ import { isSitePath, type UrlRules } from '../shared/urls.ts'
 import { config, scope } from './scope.ts'
 import { noteHeaders, securityOf } from './site-headers.ts'
 import { manifestStatus } from './step-aside.ts'
-import { store } from './storage.ts'
+import { readMeta, writeMeta } from './storage.ts'
 
 export interface Found {
   entry: FileEntry
@@ -78,16 +78,15 @@ async function fetchManifest (): Promise<Manifest | undefined> {
 /** Keeps a build's manifest in memory and in the store, so pages pinned to it still work when it is no longer the newest. */
 async function keepBuild (m: Manifest): Promise<void> {
   builds.set(m.buildId, m)
-  await (await store())?.setMeta(BUILD_PREFIX + m.buildId, m).catch(() => {})
+  await writeMeta(BUILD_PREFIX + m.buildId, m)
 }
 
 /** Makes `m` the build navigations get, and records that this worker chose it. */
 async function adopt (m: Manifest): Promise<Manifest> {
   newest = m
   await keepBuild(m)
-  const db = await store()
-  await db?.setMeta(NEWEST, m).catch(() => {})
-  await db?.setMeta(NEWEST_BY, config.buildId).catch(() => {})
+  await writeMeta(NEWEST, m)
+  await writeMeta(NEWEST_BY, config.buildId)
   return m
 }
 
@@ -95,11 +94,10 @@ async function adopt (m: Manifest): Promise<Manifest> {
 export function loadManifest (): Promise<Manifest | undefined> {
   if (newest) return Promise.resolve(newest)
   loading ??= (async () => {
-    const db = await store()
-    const kept = await db?.getMeta<Manifest>(NEWEST).catch(() => undefined)
+    const kept = await readMeta<Manifest>(NEWEST)
     // A stored copy is used only if it is the build its id names (the store is writable by any same-origin script).
     const stored = isManifest(kept) && await manifestIntact(kept) ? kept : undefined
-    const by = await db?.getMeta<string>(NEWEST_BY).catch(() => undefined)
+    const by = await readMeta<string>(NEWEST_BY)
     if (isManifest(stored) && (!config.buildId || stored.buildId === config.buildId || by === config.buildId)) {
       builds.set(stored.buildId, stored)
       return (newest = stored)
@@ -145,7 +143,7 @@ export async function becomeNewest (): Promise<void> {
 async function loadBuildStored (id: string): Promise<Manifest | undefined> {
   const known = builds.get(id)
   if (known) return known
-  const stored = await (await store())?.getMeta<Manifest>(BUILD_PREFIX + id).catch(() => undefined)
+  const stored = await readMeta<Manifest>(BUILD_PREFIX + id)
   if (isManifest(stored) && stored.buildId === id && await manifestIntact(stored)) {
     builds.set(id, stored)
     return stored
@@ -197,16 +195,15 @@ export function loadPart (shard: ShardRef): Promise<ShardPart | undefined> {
   let part = parts.get(shard.part)
   if (!part) {
     part = (async () => {
-      const db = await store()
       const key = `part:${shard.part}`
-      let p = await db?.getMeta<ShardPart>(key).catch(() => undefined)
+      let p = await readMeta<ShardPart>(key)
       if (p && !await partIntact(p, shard.part)) p = undefined
       if (!p) {
         const res = await fetch(config.base + shard.part)
         // The manifest names a part the origin no longer has: a deploy happened since it was read.
         if (res.status === 404) void refreshManifest()
         p = res.ok ? await res.json() as ShardPart : undefined
-        if (p?.infoHash === shard.infoHash) await db?.setMeta(key, p).catch(() => {})
+        if (p?.infoHash === shard.infoHash) await writeMeta(key, p)
       }
       // A part listing a path that could leave the site is refused whole: its shard is left to the origin.
       return p?.infoHash === shard.infoHash && p.version === MANIFEST_VERSION && p.files.every(f => isSitePath(f.path)) ? p : undefined
