@@ -98,14 +98,12 @@ export function loadManifest (): Promise<Manifest | undefined> {
     // A stored copy is used only if it is the build its id names (the store is writable by any same-origin script).
     const stored = isManifest(kept) && await manifestIntact(kept) ? kept : undefined
     const by = await readMeta<string>(NEWEST_BY)
-    if (isManifest(stored) && (!config.buildId || stored.buildId === config.buildId || by === config.buildId)) {
-      builds.set(stored.buildId, stored)
-      return (newest = stored)
+    if (!stored || (config.buildId && stored.buildId !== config.buildId && by !== config.buildId)) {
+      // The stored copy belongs to another deploy's worker (or is missing): the origin's is right; the old one beats nothing.
+      const fresh = await fetchManifest()
+      if (fresh) return adopt(fresh)
+      if (!stored) return undefined
     }
-    // The stored copy belongs to another deploy's worker (or is missing): the origin's is right; the old one beats nothing.
-    const fresh = await fetchManifest()
-    if (fresh) return adopt(fresh)
-    if (!isManifest(stored)) return undefined
     builds.set(stored.buildId, stored)
     return (newest = stored)
   })().finally(() => { loading = undefined })
