@@ -27,11 +27,11 @@ export async function fromOrigin (found: Found, url = fileUrl(config.base, found
   const res = await fetch(url, { signal, cache, credentials: 'same-origin', ...cache === 'only-if-cached' ? { mode: 'same-origin' as const } : {} })
   // Errors are the origin's business: the page gets them as they are. A followed redirect is handed on as a
   // redirect, since a navigation refuses a response that was redirected behind its back.
-  if (res.redirected) return { response: Response.redirect(res.url, 302), stored: Promise.resolve() }
+  if (res.redirected) return passed(Response.redirect(res.url, 302))
   if (res.status !== 200) {
     // A file the manifest lists and the origin no longer has: most likely a deploy removed it.
     if (res.status === 404 || res.status === 410) void refreshManifest()
-    return { response: res, stored: Promise.resolve() }
+    return passed(res)
   }
   const bytes = new Uint8Array(await res.arrayBuffer())
   const answer = await asFile(found, bytes, res.headers)
@@ -40,12 +40,16 @@ export async function fromOrigin (found: Found, url = fileUrl(config.base, found
   // The origin serves another deploy than our manifest: learn about it, and do not store what we cannot check.
   void refreshManifest()
   // A page of an older build must not get a newer build's file (a navigation may: route.ts).
-  if (await superseded(found.manifest)) return { response: supersededResponse({ bytes, headers: res.headers }), stored: Promise.resolve() }
+  if (await superseded(found.manifest)) return passed(supersededResponse({ bytes, headers: res.headers }))
   // The body is decoded already: headers describing the encoded transfer no longer apply.
   const headers = new Headers(res.headers)
   headers.delete('Content-Encoding')
   headers.delete('Content-Length')
-  const response = new Response(bytes, { status: res.status, statusText: res.statusText, headers })
+  return passed(new Response(bytes, { status: res.status, statusText: res.statusText, headers }))
+}
+
+/** An answer whose bytes are not stored. */
+function passed (response: Response): OriginAnswer {
   return { response, stored: Promise.resolve() }
 }
 
