@@ -67,6 +67,19 @@ export class WriteBehind extends Store {
     return (await Promise.allSettled(this.#held(sha256, start, end).map(p => p.written))).every(r => r.status === 'fulfilled')
   }
 
+  /** Stored ranges of every file, by SHA-256 (one key-only scan, for a downloader's startup bitfields). Here, not in
+   * Store: the worker never needs it. */
+  async allCoverage (): Promise<Map<string, Array<[number, number]>>> {
+    const bySha = new Map<string, Array<[number, number]>>()
+    for (const [sha, s, e] of await request(this.store('segments').getAllKeys()) as SegmentKey[]) {
+      let list = bySha.get(sha)
+      if (!list) bySha.set(sha, list = [])
+      list.push([s, e])
+    }
+    for (const [sha, list] of bySha) bySha.set(sha, merge(list))
+    return bySha
+  }
+
   override async read (sha256: string, start: number, end: number): Promise<Uint8Array | undefined> {
     const held = this.#held(sha256, start, end)
     // Partly written already: the rest from the store once these are written too.

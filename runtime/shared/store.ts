@@ -85,7 +85,7 @@ export class Store {
   }
 
   /** One object store in a transaction of its own. (Callers are async, so a closed database rejects, never throws.) */
-  private store (name: StoreName, mode?: IDBTransactionMode): IDBObjectStore {
+  protected store (name: StoreName, mode?: IDBTransactionMode): IDBObjectStore {
     return this.db.transaction(name, mode).objectStore(name)
   }
 
@@ -140,18 +140,6 @@ export class Store {
   async coverage (sha256: string): Promise<Array<[number, number]>> {
     const keys = await request(this.store('segments').getAllKeys(fileRange(sha256))) as SegmentKey[]
     return merge(keys.map(([, s, e]) => [s, e]))
-  }
-
-  /** Stored ranges of every file, by SHA-256 (one key-only scan, for a downloader's startup bitfields). */
-  async allCoverage (): Promise<Map<string, Array<[number, number]>>> {
-    const bySha = new Map<string, Array<[number, number]>>()
-    for (const [sha, s, e] of await request(this.store('segments').getAllKeys()) as SegmentKey[]) {
-      let list = bySha.get(sha)
-      if (!list) bySha.set(sha, list = [])
-      list.push([s, e])
-    }
-    for (const [sha, list] of bySha) bySha.set(sha, merge(list))
-    return bySha
   }
 
   /** Stores a whole, verified file, replacing any partial segments of it, and marks it complete. */
