@@ -28,6 +28,9 @@ const ONCE = (webrtc: boolean): Array<{ range: string | null, status: number }> 
   ? [{ range: null, status: 200 }]
   : [{ range: 'bytes=0-262143', status: 206 }, { range: 'bytes=262144-', status: 206 }]
 
+/** The bytes of the table's ranges that start more than 1 MiB into the file (open-ended, suffix, clipped). */
+const FAR_BYTES = (TONE_SIZE - 1_300_000) + 1000 + (TONE_SIZE - 1_323_000)
+
 browserSuites(name => `${name}: byte ranges through the worker`, ({ test, name, own, ownSite }) => {
   // WebKit here has no WebRTC: no second visitor can get the file from the first, so the table's peer phase runs in
   // Chromium and Firefox only; the origin and store phases, and the <audio> case, run in WebKit too.
@@ -45,7 +48,12 @@ browserSuites(name => `${name}: byte ranges through the worker`, ({ test, name, 
     const mark = origin.log.length
     const counted = (await stats(A)).worker!
     checkTable(await fetchAll(A, url, ETAG), TONE, ETAG, 'origin', 'from the origin')
-    assert.equal(toneRequests(origin, mark), ONCE(peers), 'the whole file once from the origin')
+    // The table's requests come all at once: one that starts more than a MiB past where the download has got by
+    // then is asked of the origin on its own (runtime/worker/stream.ts). So the origin sends the file once, and at
+    // most those ranges again (Chromium's HTTP cache then fetches the download's whole file as the ranges it lacks:
+    // the requests differ from run to run, the bytes do not).
+    const sent = origin.log.slice(mark).filter(e => e.url.endsWith(FILE)).reduce((n, e) => n + e.bytes, 0)
+    assert.ok(sent >= TONE_SIZE && sent <= TONE_SIZE + FAR_BYTES, `the origin sent ${sent} bytes of the file: ${JSON.stringify(toneRequests(origin, mark))}`)
     // Stored, and its download ended: until then a request joins the download (and says 'origin'), and the file
     // is counted stored before its download ends. (Waiting for any stored file let the store phase start in that
     // gap in WebKit, where the first page's files may be counted stored first.)

@@ -2,7 +2,9 @@
 // the origin is read no further ahead of the response than a couple of chunks whatever the file's size, and a file
 // whose bytes are wrong errors before its last bytes reach the response. A file that is kept reaches the response as
 // the origin sends it, not a stored megabyte at a time; a small stored file is read back only once complete.
-import { build, deploy, origin } from './helpers/worker-scope.ts'
+import { build, deploy, openPages, origin, pageScripts } from './helpers/worker-scope.ts'
+import { noteDownloader, noteHello } from '../runtime/worker/pages.ts'
+import type { Message } from '../runtime/shared/messages.ts'
 import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -166,6 +168,174 @@ kept('reaches the response as the origin sends it, before a megabyte of it has a
     assert.equal(await db.read(sha, 0, KEPT), Uint8Array.from([...first, ...rest]), 'every byte of it')
   } finally {
     globalThis.fetch = plain
+  }
+})
+
+/**
+ * The origin's answers for `name`: a request without Range gets the whole file, its first `open` bytes at once and the
+ * rest once `gate` settles; one with a Range gets those bytes at once (a 206), unless `ranges` is false (a server
+ * ignoring Range, which sends the whole file). Returns the ranges asked for, and a function restoring fetch.
+ */
+function gatedOrigin (name: string, bytes: Uint8Array, open: number, gate: Promise<void>, ranges = true): { asked: string[], restore: () => void } {
+  const plain = globalThis.fetch
+  const asked: string[] = []
+  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    if (!url.endsWith(name)) return plain(input, init)
+    const range = new Headers(init?.headers).get('Range')
+    asked.push(range ?? 'whole')
+    const m = ranges && range ? /^bytes=(\d+)-(\d*)$/.exec(range) : null
+    if (m) {
+      const start = Number(m[1])
+      const end = m[2] ? Number(m[2]) + 1 : bytes.length
+      return new Response(bytes.slice(start, end), { status: 206, headers: { 'Content-Range': `bytes ${start}-${end - 1}/${bytes.length}` } })
+    }
+    let sent = 0
+    return new Response(new ReadableStream<Uint8Array>({
+      async pull (controller) {
+        if (sent >= open) await gate
+        const end = sent < open ? open : bytes.length
+        controller.enqueue(bytes.slice(sent, end))
+        sent = end
+        if (sent === bytes.length) controller.close()
+      }
+    }, { highWaterMark: 0 }), { status: 200, headers: { 'Content-Length': String(bytes.length) } })
+  }
+  return { asked, restore: () => { globalThis.fetch = plain } }
+}
+
+/** What `answer` settled with after the tasks queued so far (and a few more) ran, or 'waiting'. */
+async function settled<T> (answer: Promise<T>): Promise<T | 'waiting'> {
+  const result = answer.then(r => ({ r }))
+  for (let i = 0; i < 200; i++) await new Promise(resolve => setImmediate(resolve))
+  const got = await Promise.race([result, Promise.resolve(undefined)])
+  return got ? got.r : 'waiting'
+}
+
+async function readAll (res: Response): Promise<Uint8Array> {
+  return new Uint8Array(await res.arrayBuffer())
+}
+
+const SEEKED = 8 * MiB
+
+/** The seek file's entry, kept (maxStorage well above its size). */
+function seekFound (path: string, sha256: string): Found {
+  const entry: FileEntry = { path, size: SEEKED, sha256, type: 'application/octet-stream', offset: 0 }
+  return { entry, shard: b.manifest.shards[0]!, part: b.part, manifest: { ...b.manifest, settings: { ...b.manifest.settings, maxStorage: 64 * MiB } } }
+}
+
+kept('a range far past the download is asked of the origin at once; one within a chunk of it waits for the download', async () => {
+  const bytes = slice(0, SEEKED)
+  const sha = createHash('sha256').update(bytes).digest('hex')
+  let open!: () => void
+  const gate = new Promise<void>(resolve => { open = resolve })
+  const origin = gatedOrigin('/data/seek.bin', bytes, 64 * 1024, gate)
+  try {
+    const f = seekFound('data/seek.bin', sha)
+    const db = (await store())!
+    const url = 'https://site.test/data/seek.bin'
+    const work: Array<Promise<unknown>> = []
+    // A media element reads from the start; the origin sends 64 KiB, then waits.
+    const first = await streamFile(asking(f, url, p => work.push(p)), db, undefined)
+    assert.is(first?.headers.get('X-Planktos-Source'), 'origin')
+    const reader = first!.body!.getReader()
+    assert.equal((await reader.read()).value, bytes.slice(0, 64 * 1024))
+    // It seeks to the middle: the download, stuck at 64 KiB, would get there only after 4 MiB more.
+    const far = await settled(streamFile(asking(f, url, p => work.push(p)), db, { start: 4 * MiB, end: SEEKED }))
+    assert.ok(far !== 'waiting' && far, 'the seek is answered, not waiting for the download')
+    assert.is(far.status, 206)
+    assert.is(far.headers.get('Content-Range'), `bytes ${4 * MiB}-${SEEKED - 1}/${SEEKED}`)
+    assert.is(far.headers.get('ETag'), `"${sha}"`, 'with the worker\'s validator, as every response for the file')
+    assert.is(far.headers.get('X-Planktos-Source'), 'origin')
+    assert.equal(await readAll(far), bytes.slice(4 * MiB))
+    assert.equal(origin.asked, ['whole', `bytes=${4 * MiB}-`], 'the download\'s request, and the seek\'s range')
+    // A range just past where the download is comes from the download once it gets there.
+    const near = streamFile(asking(f, url, p => work.push(p)), db, { start: 64 * 1024 + 1000, end: 2 * MiB })
+    assert.is(await settled(near), 'waiting', 'a range within a chunk waits for the download')
+    open()
+    const res = await near
+    assert.is(res?.headers.get('X-Planktos-Source'), 'origin')
+    assert.equal(await readAll(res!), bytes.slice(64 * 1024 + 1000, 2 * MiB))
+    assert.is(origin.asked.length, 2, 'the origin was asked nothing more')
+    await reader.cancel()
+    assert.ok((await Promise.all(work)).includes(true), 'the download verified the file')
+  } finally {
+    origin.restore()
+  }
+})
+
+kept('a far range from an origin that ignores Range goes to the network as the page asked', async () => {
+  const bytes = slice(0, SEEKED, 1) // another file than the other tests'
+  const sha = createHash('sha256').update(bytes).digest('hex')
+  let open!: () => void
+  const gate = new Promise<void>(resolve => { open = resolve })
+  const origin = gatedOrigin('/data/ignored.bin', bytes, 64 * 1024, gate, false)
+  try {
+    const f = seekFound('data/ignored.bin', sha)
+    const db = (await store())!
+    const url = 'https://site.test/data/ignored.bin'
+    const first = await streamFile(asking(f, url, () => {}), db, undefined)
+    const reader = first!.body!.getReader()
+    await reader.read()
+    const far = await settled(streamFile(asking(f, url, () => {}), db, { start: 4 * MiB, end: SEEKED }))
+    assert.is(far, undefined, 'the worker leaves it to the network')
+    open()
+    await reader.cancel()
+  } finally {
+    origin.restore()
+  }
+})
+
+kept('a far range waits for the download when a page is connected to peers in the file\'s swarm', async () => {
+  const bytes = slice(0, SEEKED, 3) // another file than the other tests'
+  const sha = createHash('sha256').update(bytes).digest('hex')
+  let open!: () => void
+  const gate = new Promise<void>(resolve => { open = resolve })
+  const origin = gatedOrigin('/data/peered.bin', bytes, 64 * 1024, gate)
+  const f = seekFound('data/peered.bin', sha)
+  // A page whose downloader is connected to a peer in the swarm; asked for the file, it says peers lack it.
+  openPages.add('p-peered')
+  await noteHello('p-peered')
+  await noteDownloader('p-peered', true, [{ infoHash: f.shard.infoHash, peers: 1, alone: false }])
+  pageScripts.set('p-peered', (m, transfer) => {
+    if ((m as Message).type !== 'peer-request') return
+    const port = transfer[0] as MessagePort
+    port.start()
+    port.postMessage({ type: 'miss', reason: 'scripted' } satisfies Message)
+  })
+  try {
+    const db = (await store())!
+    const far = streamFile(asking(f, 'https://site.test/data/peered.bin', () => {}), db, { start: 4 * MiB, end: SEEKED })
+    assert.is(await settled(far), 'waiting', 'the seek waits for the download, which peers may supply')
+    assert.ok(!origin.asked.includes(`bytes=${4 * MiB}-`), 'the origin was not asked for the seek\'s range')
+    open()
+    const res = await far
+    assert.equal(await readAll(res!), bytes.slice(4 * MiB))
+  } finally {
+    openPages.delete('p-peered')
+    pageScripts.delete('p-peered')
+    origin.restore()
+  }
+})
+
+kept('a range where an earlier download stopped continues the download, not the network', async () => {
+  const bytes = slice(0, SEEKED, 2) // another file than the other tests'
+  const sha = createHash('sha256').update(bytes).digest('hex')
+  const origin = gatedOrigin('/data/resumed.bin', bytes, SEEKED, Promise.resolve())
+  try {
+    const f = seekFound('data/resumed.bin', sha)
+    const db = (await store())!
+    // An earlier visit's download stored the first 5 MiB, then nobody read on.
+    await db.putSegments([{ sha256: sha, size: SEEKED, start: 0, bytes: bytes.slice(0, 5 * MiB) }])
+    const work: Array<Promise<unknown>> = []
+    const res = await streamFile(asking(f, 'https://site.test/data/resumed.bin', p => work.push(p)), db, { start: 5 * MiB, end: SEEKED })
+    assert.ok(res, 'the worker answers it')
+    assert.equal(await readAll(res), bytes.slice(5 * MiB))
+    assert.equal(await Promise.all(work), [true], 'the download verified the file')
+    assert.is((await db.record(sha))?.complete, true, 'it is stored')
+    assert.equal(origin.asked, [`bytes=${5 * MiB}-`], 'the origin was asked for the rest only')
+  } finally {
+    origin.restore()
   }
 })
 

@@ -92,6 +92,12 @@ export async function noteDownloader (clientId: string, webrtc: boolean, swarms:
   save()
 }
 
+/** Whether an open page's downloader is connected to peers in the swarm of shard `infoHash`. */
+export async function pageWithPeers (infoHash: string): Promise<boolean> {
+  const all = await known()
+  return (await scope.clients.matchAll({ type: 'window' })).some(w => (all.get(w.id)?.downloader?.swarms[infoHash]?.peers ?? 0) > 0)
+}
+
 /**
  * The page to ask for a file of shard `infoHash` from peers, or undefined when asking is pointless (peersCanHelp):
  * the build names no tracker (`trackers`), no open page listens, or every downloader has heard from a tracker that

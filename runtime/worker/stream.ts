@@ -9,7 +9,7 @@ import { fileUrl } from '../shared/urls.ts'
 import { delay } from './delay.ts'
 import type { FileRequest } from './file-request.ts'
 import { completed, discard, reserve } from './keep.ts'
-import { broadcast, listens, listensSoon, pageForPeers, peersPossible } from './pages.ts'
+import { broadcast, listens, listensSoon, pageForPeers, pageWithPeers, peersPossible } from './pages.ts'
 import { chunkQuiet, openPeers, type PeerFeed } from './peers.ts'
 import { fileResponse, type Part } from './respond.ts'
 import { config, scope } from './scope.ts'
@@ -320,20 +320,10 @@ class Download {
   async #fromOrigin (url: string, to: number): Promise<boolean> {
     const { entry } = this.found
     const from = this.pos
-    const rest = to === entry.size
-    // The whole file from the URL the page asked for, so the HTTP cache entry is the one the site has without planktos
-    // (without WebRTC the file comes in two ranges instead, see #fromOriginAndPeers).
-    const res = await fetch(from === 0 && to === entry.size ? url : fileUrl(config.base, entry.path), {
-      headers: from === 0 && to === entry.size ? {} : { Range: `bytes=${from}-${rest ? '' : to - 1}` },
-      credentials: 'same-origin'
-    })
+    const res = await fromOrigin(entry, url, from, to)
+    // Another deploy's file, or none: this download ends unverified.
+    if (!res?.body) return false
     const whole = res.status === 200
-    if (!res.body || (!whole && (res.status !== 206 || res.headers.get('Content-Range') !== `bytes ${from}-${to - 1}/${entry.size}`))) {
-      // Another deploy's file, or none: learn about the deploy; this download ends unverified.
-      void refreshManifest()
-      await res.body?.cancel()
-      return false
-    }
     const end = whole ? entry.size : to
     const reader = res.body.getReader()
     // A server ignoring Range sends the file from its start: skip what we have.
@@ -420,6 +410,24 @@ class Download {
   }
 }
 
+/**
+ * The origin's response for bytes [from, to) of a file: a 206 for them, or the whole file (a 200: a server ignoring
+ * Range sends it from its start); undefined when it sent another deploy's file, or none (the worker then learns about
+ * the deploy).
+ */
+async function fromOrigin (entry: Found['entry'], url: string, from: number, to: number): Promise<Response | undefined> {
+  // The whole file from the URL the page asked for, so the HTTP cache entry is the one the site has without planktos
+  // (without WebRTC the file comes in two ranges instead, see #fromOriginAndPeers).
+  const whole = from === 0 && to === entry.size
+  const res = await fetch(whole ? url : fileUrl(config.base, entry.path), {
+    headers: whole ? {} : { Range: `bytes=${from}-${to === entry.size ? '' : to - 1}` },
+    credentials: 'same-origin'
+  })
+  if (res.body && (res.status === 200 || (res.status === 206 && res.headers.get('Content-Range') === `bytes ${from}-${to - 1}/${entry.size}`))) return res
+  void refreshManifest()
+  await res.body?.cancel()
+}
+
 /** The next non-empty bytes of `reader` past its first `skip`, or undefined at its end. */
 function after (reader: ReadableStreamDefaultReader<Uint8Array>, skip: number): () => Promise<Uint8Array | undefined> {
   return async () => {
@@ -504,6 +512,40 @@ function body (d: Download, part: Part, cursor: { at: number }, source: Source):
   }, { highWaterMark: 0 })
 }
 
+/**
+ * The origin's body as the page reads it: counted as it goes, as the download's bodies are, and keeping the worker
+ * running meanwhile (Firefox cut a response of a worker that had no event for 30 s, and its page took it as whole).
+ */
+function passed (origin: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = origin.getReader()
+  let on = 1
+  streams(1)
+  const stop = (): void => {
+    streams(-on)
+    on = 0
+  }
+  return new ReadableStream<Uint8Array>({
+    async pull (controller) {
+      try {
+        const { value, done } = await reader.read()
+        if (done) {
+          stop()
+          return controller.close()
+        }
+        delivered('origin', value.length)
+        controller.enqueue(value)
+      } catch {
+        stop()
+        controller.error()
+      }
+    },
+    cancel () {
+      stop()
+      return reader.cancel()
+    }
+  }, { highWaterMark: 0 })
+}
+
 /** Whether file `sha256` is being downloaded: a request for it joins the download without asking the store. */
 export const downloading = (sha256: string): boolean => downloads.has(sha256)
 
@@ -515,10 +557,22 @@ export const downloading = (sha256: string): boolean => downloads.has(sha256)
 export async function streamFile ({ found, request, requester, waitUntil }: FileRequest, db: Store, part: Part | undefined): Promise<Response | undefined> {
   const { entry } = found
   const range = part ?? { start: 0, end: entry.size }
+  // What an earlier download stored from the file's start, which this one reads back at once.
+  const held = (await db.coverage(entry.sha256).catch(() => []))[0]
+  const big = entry.size > found.manifest.settings.maxStorage
+  // A response starting further on than the download is about to get (a seek, or an MP4's index at the end) is asked
+  // of the origin at once, as without planktos, unless a page is connected to peers in the file's swarm: the download
+  // fetches its file in order, and waiting for it to get there from the origin took as long as fetching everything
+  // before it. A file too large to keep is read once, in order, from the origin: any range past it goes, rather than
+  // have the download fetch and drop everything before it.
+  if (range.start > Math.max(downloads.get(entry.sha256)?.pos ?? 0, held?.[0] ? 0 : held?.[1] ?? 0) + (big ? 0 : CHUNK) &&
+    (big || !await pageWithPeers(found.shard.infoHash))) {
+    const res = await fromOrigin(entry, request.url, range.start, range.end)
+    if (res?.status !== 206) return void res?.body?.cancel()
+    served('origin', 0)
+    return fileResponse(entry, passed(res.body!), 'origin', part)
+  }
   let d = downloads.get(entry.sha256)
-  // A file too large to keep is read once, in order: a response from further on (a seek) goes to the network
-  // rather than have the download fetch and drop everything before it.
-  if (entry.size > found.manifest.settings.maxStorage && range.start > (d?.pos ?? 0)) return undefined
   if (!d) downloads.set(entry.sha256, d = new Download(found, db, request.url, requester))
   // Counted before any wait, so the download knows someone is waiting for it (and where it will read from).
   d.readers++
