@@ -83,5 +83,6 @@ export const config: Readonly<WorkerConfig> = {
   get buildId () { return resolved().buildId },
   get base () { return resolved().base },
   get killSwitch () { return resolved().killSwitch },
+  get reload () { return resolved().reload },
   get runtime () { return resolved().runtime }
 }
