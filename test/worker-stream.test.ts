@@ -318,6 +318,27 @@ kept('a far range waits for the download when a page is connected to peers in th
   }
 })
 
+kept('the origin is read no further than a few MiB ahead of the response, and not on once nobody reads', async () => {
+  const pulled = { bytes: 0 }
+  serveFile(pulled, 7) // another file than the other tests'
+  const f = found(fileSha(7))
+  const keptFound: Found = { ...f, manifest: { ...f.manifest, settings: { ...f.manifest.settings, maxStorage: 64 * MiB } } }
+  const db = (await store())!
+  const work: Array<Promise<unknown>> = []
+  const res = await streamFile(asking(keptFound, 'https://site.test/data/huge.bin', p => work.push(p)), db, undefined)
+  const reader = res!.body!.getReader()
+  const first = await reader.read()
+  // A paused media element: it read a little, and reads no more for now.
+  for (let i = 0; i < 2000; i++) await new Promise(resolve => setImmediate(resolve))
+  assert.ok(pulled.bytes - first.value!.length <= 6 * MiB, `the origin was read ${pulled.bytes} bytes, ${first.value!.length} of them read by the response`)
+  const paused = pulled.bytes
+  // It goes away (a seek far ahead, the page left): the download stops where it is.
+  await reader.cancel()
+  assert.equal(await Promise.all(work), [false], 'the download ended without the whole file')
+  for (let i = 0; i < 200; i++) await new Promise(resolve => setImmediate(resolve))
+  assert.ok(pulled.bytes <= paused + MiB, `the origin was read on to ${pulled.bytes} bytes after nobody read (${paused} before)`)
+})
+
 kept('a range where an earlier download stopped continues the download, not the network', async () => {
   const bytes = slice(0, SEEKED, 2) // another file than the other tests'
   const sha = createHash('sha256').update(bytes).digest('hex')

@@ -23,6 +23,8 @@ export const STREAM_FROM = 1024 * 1024
 const CHUNK = 1024 * 1024
 /** The origin's first chunk when peers may take over soon: enough for a media element's metadata. */
 const FIRST_FROM_ORIGIN = 256 * 1024
+/** How far the origin's bytes of a kept file are fetched ahead of the furthest response reading them. */
+const AHEAD = 4 * CHUNK
 
 type Source = 'store' | 'peers' | 'origin'
 
@@ -398,10 +400,19 @@ class Download {
         held += v.length
         this.#take(v, 'origin')
         if (held >= CHUNK) write()
+        // Nobody reads any more (a media element that sought far ahead, a page that left): the browser's own request
+        // would end here too, and the rest would take the link from the seek's range. Without WebRTC it goes on
+        // (WebKit's media element cancels and asks again all the time).
+        if (!this.readers && await peersPossible()) break
+        // Nor does it read far ahead of the responses (a paused media element): what the browser's own request would
+        // have in flight, not the whole file, and the link stays free for a seek's range.
+        while (this.readers && [...this.cursors].every(c => this.pos - c.at > AHEAD)) await new Promise<void>(resolve => this.#waiting.push(resolve))
         // The store is slower than the network: memory holds a few chunks at most.
         if (this.pos - (this.#unstored[0]?.start ?? this.pos) > 4 * CHUNK) await this.#writes
       }
       write()
+      // What nobody reads is not fetched (a reader that has ended cancels nothing).
+      void reader.cancel()
       return this.pos === end
     } catch (e) {
       await this.#writes
