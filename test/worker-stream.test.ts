@@ -286,7 +286,7 @@ kept('a far range from an origin that ignores Range goes to the network as the p
   }
 })
 
-kept('a far range waits for the download when a page is connected to peers in the file\'s swarm', async () => {
+kept('with a page connected to peers, a far range waits a while for the download, then goes to the origin', async () => {
   const bytes = slice(0, SEEKED, 3) // another file than the other tests'
   const sha = createHash('sha256').update(bytes).digest('hex')
   let open!: () => void
@@ -308,9 +308,13 @@ kept('a far range waits for the download when a page is connected to peers in th
     const far = streamFile(asking(f, 'https://site.test/data/peered.bin', () => {}), db, { start: 4 * MiB, end: SEEKED })
     assert.is(await settled(far), 'waiting', 'the seek waits for the download, which peers may supply')
     assert.ok(!origin.asked.includes(`bytes=${4 * MiB}-`), 'the origin was not asked for the seek\'s range')
+    // The download stays at 64 KiB: after a while (SLOWER, a second) the seek is the origin's.
+    const res = await Promise.race([far, new Promise<'hung'>(resolve => setTimeout(() => resolve('hung'), 10_000).unref())])
+    assert.ok(res !== 'hung' && res, 'the seek was answered while the download stayed behind')
+    assert.is(res.headers.get('Content-Range'), `bytes ${4 * MiB}-${SEEKED - 1}/${SEEKED}`)
+    assert.equal(await readAll(res), bytes.slice(4 * MiB))
+    assert.ok(origin.asked.includes(`bytes=${4 * MiB}-`), 'from the origin')
     open()
-    const res = await far
-    assert.equal(await readAll(res!), bytes.slice(4 * MiB))
   } finally {
     openPages.delete('p-peered')
     pageScripts.delete('p-peered')
@@ -337,6 +341,36 @@ kept('the origin is read no further than a few MiB ahead of the response, and no
   assert.equal(await Promise.all(work), [false], 'the download ended without the whole file')
   for (let i = 0; i < 200; i++) await new Promise(resolve => setImmediate(resolve))
   assert.ok(pulled.bytes <= paused + MiB, `the origin was read on to ${pulled.bytes} bytes after nobody read (${paused} before)`)
+})
+
+kept('with a page connected to peers, a far range still goes to the origin when the download is too slow to get there soon', async () => {
+  const bytes = slice(0, SEEKED, 4) // another file than the other tests'
+  const sha = createHash('sha256').update(bytes).digest('hex')
+  let open!: () => void
+  const gate = new Promise<void>(resolve => { open = resolve })
+  const origin = gatedOrigin('/data/slow.bin', bytes, 64 * 1024, gate)
+  const f = seekFound('data/slow.bin', sha)
+  openPages.add('p-slow')
+  await noteHello('p-slow')
+  await noteDownloader('p-slow', true, [{ infoHash: f.shard.infoHash, peers: 1, alone: false }])
+  try {
+    const db = (await store())!
+    const url = 'https://site.test/data/slow.bin'
+    const first = await streamFile(asking(f, url, () => {}), db, undefined)
+    const reader = first!.body!.getReader()
+    await reader.read()
+    // The download has 64 KiB after 100 ms: 4 MiB further on is seconds away at that pace.
+    await new Promise(resolve => setTimeout(resolve, 100))
+    const far = await settled(streamFile(asking(f, url, () => {}), db, { start: 4 * MiB, end: SEEKED }))
+    assert.ok(far !== 'waiting' && far, 'the seek is answered, not waiting for the download')
+    assert.is(far.headers.get('Content-Range'), `bytes ${4 * MiB}-${SEEKED - 1}/${SEEKED}`)
+    assert.equal(await readAll(far), bytes.slice(4 * MiB))
+    open()
+    await reader.cancel()
+  } finally {
+    openPages.delete('p-slow')
+    origin.restore()
+  }
 })
 
 kept('a range where an earlier download stopped continues the download, not the network', async () => {

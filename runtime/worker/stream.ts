@@ -23,6 +23,8 @@ export const STREAM_FROM = 1024 * 1024
 const CHUNK = 1024 * 1024
 /** The origin's first chunk when peers may take over soon: enough for a media element's metadata. */
 const FIRST_FROM_ORIGIN = 256 * 1024
+/** How long a seek far ahead may wait for the download to get there (at its pace so far) rather than ask the origin. */
+const SLOWER = 1000
 /** How far the origin's bytes of a kept file are fetched ahead of the furthest response reading them. */
 const AHEAD = 4 * CHUNK
 
@@ -47,6 +49,7 @@ function streams (delta: number): void {
 class Download {
   readonly found: Found
   readonly db: Store
+  readonly started = Date.now()
   /** Bytes [0, pos) are stored (or held in memory until they are) and being hashed. */
   pos = 0
   /** Where the bytes came from most recently, for the response header. */
@@ -523,6 +526,14 @@ function body (d: Download, part: Part, cursor: { at: number }, source: Source):
   }, { highWaterMark: 0 })
 }
 
+/** The origin's answer for `range` of a file, with the worker's headers; undefined when it sent no such range. */
+async function originPart ({ entry }: Found, url: string, range: Part, part: Part | undefined): Promise<Response | undefined> {
+  const res = await fromOrigin(entry, url, range.start, range.end)
+  if (res?.status !== 206) return void res?.body?.cancel()
+  served('origin', 0)
+  return fileResponse(entry, passed(res.body!), 'origin', part)
+}
+
 /**
  * The origin's body as the page reads it: counted as it goes, as the download's bodies are, and keeping the worker
  * running meanwhile (Firefox cut a response of a worker that had no event for 30 s, and its page took it as whole).
@@ -572,16 +583,17 @@ export async function streamFile ({ found, request, requester, waitUntil }: File
   const held = (await db.coverage(entry.sha256).catch(() => []))[0]
   const big = entry.size > found.manifest.settings.maxStorage
   // A response starting further on than the download is about to get (a seek, or an MP4's index at the end) is asked
-  // of the origin at once, as without planktos, unless a page is connected to peers in the file's swarm: the download
-  // fetches its file in order, and waiting for it to get there from the origin took as long as fetching everything
-  // before it. A file too large to keep is read once, in order, from the origin: any range past it goes, rather than
-  // have the download fetch and drop everything before it.
-  if (range.start > Math.max(downloads.get(entry.sha256)?.pos ?? 0, held?.[0] ? 0 : held?.[1] ?? 0) + (big ? 0 : CHUNK) &&
-    (big || !await pageWithPeers(found.shard.infoHash))) {
-    const res = await fromOrigin(entry, request.url, range.start, range.end)
-    if (res?.status !== 206) return void res?.body?.cancel()
-    served('origin', 0)
-    return fileResponse(entry, passed(res.body!), 'origin', part)
+  // of the origin at once, as without planktos: the download fetches its file in order, and waiting for it to get
+  // there from the origin took as long as fetching everything before it. When a page is connected to peers in the
+  // file's swarm, it waits for the download, which peers who hold the file supply at their speed (and then the
+  // origin sends nothing), unless the download's pace so far says it would take longer than SLOWER ms, and for at
+  // most SLOWER ms (a crowd that does not hold the file yet is slower than the origin). A file too large to keep is
+  // read once, in order, from the origin: any range past it goes, rather than have the download fetch and drop
+  // everything before it.
+  const was = downloads.get(entry.sha256)
+  const far = range.start > Math.max(was?.pos ?? 0, held?.[0] ? 0 : held?.[1] ?? 0) + (big ? 0 : CHUNK)
+  if (far && (big || !await pageWithPeers(found.shard.infoHash) || (!!was?.pos && (range.start - was.pos) * (Date.now() - was.started) > was.pos * SLOWER))) {
+    return originPart(found, request.url, range, part)
   }
   let d = downloads.get(entry.sha256)
   if (!d) downloads.set(entry.sha256, d = new Download(found, db, request.url, requester))
@@ -590,13 +602,13 @@ export async function streamFile ({ found, request, requester, waitUntil }: File
   const cursor = { at: range.start }
   d.cursors.add(cursor)
   waitUntil(d.done)
-  await d.reach(range.start)
+  await (far ? Promise.race([d.reach(range.start), delay(SLOWER)]) : d.reach(range.start))
   // A file that is not kept has only its latest chunk: a response starting before it goes to the network.
   if (d.pos <= range.start || !d.holds(range.start)) {
     d.readers--
     d.cursors.delete(cursor)
     d.moved()
-    return undefined
+    return far ? originPart(found, request.url, range, part) : undefined
   }
   served(d.source, 0)
   return fileResponse(entry, body(d, range, cursor, d.source), d.source, part)
