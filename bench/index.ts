@@ -2,7 +2,7 @@
 // Without `full` (or PLANKTOS_BENCH_FULL=1) it runs the quick plan, minutes on a small machine; `full` runs every site
 // and path (over an hour here). See bench/plan.ts for what each plan covers.
 // Parts: tracker, sizes, metadata (planktos' metadata per page read on a large multilingual docs site, modelled from its build), bill (every byte the origin sends, compressed: example sites, the median-weight population, the media page), offload, visits (first and repeat visits),
-// far, anchor, crowd, build, webkit (a browser without WebRTC), unreachable (the tracker out of reach); none named
+// far, anchor, crowd (N visitors wanting one large file; then a media element in the crowd seeking to the middle), build, webkit (a browser without WebRTC), unreachable (the tracker out of reach); none named
 // runs them all but build, crowd, webkit and unreachable,
 // which run when named (build also in the full plan).
 // Not part of npm test: nothing here asserts on time. PLANKTOS_BENCH_N (visitors, default 8) and
@@ -18,6 +18,7 @@ import { billMedia, mediaTable } from './media-page.ts'
 import { billPopulation, populationTable } from './population.ts'
 import { benchBuild, formatBuildBench, writeJson } from './build.ts'
 import { crowdCase, crowdCases, crowdSites, crowdTable, type CrowdResult } from './crowd.ts'
+import { seekCase, seekSites, seekTable, type SeekResult } from './seek.ts'
 import { startDeadTrackers } from './dead-trackers.ts'
 import { FAR, netemAvailable } from './link.ts'
 import { anchor2017, install2017, PACKAGE } from './planktos-2017.ts'
@@ -260,7 +261,16 @@ if (want('crowd')) {
     const table = crowdTable(out, FAR)
     console.log('\n' + table + '\n')
     tables.push('### A crowd wanting one file\n\n' + table)
-    await writeJson(join(results, 'crowd.json'), { machine, link: FAR, loadAverageAfter: load(), results: out })
+    const seeks: SeekResult[] = []
+    const seekDirs = await seekSites(join(work, 'crowd'), tracker.url)
+    for (const n of [1, 5]) {
+      log(`crowd: ${n === 1 ? 'one visitor alone' : `${n} visitors at once`} seeking to the middle of a media file, origin behind ${FAR.mbit} Mbit/s shared…`)
+      seeks.push(await seekCase(n, seekDirs, FAR, log))
+    }
+    const seekTab = seekTable(seeks, FAR)
+    console.log('\n' + seekTab + '\n')
+    tables.push('### A media element in the crowd seeks, then plays\n\n' + seekTab)
+    await writeJson(join(results, 'crowd.json'), { machine, link: FAR, loadAverageAfter: load(), results: out, seek: seeks })
     log('written: bench/results/crowd.json')
   } finally {
     await tracker.close()
