@@ -224,14 +224,29 @@ function seekFound (path: string, sha256: string): Found {
   return { entry, shard: b.manifest.shards[0]!, part: b.part, manifest: { ...b.manifest, settings: { ...b.manifest.settings, maxStorage: 64 * MiB } } }
 }
 
-kept('a range far past the download is asked of the origin at once; one within a chunk of it waits for the download', async () => {
-  const bytes = slice(0, SEEKED)
-  const sha = createHash('sha256').update(bytes).digest('hex')
+/**
+ * A kept SEEKED-byte file at data/`name` (bytes varied by `flip`, so each test has a file of its own) and its origin,
+ * which sends the first 64 KiB at once and the rest once `open` is called (ranges at once, unless `ranges` is false).
+ */
+function seekFile (name: string, flip: number, ranges = true): { bytes: Uint8Array, f: Found, origin: ReturnType<typeof gatedOrigin>, open: () => void } {
+  const bytes = slice(0, SEEKED, flip)
   let open!: () => void
   const gate = new Promise<void>(resolve => { open = resolve })
-  const origin = gatedOrigin('/data/seek.bin', bytes, 64 * 1024, gate)
+  const origin = gatedOrigin(`/data/${name}`, bytes, 64 * 1024, gate, ranges)
+  return { bytes, f: seekFound(`data/${name}`, createHash('sha256').update(bytes).digest('hex')), origin, open }
+}
+
+/** Opens page `id`, whose downloader is connected to a peer in the swarm of `f`'s shard. */
+async function peeredPage (id: string, f: Found): Promise<void> {
+  openPages.add(id)
+  await noteHello(id)
+  await noteDownloader(id, true, [{ infoHash: f.shard.infoHash, peers: 1, alone: false }])
+}
+
+kept('a range far past the download is asked of the origin at once; one within a chunk of it waits for the download', async () => {
+  const { bytes, f, origin, open } = seekFile('seek.bin', -1)
   try {
-    const f = seekFound('data/seek.bin', sha)
+    const sha = f.entry.sha256
     const db = (await store())!
     const url = 'https://site.test/data/seek.bin'
     const work: Array<Promise<unknown>> = []
@@ -265,13 +280,8 @@ kept('a range far past the download is asked of the origin at once; one within a
 })
 
 kept('a far range from an origin that ignores Range goes to the network as the page asked', async () => {
-  const bytes = slice(0, SEEKED, 1) // another file than the other tests'
-  const sha = createHash('sha256').update(bytes).digest('hex')
-  let open!: () => void
-  const gate = new Promise<void>(resolve => { open = resolve })
-  const origin = gatedOrigin('/data/ignored.bin', bytes, 64 * 1024, gate, false)
+  const { f, origin, open } = seekFile('ignored.bin', 1, false)
   try {
-    const f = seekFound('data/ignored.bin', sha)
     const db = (await store())!
     const url = 'https://site.test/data/ignored.bin'
     const first = await streamFile(asking(f, url, () => {}), db, undefined)
@@ -287,16 +297,9 @@ kept('a far range from an origin that ignores Range goes to the network as the p
 })
 
 kept('with a page connected to peers, a far range waits a while for the download, then goes to the origin', async () => {
-  const bytes = slice(0, SEEKED, 3) // another file than the other tests'
-  const sha = createHash('sha256').update(bytes).digest('hex')
-  let open!: () => void
-  const gate = new Promise<void>(resolve => { open = resolve })
-  const origin = gatedOrigin('/data/peered.bin', bytes, 64 * 1024, gate)
-  const f = seekFound('data/peered.bin', sha)
+  const { bytes, f, origin, open } = seekFile('peered.bin', 3)
   // A page whose downloader is connected to a peer in the swarm; asked for the file, it says peers lack it.
-  openPages.add('p-peered')
-  await noteHello('p-peered')
-  await noteDownloader('p-peered', true, [{ infoHash: f.shard.infoHash, peers: 1, alone: false }])
+  await peeredPage('p-peered', f)
   pageScripts.set('p-peered', (m, transfer) => {
     if ((m as Message).type !== 'peer-request') return
     const port = transfer[0] as MessagePort
@@ -344,15 +347,8 @@ kept('the origin is read no further than a few MiB ahead of the response, and no
 })
 
 kept('with a page connected to peers, a far range still goes to the origin when the download is too slow to get there soon', async () => {
-  const bytes = slice(0, SEEKED, 4) // another file than the other tests'
-  const sha = createHash('sha256').update(bytes).digest('hex')
-  let open!: () => void
-  const gate = new Promise<void>(resolve => { open = resolve })
-  const origin = gatedOrigin('/data/slow.bin', bytes, 64 * 1024, gate)
-  const f = seekFound('data/slow.bin', sha)
-  openPages.add('p-slow')
-  await noteHello('p-slow')
-  await noteDownloader('p-slow', true, [{ infoHash: f.shard.infoHash, peers: 1, alone: false }])
+  const { bytes, f, origin, open } = seekFile('slow.bin', 4)
+  await peeredPage('p-slow', f)
   try {
     const db = (await store())!
     const url = 'https://site.test/data/slow.bin'
