@@ -346,6 +346,33 @@ kept('the origin is read no further than a few MiB ahead of the response, and no
   assert.ok(pulled.bytes <= paused + MiB, `the origin was read on to ${pulled.bytes} bytes after nobody read (${paused} before)`)
 })
 
+kept('a request at the end of a download that waits for its readers wakes it, and one that comes as it stops gets the whole file', async () => {
+  const pulled = { bytes: 0 }
+  serveFile(pulled, 8) // another file than the other tests'
+  const f = found(fileSha(8))
+  const keptFound: Found = { ...f, manifest: { ...f.manifest, settings: { ...f.manifest.settings, maxStorage: 64 * MiB } } }
+  const db = (await store())!
+  const url = 'https://site.test/data/huge.bin'
+  const a = await streamFile(asking(keptFound, url, () => {}), db, undefined)
+  const reader = a!.body!.getReader()
+  await reader.read()
+  // A paused reader: the download waits 4 MiB past it.
+  for (let i = 0; i < 2000; i++) await new Promise(resolve => setImmediate(resolve))
+  const at = pulled.bytes
+  const hang = (): Promise<'hung'> => new Promise(resolve => setTimeout(() => resolve('hung'), 10_000).unref())
+  const b = await Promise.race([streamFile(asking(keptFound, url, () => {}), db, { start: at, end: at + 1000 }), hang()])
+  assert.ok(b !== 'hung' && b, `a range at ${at}, where the download waits, is answered`)
+  assert.is((await readAll(b)).length, 1000)
+  // The paused reader goes, and a request for the whole file comes at once: it gets all of it. (It joins before the
+  // download sees nobody reading; one that came after that, while the stopped download still settled its writes, got
+  // a body cut at the download's end: this origin cannot serve a second request, so that case is not here.)
+  await reader.cancel()
+  const c = await streamFile(asking(keptFound, url, () => {}), db, undefined)
+  const whole = await Promise.race([readAll(c!), hang()])
+  assert.ok(whole !== 'hung', 'the whole file arrived')
+  assert.is(createHash('sha256').update(whole).digest('hex'), f.entry.sha256)
+})
+
 kept('with a page connected to peers, a far range still goes to the origin when the download is too slow to get there soon', async () => {
   const { bytes, f, origin, open } = seekFile('slow.bin', 4)
   await peeredPage('p-slow', f)

@@ -69,6 +69,8 @@ class Download {
   readonly verified: Promise<boolean>
   #verdict!: (ok: boolean) => void
   ended = false
+  /** Stopped because nobody read any more: a request that comes meanwhile starts a download of its own. */
+  stopped = false
   /**
    * Whether the file goes into the store. One larger than maxStorage streams through instead: from the origin
    * (peers' pieces would land in the store), each chunk held until every response read it.
@@ -102,7 +104,7 @@ class Download {
       await this.#writes
       this.ended = true
       this.#notify()
-      downloads.delete(found.entry.sha256)
+      if (downloads.get(found.entry.sha256) === this) downloads.delete(found.entry.sha256)
       count('ended')
       return ok
     })
@@ -281,7 +283,7 @@ class Download {
         }
         if (this.pos >= entry.size) continue
         // Nobody waits for the rest any more: the origin is asked when someone asks again (peers need not wait).
-        if (this.readers === 0) return
+        if (this.readers === 0) return void (this.stopped = true)
         const length = first ? FIRST_FROM_ORIGIN : CHUNK
         first = false
         // A request for what follows the chunk the origin is about to send: pages connect to peers over time.
@@ -406,7 +408,10 @@ class Download {
         // Nobody reads any more (a media element that sought far ahead, a page that left): the browser's own request
         // would end here too, and the rest would take the link from the seek's range. Without WebRTC it goes on
         // (WebKit's media element cancels and asks again all the time).
-        if (!this.readers && await peersPossible()) break
+        if (!this.readers && await peersPossible()) {
+          this.stopped = true
+          break
+        }
         // Nor does it read far ahead of the responses (a paused media element): what the browser's own request would
         // have in flight, not the whole file, and the link stays free for a seek's range.
         while (this.readers && [...this.cursors].every(c => this.pos - c.at > AHEAD)) await new Promise<void>(resolve => this.#waiting.push(resolve))
@@ -579,8 +584,10 @@ export const downloading = (sha256: string): boolean => downloads.has(sha256)
 export async function streamFile ({ found, request, requester, waitUntil }: FileRequest, db: Store, part: Part | undefined): Promise<Response | undefined> {
   const { entry } = found
   const range = part ?? { start: 0, end: entry.size }
-  // What an earlier download stored from the file's start, which this one reads back at once.
-  const held = (await db.coverage(entry.sha256).catch(() => []))[0]
+  const was = downloads.get(entry.sha256)
+  // What an earlier download stored from the file's start, which a new one reads back at once (not asked while one
+  // runs: the store's writes would hold the answer back).
+  const held = was ? undefined : (await db.coverage(entry.sha256).catch(() => []))[0]
   const big = entry.size > found.manifest.settings.maxStorage
   // A response starting further on than the download is about to get (a seek, or an MP4's index at the end) is asked
   // of the origin at once, as without planktos: the download fetches its file in order, and waiting for it to get
@@ -590,17 +597,18 @@ export async function streamFile ({ found, request, requester, waitUntil }: File
   // most SLOWER ms (a crowd that does not hold the file yet is slower than the origin). A file too large to keep is
   // read once, in order, from the origin: any range past it goes, rather than have the download fetch and drop
   // everything before it.
-  const was = downloads.get(entry.sha256)
   const far = range.start > Math.max(was?.pos ?? 0, held?.[0] ? 0 : held?.[1] ?? 0) + (big ? 0 : CHUNK)
   if (far && (big || !await pageWithPeers(found.shard.infoHash) || (!!was?.pos && (range.start - was.pos) * (Date.now() - was.started) > was.pos * SLOWER))) {
     return originPart(found, request.url, range, part)
   }
   let d = downloads.get(entry.sha256)
-  if (!d) downloads.set(entry.sha256, d = new Download(found, db, request.url, requester))
+  if (!d || d.stopped) downloads.set(entry.sha256, d = new Download(found, db, request.url, requester))
   // Counted before any wait, so the download knows someone is waiting for it (and where it will read from).
   d.readers++
   const cursor = { at: range.start }
   d.cursors.add(cursor)
+  // A download waiting for its readers to catch up (AHEAD) looks again: this one may read at its end.
+  d.moved()
   waitUntil(d.done)
   await (far ? Promise.race([d.reach(range.start), delay(SLOWER)]) : d.reach(range.start))
   // A file that is not kept has only its latest chunk: a response starting before it goes to the network.
