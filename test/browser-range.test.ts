@@ -79,8 +79,11 @@ browserSuites(name => `${name}: byte ranges through the worker`, ({ test, name, 
     await startDownloader(B)
     await connected(B, 'B to connect to A')
     const before = origin.log.length
-    checkTable(await fetchAll(B, url, ETAG), TONE, ETAG, 'peers', 'from a peer')
-    assert.equal(toneRequests(origin, before), [], 'the origin was not asked for the file')
+    // The ranges past 1 MiB come from the peer through B's download, or from the origin on their own when that
+    // download would take longer than a second to get there (a loaded machine: Firefox, once, in CI).
+    checkTable(await fetchAll(B, url, ETAG), TONE, ETAG, 'peers', 'from a peer', 'origin')
+    const sentB = origin.log.slice(before).filter(e => e.url.endsWith(FILE)).reduce((n, e) => n + e.bytes, 0)
+    assert.ok(sentB <= FAR_BYTES, `the origin sent ${sentB} bytes of the file, more than the far ranges: ${JSON.stringify(toneRequests(origin, before))}`)
     const s = await until(B, 'B to store the file', s => (s.worker?.stored ?? 0) >= 1)
     assert.is(s.worker?.verifyFailures, 0)
     assert.ok((s.downloader?.fromPeers ?? 0) >= TONE_SIZE, `bytes from peers at the wire: ${s.downloader?.fromPeers}`)
