@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { FileEntry } from '../runtime/shared/manifest.ts'
+import type { Store } from '../runtime/shared/store.ts'
 import type { Found } from '../runtime/worker/site.ts'
 import { store } from '../runtime/worker/storage.ts'
 import type { FileRequest } from '../runtime/worker/file-request.ts'
@@ -236,6 +237,24 @@ function seekFile (name: string, flip: number, ranges = true): { bytes: Uint8Arr
   return { bytes, f: seekFound(`data/${name}`, createHash('sha256').update(bytes).digest('hex')), origin, open }
 }
 
+/** The SIZE-byte huge.bin (varied by `flip`: a file of its own) kept (maxStorage above its size), from serveFile. */
+function keptHuge (flip: number): { pulled: { bytes: number }, f: Found, keptFound: Found } {
+  const pulled = { bytes: 0 }
+  serveFile(pulled, flip)
+  const f = found(fileSha(flip))
+  return { pulled, f, keptFound: { ...f, manifest: { ...f.manifest, settings: { ...f.manifest.settings, maxStorage: 64 * MiB } } } }
+}
+
+/** A response for all of `f` that has read its first bytes and reads no more for now (a paused media element). */
+async function readingFirst (f: Found): Promise<{ db: Store, url: string, reader: ReadableStreamDefaultReader<Uint8Array> }> {
+  const db = (await store())!
+  const url = `https://site.test/${f.entry.path}`
+  const first = await streamFile(asking(f, url, () => {}), db, undefined)
+  const reader = first!.body!.getReader()
+  await reader.read()
+  return { db, url, reader }
+}
+
 /** Opens page `id`, whose downloader is connected to a peer in the swarm of `f`'s shard. */
 async function peeredPage (id: string, f: Found): Promise<void> {
   openPages.add(id)
@@ -282,11 +301,7 @@ kept('a range far past the download is asked of the origin at once; one within a
 kept('a far range from an origin that ignores Range goes to the network as the page asked', async () => {
   const { f, origin, open } = seekFile('ignored.bin', 1, false)
   try {
-    const db = (await store())!
-    const url = 'https://site.test/data/ignored.bin'
-    const first = await streamFile(asking(f, url, () => {}), db, undefined)
-    const reader = first!.body!.getReader()
-    await reader.read()
+    const { db, url, reader } = await readingFirst(f)
     const far = await settled(streamFile(asking(f, url, () => {}), db, { start: 4 * MiB, end: SEEKED }))
     assert.is(far, undefined, 'the worker leaves it to the network')
     open()
@@ -326,10 +341,7 @@ kept('with a page connected to peers, a far range waits a while for the download
 })
 
 kept('the origin is read no further than a few MiB ahead of the response, and not on once nobody reads', async () => {
-  const pulled = { bytes: 0 }
-  serveFile(pulled, 7) // another file than the other tests'
-  const f = found(fileSha(7))
-  const keptFound: Found = { ...f, manifest: { ...f.manifest, settings: { ...f.manifest.settings, maxStorage: 64 * MiB } } }
+  const { pulled, keptFound } = keptHuge(7)
   const db = (await store())!
   const work: Array<Promise<unknown>> = []
   const res = await streamFile(asking(keptFound, 'https://site.test/data/huge.bin', p => work.push(p)), db, undefined)
@@ -347,10 +359,7 @@ kept('the origin is read no further than a few MiB ahead of the response, and no
 })
 
 kept('a request at the end of a download that waits for its readers wakes it, and one that comes as it stops gets the whole file', async () => {
-  const pulled = { bytes: 0 }
-  serveFile(pulled, 8) // another file than the other tests'
-  const f = found(fileSha(8))
-  const keptFound: Found = { ...f, manifest: { ...f.manifest, settings: { ...f.manifest.settings, maxStorage: 64 * MiB } } }
+  const { pulled, f, keptFound } = keptHuge(8)
   const db = (await store())!
   const url = 'https://site.test/data/huge.bin'
   const a = await streamFile(asking(keptFound, url, () => {}), db, undefined)
@@ -377,11 +386,7 @@ kept('with a page connected to peers, a far range still goes to the origin when 
   const { bytes, f, origin, open } = seekFile('slow.bin', 4)
   await peeredPage('p-slow', f)
   try {
-    const db = (await store())!
-    const url = 'https://site.test/data/slow.bin'
-    const first = await streamFile(asking(f, url, () => {}), db, undefined)
-    const reader = first!.body!.getReader()
-    await reader.read()
+    const { db, url, reader } = await readingFirst(f)
     // The download has 64 KiB after 100 ms: 4 MiB further on is seconds away at that pace.
     await new Promise(resolve => setTimeout(resolve, 100))
     const far = await settled(streamFile(asking(f, url, () => {}), db, { start: 4 * MiB, end: SEEKED }))
