@@ -54,7 +54,7 @@ function note (all: Record<string, Failure>, url: string, now: number, silent?: 
   write(all)
 }
 
-/** A tracker's socket did not open within peerTimeout: pages stop waiting for it while it is noted. */
+/** A tracker's socket did not open within SOCKET_OPEN (or peerTimeout): pages stop waiting for it while it is noted. */
 export function noteSilent (url: string, now = Date.now()): void {
   const all = read()
   const k = key(url)
@@ -85,16 +85,27 @@ export function noteAnswer (announced: string | undefined): void {
 export type TrackerSocket = readonly [url: string, open: boolean]
 
 /**
+ * How long (ms) a tracker's WebSocket may take to open, from the torrent being ready, before its page stops waiting for
+ * peers through it: DNS, TCP, TLS and the upgrade are about four round trips. Until the socket opens no peer can reach
+ * the page, and once it opens a peer still needs the announce, the offer, the answer and a WebRTC connection, several
+ * round trips more: a request that waits past this for a socket waits longer than the origin takes to answer it (a
+ * silent tracker cost a visit's first navigation the rest of peerTimeout, ~1.4 s, in `npm run bench unreachable`).
+ * A socket that opens later ends the silence at once, so a slower link loses peers for a page's early requests only.
+ */
+export const SOCKET_OPEN = 500
+
+/**
  * Whether a joined torrent's page waits for peers in vain. Peers reach a page only through a tracker, and no error ever
  * comes from one that accepts the connection and never answers (a hung server, a firewall dropping the upgrade). A
- * tracker whose WebSocket has not opened within peerTimeout of `start()` (the torrent being ready) is noted as silent,
- * and this page and the visitor's next ones stop waiting for peers until a socket opens: the worker gets `miss` at
- * once instead of after peerTimeout per request. Only the socket counts, not an answer: a first announce waits for
- * its WebRTC offers' ICE gathering (a STUN round trip, seconds where UDP is blocked), and an answer late on a loaded
- * machine must not cost the visitor its peers. A socket that opened and closed again (the tracker restarted) is not
- * silence: WebTorrent reconnects by itself.
+ * tracker whose WebSocket has not opened within SOCKET_OPEN (or peerTimeout, if shorter) of `start()` (the torrent
+ * being ready) is noted as silent, and this page and the visitor's next ones stop waiting for peers until a socket
+ * opens: the worker gets `miss` at once instead of after peerTimeout per request. Only the socket counts, not an
+ * answer: a first announce waits for its WebRTC offers' ICE gathering (a STUN round trip, seconds where UDP is
+ * blocked), and an answer late on a loaded machine must not cost the visitor its peers. A socket that opened and
+ * closed again (the tracker restarted) is not silence: WebTorrent reconnects by itself.
  */
 export function trackerSilence (peerTimeout: number): { start (now?: number): void, unreached (sockets: readonly TrackerSocket[], now?: number): boolean } {
+  const wait = Math.min(peerTimeout, SOCKET_OPEN)
   let since = Infinity
   let opened = false
   return {
@@ -102,7 +113,7 @@ export function trackerSilence (peerTimeout: number): { start (now?: number): vo
     unreached (sockets, now = Date.now()) {
       if (sockets.some(s => s[1])) return !(opened = true)
       const urls = sockets.map(s => s[0])
-      if (now - since < peerTimeout) return noted(urls, now)
+      if (now - since < wait) return noted(urls, now)
       if (!opened) for (const url of urls) noteSilent(url, now)
       return true
     }
