@@ -62,6 +62,9 @@ export async function start (base: string, planktos: EventTarget): Promise<Downl
   setInterval(() => {
     flush()
     live.poll()
+    // Swarm states change with time too, with no event to say so (a tracker's socket opening, a silent one's wait
+    // running out): the worker hears of it within a second. Only a change is sent.
+    report()
   }, TRAFFIC_EVERY)
 
   let reported = ''

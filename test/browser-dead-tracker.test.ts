@@ -1,7 +1,7 @@
 // Trackers nobody can reach. One accepts the connection and never says a word (a hung server, or a firewall that
 // drops the WebSocket upgrade), so no error ever tells the page; one refuses connections. No peer can find a page
 // without a tracker, so neither may make a visitor wait for peers (runtime/page/swarm.ts, tracker-backoff.ts):
-// - silent: the tracker's socket has not opened within half a second (SOCKET_OPEN), so the page's requests (a large
+// - silent: the tracker's socket has not opened within a second (SOCKET_OPEN), so the page's requests (a large
 //   file, the navigation away from it) and the next page's, though that page contacts the tracker again, come from
 //   the origin at once instead of after peerTimeout each;
 // - refused: the first page's own requests come from the origin at once;

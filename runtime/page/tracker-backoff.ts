@@ -86,13 +86,15 @@ export type TrackerSocket = readonly [url: string, open: boolean]
 
 /**
  * How long (ms) a tracker's WebSocket may take to open, from the torrent being ready, before its page stops waiting for
- * peers through it: DNS, TCP, TLS and the upgrade are about four round trips. Until the socket opens no peer can reach
- * the page, and once it opens a peer still needs the announce, the offer, the answer and a WebRTC connection, several
- * round trips more: a request that waits past this for a socket waits longer than the origin takes to answer it (a
- * silent tracker cost a visit's first navigation the rest of peerTimeout, ~1.4 s, in `npm run bench unreachable`).
- * A socket that opens later ends the silence at once, so a slower link loses peers for a page's early requests only.
+ * peers through it: TCP, TLS and the upgrade are three round trips (four with TLS 1.2), under 250 ms each on all but
+ * the slowest mobile and satellite links. Until the socket opens no peer can reach the page, and once it opens a peer
+ * still needs the announce, the offer, the answer and a WebRTC connection, several round trips more: a page's small
+ * file waits on longer than the origin takes to send it (a silent tracker cost a visit's first navigation the rest of
+ * peerTimeout, ~1.4 s, in `npm run bench unreachable`). Shorter would note working trackers behind slow links as
+ * silent: the page then takes from the origin what its early requests ask (a large file whole) until the socket opens,
+ * and the visitor's next pages count as alone until their own sockets open.
  */
-export const SOCKET_OPEN = 500
+export const SOCKET_OPEN = 750
 
 /**
  * Whether a joined torrent's page waits for peers in vain. Peers reach a page only through a tracker, and no error ever
