@@ -18,8 +18,11 @@ const SECTIONS = ['guides', 'reference', 'components', 'resources']
 const PAGES = 25
 const WORDS = 'plankton drift current tide reef shoal harbour lantern beacon kelp sand pebble coral estuary lagoon'.split(' ')
 
-/** Writes the Starlight project's content and builds it into `dir`/dist (Astro needs node_modules above `dir`). */
-export async function buildDocsSite (dir: string, fixture: string): Promise<string> {
+/**
+ * Writes the Starlight project's content and builds it into `dir`/dist (Astro needs node_modules above `dir`), for the
+ * site's `base` (the bill serves it at the root).
+ */
+export async function buildDocsSite (dir: string, fixture: string, base = '/docs/'): Promise<string> {
   process.env.ASTRO_TELEMETRY_DISABLED = '1'
   await rm(dir, { recursive: true, force: true })
   await cp(fixture, dir, { recursive: true })
@@ -42,7 +45,7 @@ export async function buildDocsSite (dir: string, fixture: string): Promise<stri
   await astroBuild({
     root: dir,
     configFile: false,
-    base: '/docs/',
+    base,
     logLevel: 'error',
     integrations: [starlight({ title: 'Big docs', defaultLocale: 'root', locales: { root: { label: 'English', lang: 'en' }, de: label('de'), fr: label('fr'), ja: label('ja'), 'zh-cn': { label: 'zh-cn', lang: 'zh-CN' } } })]
   })

@@ -25,7 +25,7 @@ import { anchor2017, install2017, PACKAGE } from './planktos-2017.ts'
 import { planOf, sitesOf, type PathChoice } from './plan.ts'
 import { anchorTable, chartOf, mergeTables, offloadTable, sizesTable, visitTable } from './report.ts'
 import { runtimeSizes, sizes2017 } from './sizes.ts'
-import { prepareSites, AUDIO_PAGE, type BenchSite } from './sites.ts'
+import { docsSite, prepareSites, AUDIO_PAGE, type BenchSite } from './sites.ts'
 import { benchTrackerRate, formatTrackerRate } from './tracker-rate.ts'
 import { benchTrackerScale, formatTrackerScale } from './tracker-scale.ts'
 import { offloadSite, visitSite, type PathResult, type VisitResult } from './visitors-bench.ts'
@@ -122,6 +122,8 @@ if (visitorParts.length > 0) {
         log(`bill: ${site.name}, a bouncing visitor and 6 visitors × 4 pages, with and without planktos…`)
         out.push(await billSite(site, log))
       }
+      log('bill: a Starlight documentation site (built by Astro), a bouncing visitor and 6 visitors × 4 pages, with and without planktos…')
+      out.push(await billSite(await docsSite(join(work, 'docs'), tracker.url), log))
       log('bill: the median-weight site, 20 visitors with a redeploy, with and without planktos…')
       const population = await billPopulation(join(work, 'median'), tracker.url, log)
       log('bill: the media page, three visitors holding its file and a new one playing it, with and without planktos…')

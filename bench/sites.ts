@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from '../integrations/builder/index.ts'
 import { MEDIA_MARK } from '../runtime/shared/media-mark.ts'
+import { buildDocsSite } from './docs-metadata.ts'
 import { makeMediaSite } from './media-site.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -51,15 +52,33 @@ export async function prepareSites (work: string, tracker: string, log: (line: s
     await rm(media, { recursive: true, force: true })
     sites.push({ name: 'media', plain: media, planktos: '', path: (await makeMediaSite(media)).slice(0, 8) })
   }
-  for (const site of sites) {
-    site.planktos = site.plain.replace(/-plain$/, '-planktos')
-    await rm(site.planktos, { recursive: true, force: true })
-    await cp(site.plain, site.planktos, { recursive: true })
-    // Hermetic: the bench's tracker, no STUN; every other option is the default a user gets.
-    const result = await build(site.planktos, { announce: [tracker], rtcConfig: { iceServers: [] } })
-    if (!result.manifest) throw new Error(`bench: planktos built ${site.name} without a manifest: ${result.warnings.join(' ')}`)
-  }
+  for (const site of sites) await pack(site, tracker)
   return sites
+}
+
+/** Packs a copy of `site.plain` (a folder ending in -plain) beside it for `tracker`, as `site.planktos`. */
+async function pack (site: BenchSite, tracker: string): Promise<void> {
+  site.planktos = site.plain.replace(/-plain$/, '-planktos')
+  await rm(site.planktos, { recursive: true, force: true })
+  await cp(site.plain, site.planktos, { recursive: true })
+  // Hermetic: the bench's tracker, no STUN; every other option is the default a user gets.
+  const result = await build(site.planktos, { announce: [tracker], rtcConfig: { iceServers: [] } })
+  if (!result.manifest) throw new Error(`bench: planktos built ${site.name} without a manifest: ${result.warnings.join(' ')}`)
+}
+
+/**
+ * The metadata bench's Starlight documentation (5 languages × 4 sections × 25 pages, Pagefind), built for the root and
+ * packed, with a reader's path: the front page and three pages of the English guides and reference (issue 13's docs
+ * site, where the goals are a bouncing visitor ≤ 1.3× and six readers of four pages ≤ 2.0 plain visits).
+ */
+export async function docsSite (work: string, tracker: string): Promise<BenchSite> {
+  // Astro resolves its modules from the project's folder up, so the project sits inside the repository.
+  const dist = await buildDocsSite(join(root, 'test-results', 'bench-docs-bill'), join(root, 'test/fixtures/astro/starlight'), '/')
+  const site: BenchSite = { name: 'starlight docs', plain: join(work, 'docs-plain'), planktos: '', path: ['', 'guides/page-0/', 'guides/page-1/', 'reference/page-0/'] }
+  await rm(site.plain, { recursive: true, force: true })
+  await cp(dist, site.plain, { recursive: true })
+  await pack(site, tracker)
+  return site
 }
 
 /** Removes what the example sites' planktos adapters added: the runtime folder, the worker and the install tags. */
