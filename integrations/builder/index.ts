@@ -150,7 +150,7 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
         })
         stageFile(`${PLANKTOS_DIR}t/${torrent.infoHash}.torrent`, torrent.bytes)
         shards.push({ infoHash: torrent.infoHash, files: job.files.length, bytes: offset, pieceLength: job.pieceLength, torrent: `${opts.base}${PLANKTOS_DIR}t/${torrent.infoHash}.torrent` })
-        return { infoHash: torrent.infoHash, pieceLength: job.pieceLength, files: entries, headers: sets }
+        return { infoHash: torrent.infoHash, name: layout.name, pieceLength: job.pieceLength, pieces, files: entries, headers: sets }
       })
 
       manifest = assembleManifest({

@@ -4,7 +4,10 @@ import { MANIFEST_VERSION, PLANKTOS_DIR, type FileEntry, type Manifest, type Rou
 
 export interface ShardBuild {
   infoHash: string
+  /** The torrent's name and piece hashes: a part carries its torrent's whole info dictionary. */
+  name: string
   pieceLength: number
+  pieces: Uint8Array
   files: FileEntry[]
   /** The security header sets the files' `headers` indices point into. */
   headers?: Array<Record<string, string>>
@@ -25,7 +28,14 @@ export interface ManifestInput {
 /** Builds the root manifest and shard parts; the build id hashes everything else in the root, so it changes exactly when content does. */
 export function assembleManifest (input: ManifestInput): Manifest {
   const refs: ShardRef[] = input.shards.map(shard => {
-    const part: ShardPart = { version: MANIFEST_VERSION, infoHash: shard.infoHash, pieceLength: shard.pieceLength, files: shard.files }
+    const part: ShardPart = {
+      version: MANIFEST_VERSION,
+      infoHash: shard.infoHash,
+      name: shard.name,
+      pieceLength: shard.pieceLength,
+      pieces: Buffer.from(shard.pieces).toString('base64'),
+      files: shard.files
+    }
     // Left out when empty, so a site without security headers keeps the parts (and build id) it had.
     if (shard.headers?.length) part.headers = shard.headers
     const json = JSON.stringify(part)

@@ -1,7 +1,8 @@
-// planktos' own files as the downloader needs them (runs in the page): the manifest, shard parts and
-// torrents, from the origin when it answers and otherwise from the copies in the store, so a visitor can
-// keep seeding while the origin is down. Torrents and parts are named by their content, so old copies are right.
+// planktos' own files as the downloader needs them (runs in the page): the manifest and shard parts (a part
+// holds its torrent's info dictionary, see torrent-file.ts), from the origin when it answers and otherwise from the copies in the store, so a visitor can
+// keep seeding while the origin is down. Parts are named by their content, so old copies are right.
 import { MANIFEST_FILE, MANIFEST_VERSION, type Manifest, type ShardPart, type ShardRef } from '../shared/manifest.ts'
+import { partIntact } from '../shared/integrity.ts'
 import type { Store } from '../shared/store.ts'
 import { isSitePath } from '../shared/urls.ts'
 
@@ -29,24 +30,17 @@ export async function loadManifest (base: string, store: Store): Promise<Manifes
   return usable(fetched, base) ? fetched : undefined
 }
 
-/** A shard's file list, checked against the infohash the manifest names. */
+/** A shard's file list, checked against the infohash the manifest names. Used only if it is what its name says
+ * (partIntact), the stored copy as the fetched one: its piece hashes make the shard's torrent, and a wrong copy kept
+ * would keep every later page out of the shard's swarm. */
 export async function loadPart (base: string, shard: ShardRef, store: Store): Promise<ShardPart | undefined> {
   const key = `part:${shard.part}`
+  const intact = async (p: ShardPart | undefined): Promise<boolean> => !!p && await partIntact(p, shard.part).catch(() => false)
   let part = await store.getMeta<ShardPart>(key)
-  if (!part) {
+  if (!await intact(part)) {
     part = await (await fromOrigin(base + shard.part, 'default'))?.json().catch(() => undefined) as ShardPart | undefined
-    if (part?.infoHash === shard.infoHash) await store.setMeta(key, part).catch(() => {})
+    if (!await intact(part)) return undefined
+    await store.setMeta(key, part).catch(() => {})
   }
-  return part?.infoHash === shard.infoHash && part.version === MANIFEST_VERSION && part.files.every(f => isSitePath(f.path)) ? part : undefined
-}
-
-/** The store key of a shard's .torrent file; the swarm keeps a copy there once its infohash proved right. */
-export const torrentKey = (infoHash: string): string => `torrent:${infoHash}`
-
-/** A shard's .torrent file (WebTorrent checks its infohash against the manifest's before use). */
-export async function loadTorrent (base: string, shard: ShardRef, store: Store): Promise<Uint8Array | undefined> {
-  const bytes = await store.getMeta<Uint8Array>(torrentKey(shard.infoHash))
-  if (bytes) return bytes
-  const res = await fromOrigin(base + shard.torrent, 'default')
-  return res && new Uint8Array(await res.arrayBuffer())
+  return part!.infoHash === shard.infoHash && part!.version === MANIFEST_VERSION && part!.files.every(f => isSitePath(f.path)) ? part : undefined
 }

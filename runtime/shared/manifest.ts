@@ -2,7 +2,7 @@
 // Runs everywhere: types and pure functions only, no DOM and no Node.
 
 /** Bumped on any incompatible change; the runtime ignores manifests of another version. */
-export const MANIFEST_VERSION = 1
+export const MANIFEST_VERSION = 2
 
 /** Where planktos writes its files, relative to the site's base. */
 export const PLANKTOS_DIR = 'planktos/'
@@ -64,7 +64,8 @@ export interface Routes {
 export interface ShardRef {
   /** BitTorrent v1 infohash, hex. */
   infoHash: string
-  /** The .torrent file, relative to base. Named by infohash, so unchanged shards keep their URL across deploys. */
+  /** The .torrent file, relative to base, for other BitTorrent clients (the runtime rebuilds it from the part).
+   * Named by infohash, so unchanged shards keep their URL across deploys. */
   torrent: string
   /** The shard's file list, relative to base. Named by a hash of its content. */
   part: string
@@ -81,7 +82,12 @@ export interface ShardRef {
 export interface ShardPart {
   version: typeof MANIFEST_VERSION
   infoHash: string
+  /** The torrent's name (BEP19 web seeds append it to their URL). */
+  name: string
   pieceLength: number
+  /** The torrent's piece hashes (SHA-1, 20 bytes each, in order), base64. With `name`, `pieceLength` and the files'
+   * paths and sizes they make the torrent's info dictionary, so a page needs no .torrent file. */
+  pieces: string
   files: FileEntry[]
   /** The distinct sets of security headers the build declares for files of this shard (see FileEntry.headers). */
   headers?: Array<Record<string, string>>
