@@ -39,7 +39,6 @@ async function pruneNow (): Promise<void> {
   if (!kept.some(m => m.buildId === newest.buildId)) kept.push(newest)
   const old = await manifests(dropped)
   const keptParts = new Set(kept.flatMap(m => m.shards.map(s => s.part)))
-  const keptTorrents = new Set(kept.flatMap(m => m.shards.map(s => s.infoHash)))
 
   // Files listed by a dropped build's changed shards (an unchanged shard has the same part, kept as a whole)...
   const candidates = new Map<string, string>()
@@ -71,9 +70,8 @@ async function pruneNow (): Promise<void> {
     }
   }
   for (const shard of goneShards) await db.deleteMeta(`part:${shard.part}`)
-  for (const shard of old.flatMap(m => m.shards)) {
-    if (!keptTorrents.has(shard.infoHash)) await db.deleteMeta(`torrent:${shard.infoHash}`)
-  }
+  // Pages before manifest version 2 kept each shard's .torrent; none reads it now (torrent-file.ts), kept build or not.
+  for (const shard of old.flatMap(m => m.shards)) await db.deleteMeta(`torrent:${shard.infoHash}`)
   for (const id of dropped) {
     await db.deleteMeta(BUILD_PREFIX + id)
     forgetBuild(id)
