@@ -1,6 +1,6 @@
 // How the page gets a shard's part (runtime/page/site-files.ts loadPart), in Node on fake-indexeddb with a stubbed
-// fetch. The part's piece hashes make the shard's torrent (torrent-file.ts), so a copy that is not what its name says
-// must never be used or kept: a kept one would keep every later page out of the shard's swarm.
+// fetch. The part's paths and sizes make the shard's torrent (torrent-file.ts), so a copy that is not what its name
+// says must never be used or kept: a kept one would keep every later page out of the shard's swarm.
 import 'fake-indexeddb/auto'
 import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
@@ -15,7 +15,6 @@ const PART: ShardPart = {
   infoHash: 'c'.repeat(40),
   name: 'site',
   pieceLength: 16384,
-  pieces: Buffer.alloc(40, 7).toString('base64'),
   files: [{ path: 'index.html', size: 20000, sha256: 'a'.repeat(64), type: 'text/html', offset: 0 }]
 }
 // Named as the builder names a part: by the SHA-256 of its JSON.
@@ -29,7 +28,7 @@ const SHARD: ShardRef = {
   first: 'index.html',
   last: 'index.html'
 }
-const ALTERED = JSON.stringify({ ...PART, pieces: Buffer.alloc(40, 8).toString('base64') })
+const ALTERED = JSON.stringify({ ...PART, files: [{ ...PART.files[0]!, size: 20001 }] })
 
 /** What the stubbed origin serves for the part, and the URLs it was asked for. */
 let served = json

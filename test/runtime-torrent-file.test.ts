@@ -1,6 +1,7 @@
-// The page rebuilds each shard's torrent from its part (runtime/page/torrent-file.ts) instead of fetching the
-// .torrent file: the rebuilt info dictionary must be the builder's byte for byte, or the infohash differs and the
-// page never joins the swarm. Checked on real builds: several shards, a large file alone, names beyond ASCII, a base.
+// The page rebuilds each shard's torrent from its part and its piece hashes (runtime/page/torrent-file.ts) instead of
+// fetching the .torrent file: the rebuilt info dictionary must be the builder's byte for byte, or the infohash differs
+// and the page never joins the swarm. Checked on real builds: several shards, a large file alone, names beyond ASCII,
+// a base.
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -8,7 +9,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import bencode from 'bencode'
 import { build } from '../integrations/builder/index.ts'
-import type { ShardPart } from '../runtime/shared/manifest.ts'
+import { piecesFile, type ShardPart } from '../runtime/shared/manifest.ts'
 import { torrentFile } from '../runtime/page/torrent-file.ts'
 import { cleanup, tempDir, writeTree } from './helpers/fs.ts'
 
@@ -42,7 +43,7 @@ for (const base of [undefined, '/docs/']) {
     assert.ok(manifest.shards.some(s => s.files === 1), 'a file alone in its shard')
     for (const shard of manifest.shards) {
       const part = JSON.parse(await readFile(join(dir, shard.part), 'utf8')) as ShardPart
-      const rebuilt = await torrentFile(part)
+      const rebuilt = await torrentFile(part, await readFile(join(dir, piecesFile(shard.infoHash))))
       const decoded = bencode.decode(rebuilt) as { info: unknown }
       const info = bencode.encode(decoded.info)
       assert.is(sha1(info), shard.infoHash, shard.part)
@@ -54,15 +55,18 @@ for (const base of [undefined, '/docs/']) {
   })
 }
 
-test('a part whose piece hashes were altered gives another infohash', async () => {
+test('altered piece hashes, or a part with another size, give another infohash', async () => {
   const dir = await site()
   const manifest = JSON.parse(await readFile(join(dir, 'planktos/manifest.json'), 'utf8')) as { shards: Array<{ infoHash: string, part: string }> }
   const shard = manifest.shards[0]!
   const part = JSON.parse(await readFile(join(dir, shard.part), 'utf8')) as ShardPart
-  const pieces = Buffer.from(part.pieces, 'base64')
-  pieces[0]! ^= 1
-  const decoded = bencode.decode(await torrentFile({ ...part, pieces: pieces.toString('base64') })) as { info: unknown }
-  assert.is.not(sha1(bencode.encode(decoded.info)), shard.infoHash)
+  const pieces = await readFile(join(dir, piecesFile(shard.infoHash)))
+  const infoHash = async (p: ShardPart, h: Uint8Array): Promise<string> => sha1(bencode.encode((bencode.decode(await torrentFile(p, h)) as { info: unknown }).info))
+  assert.is(await infoHash(part, pieces), shard.infoHash)
+  const altered = Buffer.from(pieces)
+  altered[0]! ^= 1
+  assert.is.not(await infoHash(part, altered), shard.infoHash)
+  assert.is.not(await infoHash({ ...part, files: part.files.map((f, i) => i === 0 ? { ...f, size: f.size + 1 } : f) }, pieces), shard.infoHash)
 })
 
 test.run()

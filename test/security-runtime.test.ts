@@ -1,6 +1,6 @@
 // What the worker trusts and what it touches, in real browsers, for a site under /docs/: requests that try to climb
 // out of the site or name something the manifest does not list go to the network untouched; the worker's scope is
-// exactly the base; a manifest or shard list that was tampered with is refused; a stored file altered
+// exactly the base; a manifest, shard list or piece hashes that were tampered with are refused; a stored file altered
 // behind the worker's back is caught before it reaches a page; the page hears only planktos' own worker.
 import { createHash } from 'node:crypto'
 import * as assert from 'uvu/assert'
@@ -39,12 +39,11 @@ function tamper (page: Page, sha256: string): Promise<void> {
   }, { sha256, name: `planktos:${BASE}` }), 'the store to be altered')
 }
 
-/** A part's JSON with the first bit of its piece hashes flipped: still a well-formed part, for another infohash. */
-function alterPieces (json: string): string {
-  const part = JSON.parse(json) as { pieces: string }
-  const pieces = Buffer.from(part.pieces, 'base64')
-  pieces[0]! ^= 1
-  return JSON.stringify({ ...part, pieces: pieces.toString('base64') })
+/** A part's JSON with its first file a byte longer: still a well-formed part, for another infohash. */
+function alterPart (json: string): string {
+  const part = JSON.parse(json) as { files: Array<{ size: number }> }
+  part.files[0]!.size++
+  return JSON.stringify(part)
 }
 
 /** Runs `body` on the visitor's store's meta object store, in one read-write transaction. */
@@ -196,8 +195,45 @@ browserSuites<{ site: TestSite }>(name => `${name}: trust and scope under ${BASE
     assert.ok(origin.log.every(e => e.url.startsWith(BASE) || e.url === '/favicon.ico'), 'nothing outside the base')
   })
 
+  test("piece hashes that do not give the manifest's infohash are refused: the downloader joins nothing, pages still work", async ({ browser }) => {
+    // With a tracker, the worker asks the downloader for the shard's files: its answer shows the join settled.
+    const tracker = own(await startTracker({ port: 0 }))
+    const site = ownSite(await buildSite({ base: BASE, announce: [tracker.url] }))
+    let served = 0
+    let tampering = true
+    const { proxy, page } = await visit(browser, site, proxy => {
+      proxy.handler = async (req, res, fetchUpstream) => {
+        if (!tampering || !req.url?.startsWith(BASE + 'planktos/t/') || !req.url.endsWith('.pieces')) return false
+        const up = await fetchUpstream(h => { delete h['if-none-match']; delete h['if-modified-since'] })
+        const pieces = Buffer.from(up.body)
+        pieces[0]! ^= 1
+        served++
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end(pieces)
+        return true
+      }
+    })
+    // The first page's files are stored, so the downloader wants to seed their shard.
+    await stay(page)
+    await until(page, 'the first page to be stored', s => (s.worker?.stored ?? 0) >= 3)
+    await startDownloader(page)
+    await within((async () => { while (served === 0) await page.waitForTimeout(50) })(), 'the downloader to fetch the piece hashes')
+    // Asked for a file of that shard, the downloader answers only once its join has settled: joined or refused.
+    const asked = (await stats(page)).downloader!.requests
+    const r = await pageFetch(page, proxy.url + 'about/')
+    assert.equal([r.status, r.source], [200, 'origin'])
+    const after = (await stats(page)).downloader!
+    assert.ok(after.requests > asked, 'the downloader was asked for the page')
+    assert.is(after.torrents, 0, 'the shard was not joined with the altered hashes')
+    // The refused copy was not kept: once the origin serves the right hashes, the next page's downloader joins.
+    tampering = false
+    await page.reload()
+    await installed(page)
+    await startDownloader(page)
+    await until(page, 'the shard to be joined', s => s.downloader?.torrents === 1)
+  })
+
   test("a shard's part altered in the store is not used to join its swarm: the page fetches it again and joins", async ({ browser }) => {
-    // The page rebuilds the shard's torrent from the part's piece hashes (torrent-file.ts): the altered copy would give
+    // The page rebuilds the shard's torrent from the part's paths and sizes (torrent-file.ts): the altered copy would give
     // another infohash, and the shard would never be joined while it stayed in the store. (A part altered on the way
     // is runtime-site-files.test.ts's: here the worker's fetch puts the right one in the browser's cache first.)
     const tracker = own(await startTracker({ port: 0 }))
@@ -208,7 +244,7 @@ browserSuites<{ site: TestSite }>(name => `${name}: trust and scope under ${BASE
     await until(page, 'the first page to be stored', s => (s.worker?.stored ?? 0) >= 3)
     await until(page, 'the shard to be joined', s => s.downloader?.torrents === 1)
     const before = await storedParts(page)
-    const altered = Object.fromEntries(Object.entries(before).map(([key, json]) => [key, alterPieces(json)]))
+    const altered = Object.fromEntries(Object.entries(before).map(([key, json]) => [key, alterPart(json)]))
     await putStoredParts(page, altered)
     assert.equal(await storedParts(page), altered)
     // The next page's downloader reads the stored copy first.

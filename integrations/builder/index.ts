@@ -1,7 +1,7 @@
 // build(): packs a finished output folder into torrents, a manifest and the browser runtime, all or nothing.
 import { performance } from 'node:perf_hooks'
 import { resolve } from 'node:path'
-import { DOWNLOADER_FILE, INSTALL_FILE, OVERLAY_FILE, PLANKTOS_DIR, WORKER_FILE, type FileEntry, type Manifest } from '../../runtime/shared/manifest.ts'
+import { DOWNLOADER_FILE, INSTALL_FILE, OVERLAY_FILE, PLANKTOS_DIR, WORKER_FILE, piecesFile, type FileEntry, type Manifest } from '../../runtime/shared/manifest.ts'
 import { normalizeOptions, runtimeSettings, type NormalizedOptions, type Options } from '../options.ts'
 import { contentType } from './content-type.ts'
 import { BuildError } from './errors.ts'
@@ -149,8 +149,10 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
           return entry
         })
         stageFile(`${PLANKTOS_DIR}t/${torrent.infoHash}.torrent`, torrent.bytes)
+        // Apart from the part, which every worker reading the shard fetches and which would double with them.
+        stageFile(piecesFile(torrent.infoHash), pieces)
         shards.push({ infoHash: torrent.infoHash, files: job.files.length, bytes: offset, pieceLength: job.pieceLength, torrent: `${opts.base}${PLANKTOS_DIR}t/${torrent.infoHash}.torrent` })
-        return { infoHash: torrent.infoHash, name: layout.name, pieceLength: job.pieceLength, pieces, files: entries, headers: sets }
+        return { infoHash: torrent.infoHash, name: layout.name, pieceLength: job.pieceLength, files: entries, headers: sets }
       })
 
       manifest = assembleManifest({

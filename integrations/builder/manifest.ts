@@ -4,10 +4,9 @@ import { MANIFEST_VERSION, PLANKTOS_DIR, type FileEntry, type Manifest, type Rou
 
 export interface ShardBuild {
   infoHash: string
-  /** The torrent's name and piece hashes: a part carries its torrent's whole info dictionary. */
+  /** The torrent's name: with the part's files and the piece hashes (written beside the .torrent) it makes the info dictionary. */
   name: string
   pieceLength: number
-  pieces: Uint8Array
   files: FileEntry[]
   /** The security header sets the files' `headers` indices point into. */
   headers?: Array<Record<string, string>>
@@ -33,7 +32,6 @@ export function assembleManifest (input: ManifestInput): Manifest {
       infoHash: shard.infoHash,
       name: shard.name,
       pieceLength: shard.pieceLength,
-      pieces: Buffer.from(shard.pieces).toString('base64'),
       files: shard.files
     }
     // Left out when empty, so a site without security headers keeps the parts (and build id) it had.

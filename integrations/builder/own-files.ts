@@ -6,7 +6,7 @@ import { PLANKTOS_DIR, WORKER_FILE } from '../../runtime/shared/manifest.ts'
 import { BuildError, quote } from './errors.ts'
 
 /** Every file a build writes under planktos/; anything else there is the site's. */
-const OURS = /^(?:install\.js|downloader\.js|overlay\.js|manifest\.json|p\/[0-9a-f]{20}\.json|t\/[0-9a-f]{40}\.torrent)$/
+const OURS = /^(?:install\.js|downloader\.js|overlay\.js|manifest\.json|p\/[0-9a-f]{20}\.json|t\/[0-9a-f]{40}\.(?:torrent|pieces))$/
 /** How every worker planktos writes begins (see workerSource). */
 const WORKER_START = 'self.PLANKTOS_CONFIG = '
 

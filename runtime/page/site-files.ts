@@ -1,7 +1,8 @@
-// planktos' own files as the downloader needs them (runs in the page): the manifest and shard parts (a part
-// holds its torrent's info dictionary, see torrent-file.ts), from the origin when it answers and otherwise from the copies in the store, so a visitor can
-// keep seeding while the origin is down. Parts are named by their content, so old copies are right.
-import { MANIFEST_FILE, MANIFEST_VERSION, type Manifest, type ShardPart, type ShardRef } from '../shared/manifest.ts'
+// planktos' own files as the downloader needs them (runs in the page): the manifest, the shards' parts and their
+// piece hashes (from which torrent-file.ts rebuilds each torrent), from the origin when it answers and otherwise from
+// the copies in the store, so a visitor can keep seeding while the origin is down. Parts and hashes are named by
+// their content, so old copies are right.
+import { MANIFEST_FILE, MANIFEST_VERSION, piecesFile, type Manifest, type ShardPart, type ShardRef } from '../shared/manifest.ts'
 import { partIntact } from '../shared/integrity.ts'
 import type { Store } from '../shared/store.ts'
 import { isSitePath } from '../shared/urls.ts'
@@ -16,7 +17,7 @@ async function fromOrigin (url: string, cache: RequestCache): Promise<Response |
 }
 
 const usable = (m: Manifest | undefined, base: string): m is Manifest => m?.version === MANIFEST_VERSION && m.base === base &&
-  Array.isArray(m.shards) && m.shards.every(s => isSitePath(s.part) && isSitePath(s.torrent))
+  Array.isArray(m.shards) && m.shards.every(s => isSitePath(s.part))
 
 /**
  * The site's manifest: the copy the worker keeps (it fetches a deploy's manifest when the deploy's worker installs),
@@ -31,8 +32,8 @@ export async function loadManifest (base: string, store: Store): Promise<Manifes
 }
 
 /** A shard's file list, checked against the infohash the manifest names. Used only if it is what its name says
- * (partIntact), the stored copy as the fetched one: its piece hashes make the shard's torrent, and a wrong copy kept
- * would keep every later page out of the shard's swarm. */
+ * (partIntact), the stored copy as the fetched one: its paths and sizes make the shard's torrent, and a wrong copy
+ * kept would keep every later page out of the shard's swarm. */
 export async function loadPart (base: string, shard: ShardRef, store: Store): Promise<ShardPart | undefined> {
   const key = `part:${shard.part}`
   const intact = async (p: ShardPart | undefined): Promise<boolean> => !!p && await partIntact(p, shard.part).catch(() => false)
@@ -42,5 +43,15 @@ export async function loadPart (base: string, shard: ShardRef, store: Store): Pr
     if (!await intact(part)) return undefined
     await store.setMeta(key, part).catch(() => {})
   }
-  return part!.infoHash === shard.infoHash && part!.version === MANIFEST_VERSION && part!.files.every(f => isSitePath(f.path)) ? part : undefined
+  return part?.infoHash === shard.infoHash && part.version === MANIFEST_VERSION && part.files.every(f => isSitePath(f.path)) ? part : undefined
+}
+
+/** The store key of a shard's piece hashes; the swarm keeps a copy there once its infohash proved right. */
+export const piecesKey = (infoHash: string): string => `pieces:${infoHash}`
+
+/** A shard's piece hashes (WebTorrent checks the torrent they make against the manifest's infohash before use);
+ * throws if neither the store nor the origin has them (the swarm's join catches it). */
+export async function loadPieces (base: string, shard: ShardRef, store: Store): Promise<Uint8Array> {
+  return await store.getMeta<Uint8Array>(piecesKey(shard.infoHash)) ??
+    new Uint8Array(await (await fromOrigin(base + piecesFile(shard.infoHash), 'default'))!.arrayBuffer())
 }

@@ -1,5 +1,5 @@
-// The WebTorrent client and the shards it has joined (runs in the page). Torrents are rebuilt from the origin's
-// shard parts (torrent-file.ts), never taken from peers' metadata, and are dropped unless their infohash is the manifest's.
+// The WebTorrent client and the shards it has joined (runs in the page). Torrents are rebuilt from the shards' parts
+// and piece hashes (torrent-file.ts), never taken from peers' metadata, and are dropped unless their infohash is the manifest's.
 // Shards are joined lazily: those holding files the visitor has (to seed them) and those a request needs.
 import WebTorrent, { type Torrent, type Wire } from 'webtorrent/dist/webtorrent.min.js'
 import { covers, pieceBounds, piecesOf, spans } from '../shared/layout.ts'
@@ -9,7 +9,7 @@ import type { WriteBehind } from './write-behind.ts'
 import { DEFAULT_TRACKERS_PER_SHARD, trackersFor } from '../shared/trackers.ts'
 import { chunkStoreFor } from './chunk-store.ts'
 import { fileExchange } from './file-exchange.ts'
-import { loadPart } from './site-files.ts'
+import { loadPart, loadPieces, piecesKey } from './site-files.ts'
 import { torrentFile } from './torrent-file.ts'
 import { OriginShare } from './share.ts'
 import { noteAnswer, noteWarning, reachable, trackerSilence } from './tracker-backoff.ts'
@@ -119,9 +119,9 @@ export class Swarm {
   }
 
   async #add (shard: ShardRef): Promise<Joined | undefined> {
-    const part = await loadPart(this.#base, shard, this.#store)
-    if (!part) return undefined
-    const file = await torrentFile(part)
+    const [part, pieces] = await Promise.all([loadPart(this.#base, shard, this.#store), loadPieces(this.#base, shard, this.#store)])
+    if (!part || !pieces) return undefined
+    const file = await torrentFile(part, pieces)
     const { bitfield, unverified } = await this.#bitfield(part)
     const torrent = this.client.add(file, {
       store: chunkStoreFor(this.#store, part),
@@ -197,7 +197,7 @@ export class Swarm {
     const ok = await new Promise<boolean>(resolve => {
       torrent.once('ready', () => resolve(true))
       torrent.once('close', () => resolve(false))
-      // Metadata only from the origin's part (never from peers), and only for the infohash the manifest names.
+      // Metadata only from the origin's part and hashes (never from peers), and only for the infohash the manifest names.
       torrent.once('infoHash', (hash: string) => { if (hash !== shard.infoHash) torrent.destroy() })
     })
     silence.start()
@@ -205,6 +205,8 @@ export class Swarm {
       if (!torrent.destroyed) torrent.destroy()
       return undefined
     }
+    // Kept only now: a wrong copy stored before the check would be refused on every later page, for good.
+    void this.#store.setMeta(piecesKey(shard.infoHash), pieces).catch(() => {})
     torrent.discovery?.tracker?.on('update', (data: { announce?: string, complete?: number, incomplete?: number }) => {
       noteAnswer(data.announce)
       told = (data.complete ?? 0) + (data.incomplete ?? 0) <= 1

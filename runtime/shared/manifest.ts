@@ -11,6 +11,8 @@ export const WORKER_FILE = 'planktos-sw.js'
 export const MANIFEST_FILE = 'planktos/manifest.json'
 export const INSTALL_FILE = 'planktos/install.js'
 export const DOWNLOADER_FILE = 'planktos/downloader.js'
+/** A shard's piece hashes (SHA-1, 20 bytes each, in order), raw: the one part of its torrent a worker never needs. */
+export const piecesFile = (infoHash: string): string => `${PLANKTOS_DIR}t/${infoHash}.pieces`
 /** The debug overlay, imported by the downloader only when asked for: most visitors never see it. */
 export const OVERLAY_FILE = 'planktos/overlay.js'
 
@@ -64,8 +66,8 @@ export interface Routes {
 export interface ShardRef {
   /** BitTorrent v1 infohash, hex. */
   infoHash: string
-  /** The .torrent file, relative to base, for other BitTorrent clients (the runtime rebuilds it from the part).
-   * Named by infohash, so unchanged shards keep their URL across deploys. */
+  /** The .torrent file, relative to base, for other BitTorrent clients (pages rebuild it from the part and
+   * `<base>planktos/t/<infohash>.pieces`). Named by infohash, so unchanged shards keep their URL across deploys. */
   torrent: string
   /** The shard's file list, relative to base. Named by a hash of its content. */
   part: string
@@ -82,12 +84,10 @@ export interface ShardRef {
 export interface ShardPart {
   version: typeof MANIFEST_VERSION
   infoHash: string
-  /** The torrent's name (BEP19 web seeds append it to their URL). */
+  /** The torrent's name (BEP19 web seeds append it to their URL). With `pieceLength`, the files' paths and sizes and
+   * the piece hashes (PIECES_FILE) it makes the torrent's info dictionary, so a page needs no .torrent file. */
   name: string
   pieceLength: number
-  /** The torrent's piece hashes (SHA-1, 20 bytes each, in order), base64. With `name`, `pieceLength` and the files'
-   * paths and sizes they make the torrent's info dictionary, so a page needs no .torrent file. */
-  pieces: string
   files: FileEntry[]
   /** The distinct sets of security headers the build declares for files of this shard (see FileEntry.headers). */
   headers?: Array<Record<string, string>>

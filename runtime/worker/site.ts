@@ -55,7 +55,7 @@ export function currentManifest (): Manifest | undefined {
 function isManifest (m: unknown): m is Manifest {
   const v = m as Manifest | undefined
   return !!v && v.version === MANIFEST_VERSION && v.base === config.base && Array.isArray(v.shards) &&
-    v.shards.every(s => isSitePath(s.part) && isSitePath(s.torrent))
+    v.shards.every(s => isSitePath(s.part))
 }
 
 /** The origin's manifest now, or undefined when the origin does not give a usable one. */
