@@ -2,16 +2,17 @@
 // in one language, a Pagefind search ≤ 10 KB of it). The site is a real Starlight build with Pagefind: five languages
 // (English at the root, as Starlight's own docs do), four sections of 25 pages each. A visit is modelled, not driven
 // in a browser: the worker fetches the part of every shard holding a page it answers or one of that page's files,
-// and the downloader the torrent of every shard it asks peers for (every file of a reader's later pages), so a
-// visit costs the manifest plus, per shard it touches, its part (compressed as the host sends it) and its torrent
-// (not compressed: hosts do not list application/x-bittorrent). HTTP headers are left out (~300 B a response).
+// and the downloader rebuilds the torrent of every shard it asks peers for from that part and the shard's piece
+// hashes (since manifest version 2; before, it fetched the .torrent, which hosts send uncompressed), so a visit costs
+// the manifest plus, per shard it touches, its part (compressed as the host sends it) and its hashes (20 bytes a
+// piece, which do not compress). HTTP headers are left out (~300 B a response).
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { brotliCompressSync, constants } from 'node:zlib'
 import { build as astroBuild } from 'astro'
 import starlight from '@astrojs/starlight'
 import { build } from '../integrations/builder/index.ts'
-import type { Manifest, ShardPart } from '../runtime/shared/manifest.ts'
+import { piecesFile, type Manifest, type ShardPart } from '../runtime/shared/manifest.ts'
 
 export const LOCALES = ['', 'de/', 'fr/', 'ja/', 'zh-cn/']
 const SECTIONS = ['guides', 'reference', 'components', 'resources']
@@ -68,8 +69,8 @@ export async function measureMetadata (site: string): Promise<MetadataResult> {
   for (const shard of manifest.shards) {
     const raw = await readFile(join(site, shard.part))
     const part = JSON.parse(raw.toString()) as ShardPart
-    const torrent = await readFile(join(site, shard.torrent))
-    shardOf.set(shard.infoHash, { cost: br(raw) + torrent.length, files: part.files })
+    const pieces = await readFile(join(site, piecesFile(shard.infoHash)))
+    shardOf.set(shard.infoHash, { cost: br(raw) + pieces.length, files: part.files })
     for (const f of part.files) byPath.set(f.path, { shard: shard.infoHash, deps: f.deps ?? [] })
   }
   const pagefind = await readdir(join(site, 'pagefind/fragment'))
@@ -111,7 +112,7 @@ export function metadataTable (r: MetadataResult): string {
   const kb = (n: number): string => (n / 1000).toFixed(1)
   const rows = r.visits.map(v => `| ${v.locale} | ${v.shards} | ${kb(v.bytes)} | **${kb(v.perPage)}** | ${v.searchShards} | ${kb(v.searchBytes)} |`)
   return [
-    `Starlight site with Pagefind, 5 languages × 4 sections × 25 pages (${r.files} files, ${r.shards} shards, manifest ${kb(r.manifestBytes)} KB brotli). A visit: the language's front page and two pages in each of two sections. Metadata: the manifest, and the part (brotli 6) and torrent of every shard holding a page or one of its files; modelled from the build, headers left out (goal ≤ 2 KB a page, a search ≤ 10 KB).`,
+    `Starlight site with Pagefind, 5 languages × 4 sections × 25 pages (${r.files} files, ${r.shards} shards, manifest ${kb(r.manifestBytes)} KB brotli). A visit: the language's front page and two pages in each of two sections. Metadata: the manifest, and the part (brotli 6) and piece hashes of every shard holding a page or one of its files; modelled from the build, headers left out (goal ≤ 2 KB a page, a search ≤ 10 KB).`,
     '',
     '| language | shards touched | metadata (KB) | per page (KB) | a search: more shards | a search: more metadata (KB) |',
     '| --- | --- | --- | --- | --- | --- |',
