@@ -27,7 +27,8 @@ export interface Bytes {
   /** The same, bodies only (compressed as sent): what the issue's "≤ 16 KB compressed" counts. */
   planktosBodies: number
   requests: number
-  /** planktos' own files by name (`planktos/t/*` as `torrents`, `planktos/p/*` as `parts`). */
+  /** planktos' own files by name (`planktos/t/*.pieces` as `piece hashes`, other `planktos/t/*` as `torrents`,
+   * `planktos/p/*` as `parts`). */
   own: Record<string, number>
 }
 
@@ -54,6 +55,7 @@ export interface BillResult {
 
 function ownName (url: string): string {
   const path = url.replace(/\?.*$/, '')
+  if (/\/planktos\/t\/.*\.pieces$/.test(path)) return 'piece hashes'
   if (/\/planktos\/t\//.test(path)) return 'torrents'
   if (/\/planktos\/p\//.test(path)) return 'parts'
   return path.replace(/^.*\//, '')

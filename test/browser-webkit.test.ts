@@ -44,8 +44,8 @@ browserSuites(name => `${name}: a browser without WebRTC`, ({ test, own, ownSite
       await installed(page)
       await assertRendered(page, files, url)
     }
-    const peerFiles = origin.log.map(e => e.url).filter(u => u === '/planktos/downloader.js' || u.endsWith('.torrent'))
-    assert.equal(peerFiles, [], 'neither downloader.js nor a torrent was fetched')
+    const peerFiles = origin.log.map(e => e.url).filter(u => u === '/planktos/downloader.js' || /\.(torrent|pieces)$/.test(u))
+    assert.equal(peerFiles, [], 'neither downloader.js nor a torrent or its piece hashes was fetched')
     const s = await stats(page)
     assert.not.ok(s.downloader, 'no downloader runs')
     assert.is(s.worker?.responses.peers, 0)
@@ -91,8 +91,8 @@ browserSuites(name => `${name}: a browser without WebRTC`, ({ test, own, ownSite
     const played = await playAndSeek(page)
     assert.ok(Math.abs(played.duration - 15) < 0.1, `duration ${played.duration}`)
     assert.ok(played.after >= 10, `after seeking: ${played.after}`)
-    const peerFiles = origin.log.map(e => e.url).filter(u => u === '/planktos/downloader.js' || u.endsWith('.torrent'))
-    assert.equal(peerFiles, [], 'neither downloader.js nor a torrent was fetched')
+    const peerFiles = origin.log.map(e => e.url).filter(u => u === '/planktos/downloader.js' || /\.(torrent|pieces)$/.test(u))
+    assert.equal(peerFiles, [], 'neither downloader.js nor a torrent or its piece hashes was fetched')
   })
   // Not planktos: the test browser's own traps (test/helpers/webkit.ts), which would make other suites' WebKit
   // runs hear what they did not ask for, or run without a script they asked for.

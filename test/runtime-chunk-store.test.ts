@@ -9,7 +9,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { chunkStoreFor } from '../runtime/page/chunk-store.ts'
 import { WriteBehind } from '../runtime/page/write-behind.ts'
-import type { FileEntry, ShardPart } from '../runtime/shared/manifest.ts'
+import { MANIFEST_VERSION, type FileEntry, type ShardPart } from '../runtime/shared/manifest.ts'
 import { Store } from '../runtime/shared/store.ts'
 
 const MiB = 1024 * 1024
@@ -36,7 +36,7 @@ const bytesFor = (size: number, seed: number): Uint8Array => Uint8Array.from({ l
 async function shard (name: string, size = 4 * MiB): Promise<{ part: ShardPart, page: FileEntry, big: FileEntry, all: Uint8Array, store: WriteBehind, chunks: InstanceType<ReturnType<typeof chunkStoreFor>> }> {
   const page: FileEntry = { path: 'index.html', size: 5000, sha256: 'a'.repeat(64), type: 'text/html', offset: 0 }
   const big: FileEntry = { path: 'big.bin', size, sha256: 'b'.repeat(64), type: 'application/octet-stream', offset: 5000 }
-  const part: ShardPart = { version: 1, infoHash: 'c'.repeat(40), pieceLength: PIECE, files: [page, big] }
+  const part: ShardPart = { version: MANIFEST_VERSION, infoHash: 'c'.repeat(40), name: 'site', pieceLength: PIECE, files: [page, big] }
   const all = bytesFor(page.size + big.size, 7)
   const store = new WriteBehind((await Store.open(`/chunk-store-${name}/`)).db)
   const ChunkStore = chunkStoreFor(store, part)

@@ -82,6 +82,28 @@ function putStoredParts (page: Page, parts: Record<string, string>): Promise<voi
   }, parts)
 }
 
+/** The piece hashes the visitor's pages kept, as byte lists by store key. */
+function storedPieces (page: Page): Promise<Record<string, number[]>> {
+  return withMeta(page, async (meta) => {
+    const get = <R>(r: IDBRequest<R>): Promise<R> => new Promise(resolve => { r.onsuccess = () => resolve(r.result) })
+    const out: Record<string, number[]> = {}
+    for (const key of (await get(meta.getAllKeys())).filter(k => String(k).startsWith('pieces:'))) out[String(key)] = [...await get(meta.get(key)) as Uint8Array]
+    return out
+  }, null)
+}
+
+/** Flips the first bit of every kept set of piece hashes, behind the pages' backs. */
+function alterStoredPieces (page: Page): Promise<void> {
+  return withMeta(page, async (meta) => {
+    const get = <R>(r: IDBRequest<R>): Promise<R> => new Promise(resolve => { r.onsuccess = () => resolve(r.result) })
+    for (const key of (await get(meta.getAllKeys())).filter(k => String(k).startsWith('pieces:'))) {
+      const bytes = new Uint8Array(await get(meta.get(key)) as Uint8Array)
+      bytes[0]! ^= 1
+      meta.put(bytes, key)
+    }
+  }, null)
+}
+
 browserSuites<{ site: TestSite }>(name => `${name}: trust and scope under ${BASE}`, ({ test, name, own, ownSite }) => {
   /** A fresh origin (a new port is a new origin: a new worker and store) and a visitor whose page it controls. */
   const visit = async (browser: Browser, site: TestSite, edit?: (p: Proxy) => void): Promise<{ origin: Origin, proxy: Proxy, page: Page }> => {
@@ -254,6 +276,33 @@ browserSuites<{ site: TestSite }>(name => `${name}: trust and scope under ${BASE
     await until(page, 'the shard to be joined again', s => s.downloader?.torrents === 1)
     // The page's store writes behind: the right copy lands within moments.
     await within((async () => { while (JSON.stringify(await storedParts(page)) !== JSON.stringify(before)) await page.waitForTimeout(100) })(), 'the right parts to be stored again')
+  })
+
+  test('piece hashes altered in the store are dropped once they fail: the next page fetches them again and joins', async ({ browser }) => {
+    const tracker = own(await startTracker({ port: 0 }))
+    const site = ownSite(await buildSite({ base: BASE, announce: [tracker.url] }))
+    const { page } = await visit(browser, site)
+    await stay(page)
+    await until(page, 'the first page to be stored', s => (s.worker?.stored ?? 0) >= 3)
+    await until(page, 'the shard to be joined', s => s.downloader?.torrents === 1)
+    // Kept once the join proved them right.
+    await within((async () => { while (Object.keys(await storedPieces(page)).length === 0) await page.waitForTimeout(100) })(), 'the joined shard\'s hashes to be kept')
+    const right = JSON.stringify(await storedPieces(page))
+    assert.is(Object.keys(JSON.parse(right)).length, 1)
+    await alterStoredPieces(page)
+    const altered = JSON.stringify(await storedPieces(page))
+    assert.is.not(altered, right)
+    // The next page's downloader reads the altered hashes, gets another infohash and drops them (a page that then
+    // joins again fetches the right ones): either way the altered copy goes.
+    await page.reload()
+    await installed(page)
+    await startDownloader(page)
+    await within((async () => { while (JSON.stringify(await storedPieces(page)) === altered) await page.waitForTimeout(100) })(), 'the altered hashes to go')
+    await page.reload()
+    await installed(page)
+    await startDownloader(page)
+    await until(page, 'the shard to be joined again', s => s.downloader?.torrents === 1)
+    await within((async () => { while (JSON.stringify(await storedPieces(page)) !== right) await page.waitForTimeout(100) })(), 'the right hashes to be kept')
   })
 
   test('a stored file altered behind the worker is caught before it reaches a page, and fetched again', async ({ browser, site }) => {

@@ -131,12 +131,20 @@ pruning('with the origin down and the newest build\'s file list unknown, no file
 })
 
 pruning('once no page uses a build, it goes, with the files only it listed; files the newest build shares stay', async () => {
-  await prune()
   const db = (await store())!
+  // What pages keep of a shard: its piece hashes, and (before manifest version 2) its .torrent.
+  const a = A.manifest.shards[0]!.infoHash
+  const b = B.manifest.shards[0]!.infoHash
+  assert.is.not(a, b)
+  for (const key of [`pieces:${a}`, `pieces:${b}`, `torrent:${a}`]) await db.setMeta(key, new Uint8Array(20))
+  await prune()
   assert.is(await db.getMeta(BUILD_PREFIX + 'build-a'), undefined, 'the old manifest is gone')
   assert.ok(await db.getMeta(BUILD_PREFIX + 'build-b'), 'the newest stays')
   assert.equal(await held(), ['b-index', 'shared'])
   assert.is(await db.getMeta(`part:${A.manifest.shards[0]!.part}`), undefined, 'the old part is gone')
+  assert.is(await db.getMeta(`pieces:${a}`), undefined, 'the old shard\'s piece hashes are gone')
+  assert.is(await db.getMeta(`torrent:${a}`), undefined, 'the old shard\'s .torrent is gone')
+  assert.ok(await db.getMeta(`pieces:${b}`), 'the newest build\'s piece hashes stay')
 })
 
 pruning('a page restored after its build was pruned gets the newest build', async () => {

@@ -149,7 +149,7 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
           return entry
         })
         stageFile(`${PLANKTOS_DIR}t/${torrent.infoHash}.torrent`, torrent.bytes)
-        // Apart from the part, which every worker reading the shard fetches and which would double with them.
+        // Not in the part: every worker that reads a file of the shard fetches the part, and never needs the hashes.
         stageFile(piecesFile(torrent.infoHash), pieces)
         shards.push({ infoHash: torrent.infoHash, files: job.files.length, bytes: offset, pieceLength: job.pieceLength, torrent: `${opts.base}${PLANKTOS_DIR}t/${torrent.infoHash}.torrent` })
         return { infoHash: torrent.infoHash, name: layout.name, pieceLength: job.pieceLength, files: entries, headers: sets }

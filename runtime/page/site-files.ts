@@ -1,7 +1,8 @@
 // planktos' own files as the downloader needs them (runs in the page): the manifest, the shards' parts and their
 // piece hashes (from which torrent-file.ts rebuilds each torrent), from the origin when it answers and otherwise from
-// the copies in the store, so a visitor can keep seeding while the origin is down. Parts and hashes are named by
-// their content, so old copies are right.
+// the copies in the store, so a visitor can keep seeding while the origin is down. Parts are named by their content
+// and hashes by the infohash that covers them, so an old copy is right unless it was altered, which loadPart and the
+// swarm's infohash check catch.
 import { MANIFEST_FILE, MANIFEST_VERSION, piecesFile, type Manifest, type ShardPart, type ShardRef } from '../shared/manifest.ts'
 import { partIntact } from '../shared/integrity.ts'
 import type { Store } from '../shared/store.ts'

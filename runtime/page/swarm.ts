@@ -198,10 +198,16 @@ export class Swarm {
       torrent.once('ready', () => resolve(true))
       torrent.once('close', () => resolve(false))
       // Metadata only from the origin's part and hashes (never from peers), and only for the infohash the manifest names.
-      torrent.once('infoHash', (hash: string) => { if (hash !== shard.infoHash) torrent.destroy() })
+      // Stored hashes that do not give it are dropped, so the next page asks the origin instead of failing for good
+      // (not caught: the downloader has no bytes left for it, and a store that cannot delete has failed anyway).
+      torrent.once('infoHash', (hash: string) => {
+        if (hash === shard.infoHash) return
+        torrent.destroy()
+        void this.#store.deleteMeta(piecesKey(shard.infoHash))
+      })
     })
     silence.start()
-    if (!ok || !sameFiles(torrent, part)) {
+    if (!ok) {
       if (!torrent.destroyed) torrent.destroy()
       return undefined
     }
@@ -324,11 +330,4 @@ export class Swarm {
 /** Whether the store holds every byte of torrent range [start, end). */
 function heldWhole (part: ShardPart, coverage: Map<string, Array<[number, number]>>, start: number, end: number): boolean {
   return spans(part.files, start, end).every(s => covers(coverage.get(part.files[s.file]!.sha256) ?? [], s.start, s.end))
-}
-
-/** The torrent lays out exactly the files the part lists, at the same offsets. */
-function sameFiles (torrent: Torrent, part: ShardPart): boolean {
-  return torrent.files.length === part.files.length &&
-    torrent.files.every((f, i) => f.length === part.files[i]!.size && f.offset === part.files[i]!.offset) &&
-    torrent.pieceLength === part.pieceLength
 }

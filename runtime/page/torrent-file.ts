@@ -4,9 +4,8 @@
 // the dictionary: one that does not give the manifest's infohash is refused there (swarm.ts), as a wrong .torrent was.
 import type { ShardPart } from '../shared/manifest.ts'
 
-const text = new TextEncoder()
 /** A bencoded string: its length in UTF-8 bytes, then the string (a Blob encodes it as UTF-8, as the builder does). */
-const str = (s: string): string => `${text.encode(s).length}:${s}`
+const str = (s: string): string => `${new Blob([s]).size}:${s}`
 
 /** The bencoding the builder's encodeTorrent gives `{ info }`: keys in sorted order, every shard in multi-file form. */
 export async function torrentFile (part: ShardPart, pieces: Uint8Array): Promise<Uint8Array> {

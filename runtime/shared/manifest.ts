@@ -85,7 +85,7 @@ export interface ShardPart {
   version: typeof MANIFEST_VERSION
   infoHash: string
   /** The torrent's name (BEP19 web seeds append it to their URL). With `pieceLength`, the files' paths and sizes and
-   * the piece hashes (PIECES_FILE) it makes the torrent's info dictionary, so a page needs no .torrent file. */
+   * the piece hashes (piecesFile) it makes the torrent's info dictionary, so a page needs no .torrent file. */
   name: string
   pieceLength: number
   files: FileEntry[]

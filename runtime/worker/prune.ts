@@ -1,5 +1,5 @@
 // Dropping what no page needs any more after a deploy: the manifests of builds that neither navigations (the newest)
-// nor an open page (its pin) use, their parts and torrents, and the files only they listed. Files are keyed by
+// nor an open page (its pin) use, their parts and piece hashes, and the files only they listed. Files are keyed by
 // SHA-256, so a file a deploy did not change belongs to the new build too and stays.
 import { findShard, type Manifest, type ShardPart } from '../shared/manifest.ts'
 import { broadcast } from './pages.ts'
@@ -70,8 +70,13 @@ async function pruneNow (): Promise<void> {
     }
   }
   for (const shard of goneShards) await db.deleteMeta(`part:${shard.part}`)
-  // Pages before manifest version 2 kept each shard's .torrent; none reads it now (torrent-file.ts), kept build or not.
-  for (const shard of old.flatMap(m => m.shards)) await db.deleteMeta(`torrent:${shard.infoHash}`)
+  // A shard's piece hashes, kept by its pages (torrent-file.ts), go with the last build listing it. Pages before manifest
+  // version 2 kept its .torrent instead, which none reads now, kept build or not.
+  const keptShards = new Set(kept.flatMap(m => m.shards.map(s => s.infoHash)))
+  for (const { infoHash } of old.flatMap(m => m.shards)) {
+    await db.deleteMeta(`torrent:${infoHash}`)
+    if (!keptShards.has(infoHash)) await db.deleteMeta(`pieces:${infoHash}`)
+  }
   for (const id of dropped) {
     await db.deleteMeta(BUILD_PREFIX + id)
     forgetBuild(id)

@@ -60,7 +60,7 @@ export function build (id: string, files: Record<string, string>, settings: Part
     return entry
   })
   const infoHash = hex(40, id + Object.values(files).join())
-  const part: ShardPart = { version: MANIFEST_VERSION, infoHash, pieceLength: 16384, files: entries }
+  const part: ShardPart = { version: MANIFEST_VERSION, infoHash, name: 'site', pieceLength: 16384, files: entries }
   const partPath = `planktos/p/${hex(16, id + JSON.stringify(entries))}.json`
   const manifest: Manifest = {
     version: MANIFEST_VERSION,
