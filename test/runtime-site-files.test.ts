@@ -5,7 +5,7 @@ import 'fake-indexeddb/auto'
 import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { loadPart } from '../runtime/page/site-files.ts'
+import { loadPart, loadPieces, piecesKey } from '../runtime/page/site-files.ts'
 import { MANIFEST_VERSION, type ShardPart, type ShardRef } from '../runtime/shared/manifest.ts'
 import { Store } from '../runtime/shared/store.ts'
 
@@ -30,11 +30,12 @@ const SHARD: ShardRef = {
 }
 const ALTERED = JSON.stringify({ ...PART, files: [{ ...PART.files[0]!, size: 20001 }] })
 
-/** What the stubbed origin serves for the part, and the URLs it was asked for. */
-let served = json
+/** What the stubbed origin serves (for any URL; null: it is down), and the URLs it was asked for. */
+let served: string | Uint8Array | null = json
 const asked: string[] = []
 globalThis.fetch = (async (url: string) => {
   asked.push(url)
+  if (served === null) throw new TypeError('Failed to fetch')
   return new Response(served, { headers: { 'Content-Type': 'application/json' } })
 }) as typeof fetch
 
@@ -78,6 +79,23 @@ test('a fetched copy that is not what its name says is neither used nor kept', a
 test('an intact part for another infohash than the manifest names is not used', async () => {
   const store = await fresh()
   assert.is(await loadPart(BASE, { ...SHARD, infoHash: 'd'.repeat(40) }, store), undefined)
+})
+
+test('piece hashes: the kept copy first, else the origin\'s, which is not kept here (only once the join proved them)', async () => {
+  const store = await fresh()
+  served = new Uint8Array([1, 2, 3])
+  assert.equal(await loadPieces(BASE, SHARD, store), new Uint8Array([1, 2, 3]))
+  assert.equal(asked, [`${BASE}planktos/t/${SHARD.infoHash}.pieces`])
+  assert.is(await store.getMeta(piecesKey(SHARD.infoHash)), undefined)
+  await store.setMeta(piecesKey(SHARD.infoHash), new Uint8Array([4, 5]))
+  assert.equal(await loadPieces(BASE, SHARD, store), new Uint8Array([4, 5]))
+  assert.is(asked.length, 1, 'the kept copy was read')
+})
+
+test('piece hashes neither kept nor on the origin: the join fails (loadPieces throws)', async () => {
+  const store = await fresh()
+  served = null
+  await loadPieces(BASE, SHARD, store).then(() => assert.unreachable('resolved'), (err: Error) => assert.instance(err, TypeError))
 })
 
 test.run()
