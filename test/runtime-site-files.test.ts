@@ -5,9 +5,9 @@ import 'fake-indexeddb/auto'
 import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { loadPart, loadPieces, piecesKey } from '../runtime/page/site-files.ts'
+import { loadPart, loadPieces } from '../runtime/page/site-files.ts'
 import { MANIFEST_VERSION, type ShardPart, type ShardRef } from '../runtime/shared/manifest.ts'
-import { Store } from '../runtime/shared/store.ts'
+import { piecesKey, Store } from '../runtime/shared/store.ts'
 
 const BASE = '/site/'
 const PART: ShardPart = {

@@ -5,7 +5,7 @@
 // swarm's infohash check catch.
 import { MANIFEST_FILE, MANIFEST_VERSION, piecesFile, type Manifest, type ShardPart, type ShardRef } from '../shared/manifest.ts'
 import { partIntact } from '../shared/integrity.ts'
-import type { Store } from '../shared/store.ts'
+import { piecesKey, type Store } from '../shared/store.ts'
 import { isSitePath } from '../shared/urls.ts'
 
 async function fromOrigin (url: string, cache: RequestCache): Promise<Response | undefined> {
@@ -46,9 +46,6 @@ export async function loadPart (base: string, shard: ShardRef, store: Store): Pr
   }
   return part?.infoHash === shard.infoHash && part.version === MANIFEST_VERSION && part.files.every(f => isSitePath(f.path)) ? part : undefined
 }
-
-/** The store key of a shard's piece hashes; the swarm keeps a copy there once its infohash proved right. */
-export const piecesKey = (infoHash: string): string => `pieces:${infoHash}`
 
 /** A shard's piece hashes (WebTorrent checks the torrent they make against the manifest's infohash before use);
  * throws if neither the store nor the origin has them (the swarm's join catches it). */

@@ -35,6 +35,10 @@ const DB_VERSION = 1
 
 export { dbName }
 
+/** The meta key of a shard's piece hashes, which its pages keep once the torrent they make proved right (swarm.ts) and
+ * the worker drops with the last build listing the shard (prune.ts). */
+export const piecesKey = (infoHash: string): string => `pieces:${infoHash}`
+
 /** All segment keys of one file. */
 function fileRange (sha256: string): IDBKeyRange {
   // Arrays sort after numbers, so [sha, []] is above every [sha, start, end].

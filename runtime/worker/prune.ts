@@ -7,6 +7,7 @@ import { buildsInUse } from './pins.ts'
 import { scope } from './scope.ts'
 import { BUILD_PREFIX, forgetBuild, loadManifest, loadPart } from './site.ts'
 import { store } from './storage.ts'
+import { piecesKey } from '../shared/store.ts'
 
 let running: Promise<void> | undefined
 
@@ -75,7 +76,7 @@ async function pruneNow (): Promise<void> {
   const keptShards = new Set(kept.flatMap(m => m.shards.map(s => s.infoHash)))
   for (const { infoHash } of old.flatMap(m => m.shards)) {
     await db.deleteMeta(`torrent:${infoHash}`)
-    if (!keptShards.has(infoHash)) await db.deleteMeta(`pieces:${infoHash}`)
+    if (!keptShards.has(infoHash)) await db.deleteMeta(piecesKey(infoHash))
   }
   for (const id of dropped) {
     await db.deleteMeta(BUILD_PREFIX + id)
