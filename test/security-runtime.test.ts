@@ -39,70 +39,59 @@ function tamper (page: Page, sha256: string): Promise<void> {
   }, { sha256, name: `planktos:${BASE}` }), 'the store to be altered')
 }
 
-/** A part's JSON with its first file a byte longer: still a well-formed part, for another infohash. */
-function alterPart (json: string): string {
-  const part = JSON.parse(json) as { files: Array<{ size: number }> }
-  part.files[0]!.size++
-  return JSON.stringify(part)
+/** A part with its first file a byte longer: still a well-formed part, for another infohash. */
+function alterPart (part: unknown): unknown {
+  const p = structuredClone(part) as { files: Array<{ size: number }> }
+  p.files[0]!.size++
+  return p
 }
 
-/** Runs `body` on the visitor's store's meta object store, in one read-write transaction. */
-function withMeta<T, A> (page: Page, body: (meta: IDBObjectStore, arg: A) => Promise<T>, arg: A): Promise<T> {
-  return within(page.evaluate(async ({ name, body, arg }) => {
+/** Piece hashes (as a byte list) with their first bit flipped. */
+function alterPieces (bytes: unknown): unknown {
+  const b = [...bytes as number[]]
+  b[0]! ^= 1
+  return b
+}
+
+/** The visitor's store's meta records whose key starts with `prefix`, by key; byte strings come as number lists. */
+function storedMeta (page: Page, prefix: string): Promise<Record<string, unknown>> {
+  return within(page.evaluate(async ({ name, prefix }) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(name)
+      req.onsuccess = () => resolve(req.result)
+      req.onerror = () => reject(req.error)
+    })
+    const meta = db.transaction('meta').objectStore('meta')
+    const get = <R>(r: IDBRequest<R>): Promise<R> => new Promise(resolve => { r.onsuccess = () => resolve(r.result) })
+    const out: Record<string, unknown> = {}
+    for (const key of (await get(meta.getAllKeys())).filter(k => String(k).startsWith(prefix))) {
+      const value = await get(meta.get(key)) as unknown
+      out[String(key)] = value instanceof Uint8Array ? [...value] : value
+    }
+    db.close()
+    return out
+  }, { name: `planktos:${BASE}`, prefix }), 'the store\'s meta to be read')
+}
+
+/** Writes meta records into the visitor's store, behind its pages' and worker's backs; number lists as byte strings. */
+function putMeta (page: Page, records: Record<string, unknown>): Promise<void> {
+  if (Object.keys(records).length === 0) throw new Error('nothing to write: no such record is stored')
+  return within(page.evaluate(async ({ name, records }) => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const req = indexedDB.open(name)
       req.onsuccess = () => resolve(req.result)
       req.onerror = () => reject(req.error)
     })
     const tx = db.transaction('meta', 'readwrite')
-    // eslint-disable-next-line no-new-func
-    const result = await (new Function(`return (${body})`)() as (meta: IDBObjectStore, arg: A) => Promise<T>)(tx.objectStore('meta'), arg)
+    for (const [key, value] of Object.entries(records)) tx.objectStore('meta').put(Array.isArray(value) ? new Uint8Array(value) : value, key)
     await new Promise(resolve => { tx.oncomplete = resolve })
     db.close()
-    return result
-  }, { name: `planktos:${BASE}`, body: body.toString(), arg }), 'the store\'s meta to be read or written')
+  }, { name: `planktos:${BASE}`, records }), 'the store\'s meta to be written')
 }
 
-/** The shard parts in the visitor's store, as JSON by key. */
-function storedParts (page: Page): Promise<Record<string, string>> {
-  return withMeta(page, async (meta) => {
-    const get = <R>(r: IDBRequest<R>): Promise<R> => new Promise(resolve => { r.onsuccess = () => resolve(r.result) })
-    const keys = (await get(meta.getAllKeys())).filter(k => String(k).startsWith('part:'))
-    const out: Record<string, string> = {}
-    for (const key of keys) out[String(key)] = JSON.stringify(await get(meta.get(key)))
-    return out
-  }, null)
-}
-
-/** Writes shard parts into the visitor's store, behind the worker's back. */
-function putStoredParts (page: Page, parts: Record<string, string>): Promise<void> {
-  if (Object.keys(parts).length === 0) throw new Error('no part is stored')
-  return withMeta(page, async (meta, parts) => {
-    for (const [key, json] of Object.entries(parts)) meta.put(JSON.parse(json), key)
-  }, parts)
-}
-
-/** The piece hashes the visitor's pages kept, as byte lists by store key. */
-function storedPieces (page: Page): Promise<Record<string, number[]>> {
-  return withMeta(page, async (meta) => {
-    const get = <R>(r: IDBRequest<R>): Promise<R> => new Promise(resolve => { r.onsuccess = () => resolve(r.result) })
-    const out: Record<string, number[]> = {}
-    for (const key of (await get(meta.getAllKeys())).filter(k => String(k).startsWith('pieces:'))) out[String(key)] = [...await get(meta.get(key)) as Uint8Array]
-    return out
-  }, null)
-}
-
-/** Flips the first bit of every kept set of piece hashes, behind the pages' backs. */
-function alterStoredPieces (page: Page): Promise<void> {
-  return withMeta(page, async (meta) => {
-    const get = <R>(r: IDBRequest<R>): Promise<R> => new Promise(resolve => { r.onsuccess = () => resolve(r.result) })
-    for (const key of (await get(meta.getAllKeys())).filter(k => String(k).startsWith('pieces:'))) {
-      const bytes = new Uint8Array(await get(meta.get(key)) as Uint8Array)
-      bytes[0]! ^= 1
-      meta.put(bytes, key)
-    }
-  }, null)
-}
+/** `records` with `change` applied to every value. */
+const mapValues = (records: Record<string, unknown>, change: (v: unknown) => unknown): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(records).map(([k, v]) => [k, change(v)]))
 
 browserSuites<{ site: TestSite }>(name => `${name}: trust and scope under ${BASE}`, ({ test, name, own, ownSite }) => {
   /** A fresh origin (a new port is a new origin: a new worker and store) and a visitor whose page it controls. */
@@ -114,6 +103,30 @@ browserSuites<{ site: TestSite }>(name => `${name}: trust and scope under ${BASE
     own(page.context())
     return { origin, proxy, page }
   }
+
+  /** A visitor on a site with a tracker whose first page is stored and whose downloader joined that page's shard. */
+  const joinedVisit = async (browser: Browser): Promise<Page> => {
+    const tracker = own(await startTracker({ port: 0 }))
+    const site = ownSite(await buildSite({ base: BASE, announce: [tracker.url] }))
+    const { page } = await visit(browser, site)
+    await stay(page)
+    await until(page, 'the first page to be stored', s => (s.worker?.stored ?? 0) >= 3)
+    await until(page, 'the shard to be joined', s => s.downloader?.torrents === 1)
+    return page
+  }
+
+  /** The visitor's next page, with its downloader started. */
+  const nextPage = async (page: Page): Promise<void> => {
+    await page.reload()
+    await installed(page)
+    await startDownloader(page)
+  }
+
+  /** Waits until the visitor's meta records under `prefix` are (or, with `not`, are no longer) `expected`. */
+  const metaBecomes = (page: Page, prefix: string, expected: Record<string, unknown>, what: string, not = false): Promise<void> =>
+    within((async () => {
+      while ((JSON.stringify(await storedMeta(page, prefix)) === JSON.stringify(expected)) === not) await page.waitForTimeout(100)
+    })(), what)
 
   test.before(async (ctx) => {
     ctx.site = await buildSite({ base: BASE })
@@ -258,51 +271,34 @@ browserSuites<{ site: TestSite }>(name => `${name}: trust and scope under ${BASE
     // The page rebuilds the shard's torrent from the part's paths and sizes (torrent-file.ts): the altered copy would give
     // another infohash, and the shard would never be joined while it stayed in the store. (A part altered on the way
     // is runtime-site-files.test.ts's: here the worker's fetch puts the right one in the browser's cache first.)
-    const tracker = own(await startTracker({ port: 0 }))
-    const site = ownSite(await buildSite({ base: BASE, announce: [tracker.url] }))
-    const { page } = await visit(browser, site)
-    // The first page's files are stored, so the next page's downloader wants to seed their shard.
-    await stay(page)
-    await until(page, 'the first page to be stored', s => (s.worker?.stored ?? 0) >= 3)
-    await until(page, 'the shard to be joined', s => s.downloader?.torrents === 1)
-    const before = await storedParts(page)
-    const altered = Object.fromEntries(Object.entries(before).map(([key, json]) => [key, alterPart(json)]))
-    await putStoredParts(page, altered)
-    assert.equal(await storedParts(page), altered)
+    const page = await joinedVisit(browser)
+    const right = await storedMeta(page, 'part:')
+    const altered = mapValues(right, alterPart)
+    await putMeta(page, altered)
+    assert.equal(await storedMeta(page, 'part:'), altered)
     // The next page's downloader reads the stored copy first.
-    await page.reload()
-    await installed(page)
-    await startDownloader(page)
+    await nextPage(page)
     await until(page, 'the shard to be joined again', s => s.downloader?.torrents === 1)
     // The page's store writes behind: the right copy lands within moments.
-    await within((async () => { while (JSON.stringify(await storedParts(page)) !== JSON.stringify(before)) await page.waitForTimeout(100) })(), 'the right parts to be stored again')
+    await metaBecomes(page, 'part:', right, 'the right parts to be stored again')
   })
 
   test('piece hashes altered in the store are dropped once they fail: the next page fetches them again and joins', async ({ browser }) => {
-    const tracker = own(await startTracker({ port: 0 }))
-    const site = ownSite(await buildSite({ base: BASE, announce: [tracker.url] }))
-    const { page } = await visit(browser, site)
-    await stay(page)
-    await until(page, 'the first page to be stored', s => (s.worker?.stored ?? 0) >= 3)
-    await until(page, 'the shard to be joined', s => s.downloader?.torrents === 1)
+    const page = await joinedVisit(browser)
     // Kept once the join proved them right.
-    await within((async () => { while (Object.keys(await storedPieces(page)).length === 0) await page.waitForTimeout(100) })(), 'the joined shard\'s hashes to be kept')
-    const right = JSON.stringify(await storedPieces(page))
-    assert.is(Object.keys(JSON.parse(right)).length, 1)
-    await alterStoredPieces(page)
-    const altered = JSON.stringify(await storedPieces(page))
-    assert.is.not(altered, right)
+    await metaBecomes(page, 'pieces:', {}, 'the joined shard\'s hashes to be kept', true)
+    const right = await storedMeta(page, 'pieces:')
+    assert.is(Object.keys(right).length, 1)
+    const altered = mapValues(right, alterPieces)
+    await putMeta(page, altered)
+    assert.equal(await storedMeta(page, 'pieces:'), altered)
     // The next page's downloader reads the altered hashes, gets another infohash and drops them (a page that then
     // joins again fetches the right ones): either way the altered copy goes.
-    await page.reload()
-    await installed(page)
-    await startDownloader(page)
-    await within((async () => { while (JSON.stringify(await storedPieces(page)) === altered) await page.waitForTimeout(100) })(), 'the altered hashes to go')
-    await page.reload()
-    await installed(page)
-    await startDownloader(page)
+    await nextPage(page)
+    await metaBecomes(page, 'pieces:', altered, 'the altered hashes to go', true)
+    await nextPage(page)
     await until(page, 'the shard to be joined again', s => s.downloader?.torrents === 1)
-    await within((async () => { while (JSON.stringify(await storedPieces(page)) !== right) await page.waitForTimeout(100) })(), 'the right hashes to be kept')
+    await metaBecomes(page, 'pieces:', right, 'the right hashes to be kept')
   })
 
   test('a stored file altered behind the worker is caught before it reaches a page, and fetched again', async ({ browser, site }) => {
