@@ -2,7 +2,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import bencode from 'bencode'
 import createTorrent from 'create-torrent'
@@ -231,6 +231,19 @@ stability('puts a site smaller than the shard size into one torrent', async () =
   await writeTree(dir, SITE)
   await build(dir, { announce: ['ws://127.0.0.1:1'] })
   assert.is((await infoHashes(dir)).size, 1)
+})
+
+stability('names each shard\'s largest file size in the root manifest, as measured on disk (the worker needs no part to know a shard holds no large file)', async () => {
+  const dir = await tempDir()
+  await bigSite(dir)
+  await writeFile(join(dir, 'assets/f0100.bin'), seededBytes('larger', 300_000))
+  await build(dir, { announce: ['ws://127.0.0.1:1'] })
+  const { manifest, parts } = await readManifest(dir)
+  assert.ok(manifest.shards.length >= 3, `several shards (${manifest.shards.length})`)
+  for (const [i, shard] of manifest.shards.entries()) {
+    const sizes = await Promise.all(parts[i]!.files.map(async f => (await stat(join(dir, f.path))).size))
+    assert.is(shard.largest, Math.max(...sizes), shard.first)
+  }
 })
 
 stability('changes only the shard holding a file whose size changed', async () => {

@@ -2,7 +2,7 @@
 // at once instead of after a wait for peers nobody can supply.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { peersCanHelp, WAKE_FROM, worthStarting, type PeerChances } from '../runtime/worker/peers-help.ts'
+import { leftToOrigin, peersCanHelp, WAKE_FROM, worthStarting, type PeerChances } from '../runtime/worker/peers-help.ts'
 
 const test = suite('peersCanHelp')
 const good: PeerChances = { trackers: 1, browserRunsPeers: true, pageHasPeers: true, pageMayFindPeers: true }
@@ -46,3 +46,20 @@ wake('a small late request of a first page may not (a bouncing visitor would pay
 })
 
 wake.run()
+
+const left = suite('leftToOrigin: which late requests the origin answers while the worker lacks their shard\'s part')
+
+left('a script, style, font or image of a shard whose largest file is below WAKE_FROM', () => {
+  for (const d of ['script', 'style', 'font', 'image']) assert.ok(leftToOrigin(d, { largest: WAKE_FROM - 1 }), d)
+})
+
+left('not when the shard holds a file that could start a downloader, nor when its largest file is not written', () => {
+  assert.not.ok(leftToOrigin('image', { largest: WAKE_FROM }))
+  assert.not.ok(leftToOrigin('image', {}))
+})
+
+left('not a page, a fetch() (which may fetch a page) or media', () => {
+  for (const d of ['document', 'iframe', '', 'audio', 'video']) assert.not.ok(leftToOrigin(d, { largest: 10 }), d)
+})
+
+left.run()

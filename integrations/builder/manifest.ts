@@ -46,6 +46,7 @@ export function assembleManifest (input: ManifestInput): Manifest {
       part: partPath,
       size: shard.files.reduce((sum, f) => sum + f.size, 0),
       files: shard.files.length,
+      largest: Math.max(...shard.files.map(f => f.size)),
       first: shard.files[0]!.path,
       last: shard.files[shard.files.length - 1]!.path
     }

@@ -75,6 +75,9 @@ export interface ShardRef {
   size: number
   /** Number of files. */
   files: number
+  /** Bytes of its largest file: below WAKE_FROM (worker/peers-help.ts), the worker needs no part for a late script,
+   * style, font or image of the shard. Absent in manifests written before it existed. */
+  largest?: number
   /** First and last file path of the shard, in path order: a path is in at most one shard's range. */
   first: string
   last: string

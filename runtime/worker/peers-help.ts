@@ -35,3 +35,18 @@ export const WAKE_FROM = 256 * 1024
 export function worthStarting (file: { size: number, type: string }): boolean {
   return file.type.startsWith('text/html') || file.size >= WAKE_FROM
 }
+
+/** A page's ordinary subresources: never a page (which starts a downloader) nor media (which the worker streams). */
+const SUBRESOURCES = ['script', 'style', 'font', 'image']
+
+/**
+ * Whether a request with this destination, for a file of this shard, is left to the origin when the worker does not
+ * hold the shard's file list (its part) yet. No file of the shard could start a downloader (none reaches WAKE_FROM),
+ * so the part (20 KB for the docs site's front page) would only let the worker fetch from the origin what the page
+ * asked for and store it: a first page's late script, which a bouncing visitor would pay the part for. Left to the
+ * origin, such a file is noted like the first page's own ones (seen.ts) and stored if the visitor stays. A shard
+ * without `largest` (written before it existed) keeps the worker's answer.
+ */
+export function leftToOrigin (destination: string, shard: { largest?: number }): boolean {
+  return SUBRESOURCES.includes(destination) && (shard.largest ?? WAKE_FROM) < WAKE_FROM
+}

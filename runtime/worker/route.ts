@@ -8,10 +8,12 @@ import { answerRuntime, runtimeKey } from './runtime-files.ts'
 import { afterNavigation, loadManifestFor, manifestFor, staleAnswers, superseded, supersededResponse, type Sent } from './builds.ts'
 import { asFile } from './origin.ts'
 import { orNotFound, wantsNotFound } from './not-found.ts'
-import { loadManifest, lookup, refreshManifest, urlRules } from './site.ts'
+import { held, loadManifest, lookup, refreshManifest, urlRules } from './site.ts'
 import { fileRequest } from './file-request.ts'
-import { stays } from './seen.ts'
+import { noteSeen, stays } from './seen.ts'
 import { answerFile } from './sources.ts'
+import { leftToOrigin } from './peers-help.ts'
+import { peersPossible } from './pages.ts'
 import { steppedAside } from './step-aside.ts'
 import { count, served, statsSaved } from './stats.ts'
 
@@ -90,6 +92,10 @@ async function sentAgain (routes: Route[], manifest: Manifest, { bytes, headers 
 
 async function answerFrom (routes: Route[], event: FetchEvent, manifest: Manifest): Promise<Response> {
   for (const route of routes) {
+    if (await leftAlone(event.request, manifest, route.path)) {
+      event.waitUntil(noteSeen([event.request.url]))
+      return fetch(event.request)
+    }
     const found = await lookup(route.path, manifest).catch(() => undefined)
     if (!found) continue
     if (route.redirect) return Response.redirect(route.redirect, 301)
@@ -100,6 +106,16 @@ async function answerFrom (routes: Route[], event: FetchEvent, manifest: Manifes
   // Unless the page is of an older build whose file list is gone (neither stored nor on the origin after a
   // deploy): the origin has only the newest deploy's file, which that page must not get if it may differ.
   return await superseded(manifest) && await changedInNewest(routes, manifest) ? supersededResponse() : fetch(event.request)
+}
+
+/**
+ * Whether the origin answers a request for `path` by itself unless the worker holds its shard's part (peers-help.ts,
+ * leftToOrigin). Only where peers are possible: without them a first page's files are stored at once (seen.ts), which
+ * needs the part anyway. Only for the newest build: an older one's file may differ from the origin's.
+ */
+async function leftAlone (request: Request, manifest: Manifest, path: string): Promise<boolean> {
+  const shard = findShard(manifest, path)
+  return !!shard && leftToOrigin(request.destination, shard) && !await held(shard) && await peersPossible() && !await superseded(manifest)
 }
 
 /**

@@ -213,6 +213,9 @@ export function loadPart (shard: ShardRef): Promise<ShardPart | undefined> {
   return part
 }
 
+/** Whether the worker holds shard's part (in memory or in the store): using it costs the origin nothing. */
+export const held = async (shard: ShardRef): Promise<boolean> => parts.has(shard.part) || !!await readMeta(`part:${shard.part}`)
+
 const indexes = new WeakMap<ShardPart, Map<string, FileEntry>>()
 
 /** A part's files by path (the contract fixes their order by offset, not by name). */
