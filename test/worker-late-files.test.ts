@@ -1,8 +1,8 @@
 // A page's late script, style, font or image (asked for after the worker claimed the page) of a shard whose part the
-// worker does not hold: when no file of the shard is large enough to start a downloader (ShardRef.largest below
-// WAKE_FROM), the part would only let the worker fetch from the origin what the page asked for, so the origin answers
-// by itself and the file is noted like the first page's own (seen.ts). Everything else keeps the worker's answer,
-// which loads the part. In Node, with the fake origin of helpers/worker-scope.ts.
+// worker does not hold: until the visitor stays, when no file of the shard is large enough to start a downloader
+// (ShardRef.largest below WAKE_FROM), the part would only let the worker fetch from the origin what the page asked for,
+// so the origin answers by itself and the file is noted like the first page's own (seen.ts). Everything else keeps the
+// worker's answer, which loads the part. In Node, with the fake origin of helpers/worker-scope.ts.
 import { ORIGIN, build, origin } from './helpers/worker-scope.ts'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -46,6 +46,7 @@ const shards = {
   fetch: shard('fetch', SMALL),
   audio: shard('audio', SMALL),
   stored: shard('stored', SMALL),
+  later: shard('later', SMALL),
   noRTC: shard('nortc', SMALL)
 }
 const SITE = build('late-files', { 'index.html': 'front page' })
@@ -107,8 +108,9 @@ test('a late script of a shard with no large file: the origin answers it by itse
 
 test('so are a style, a font and an image', async () => {
   for (const destination of ['style', 'font', 'image']) {
-    assert.equal(await ask('small/app.js', destination, shards.small), { parts: 0, passed: true, status: 200 }, destination)
+    assert.equal(await ask('small/index.html', destination, shards.small), { parts: 0, passed: true, status: 200 }, destination)
   }
+  assert.ok((await noted()).includes(`${ORIGIN}/small/index.html`), 'noted')
 })
 
 test('a fetch() (which may be a page) and a media file: the worker answers, with the part', async () => {
@@ -121,25 +123,27 @@ test('a shard with a file large enough to start a downloader, or one whose large
   assert.equal(await ask('unknown/app.js', 'script', shards.unknown), { parts: 1, passed: false, status: 200 })
 })
 
-test('once a navigation loaded the part, the worker answers the small shard\'s script (from its lookup, not the page\'s request)', async () => {
-  assert.is((await ask('small/', 'document', shards.small, 'navigate')).parts, 1, 'the navigation fetched the part')
-  assert.equal(await ask('small/app.js', 'script', shards.small), { parts: 0, passed: false, status: 200 })
-})
-
-test('a part kept in the store counts as held: the worker answers (offline, the origin could not)', async () => {
-  // As a worker the browser restarted would find it: the part in the store, not in memory (another shard's copy).
-  const db = (await store())!
-  await db.setMeta(`part:${shards.stored.ref.part}`, shards.stored.part)
-  origin.up = false
-  const asked = await ask('stored/app.js', 'script', shards.stored)
-  origin.up = true
-  assert.is(asked.passed, false, 'not left to the (unreachable) origin')
-  assert.is(asked.parts, 0)
+test('a part kept in the store counts as held (as a worker the browser restarted finds it): the worker answers', async () => {
+  await (await store())!.setMeta(`part:${shards.stored.ref.part}`, shards.stored.part)
+  assert.equal(await ask('stored/app.js', 'script', shards.stored), { parts: 0, passed: false, status: 200 })
 })
 
 test('in a browser without WebRTC the worker answers, with the part: a first page\'s files are stored at once there', async () => {
   await noteWebRTC(false)
-  assert.equal(await ask('nortc/app.js', 'script', shards.noRTC), { parts: 1, passed: false, status: 200 })
+  try {
+    assert.equal(await ask('nortc/app.js', 'script', shards.noRTC), { parts: 1, passed: false, status: 200 })
+  } finally {
+    await noteWebRTC(true)
+  }
+})
+
+test('once the visitor opens another page, it stays: the noted files are stored, and later pages\' late files are the worker\'s', async () => {
+  assert.is((await ask('small/', 'document', shards.small, 'navigate')).parts, 1, 'the navigation fetched the part')
+  assert.equal(await noted(), [], 'the note was taken')
+  const db = (await store())!
+  for (const f of shards.small.part.files) assert.ok((await db.record(f.sha256))?.complete, `${f.path} stored`)
+  assert.equal(await ask('small/app.js', 'script', shards.small), { parts: 0, passed: false, status: 200 }, 'its part is held')
+  assert.equal(await ask('later/app.js', 'script', shards.later), { parts: 1, passed: false, status: 200 }, 'a shard not held yet')
 })
 
 test.run()

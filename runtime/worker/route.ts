@@ -10,7 +10,7 @@ import { asFile } from './origin.ts'
 import { orNotFound, wantsNotFound } from './not-found.ts'
 import { held, loadManifest, lookup, refreshManifest, urlRules } from './site.ts'
 import { fileRequest } from './file-request.ts'
-import { noteSeen, stays } from './seen.ts'
+import { hasStayed, noteSeen, stays } from './seen.ts'
 import { answerFile } from './sources.ts'
 import { leftToOrigin } from './peers-help.ts'
 import { peersPossible } from './pages.ts'
@@ -109,13 +109,15 @@ async function answerFrom (routes: Route[], event: FetchEvent, manifest: Manifes
 }
 
 /**
- * Whether the origin answers a request for `path` by itself unless the worker holds its shard's part (peers-help.ts,
- * leftToOrigin). Only where peers are possible: without them a first page's files are stored at once (seen.ts), which
- * needs the part anyway. Only for the newest build: an older one's file may differ from the origin's.
+ * Whether the origin answers a request for `path` by itself (peers-help.ts, leftToOrigin): until the visitor stays, a
+ * page's late files are noted like the first page's own (seen.ts), unless the worker holds their shard's part. Only
+ * where peers are possible: without them a first page's files are stored at once, which needs the part anyway. Only
+ * for the newest build: an older one's file may differ from the origin's. (A worker the browser restarted does not
+ * know the visitor stayed: until the next page or downloader report, such files are noted again, not offered.)
  */
 async function leftAlone (request: Request, manifest: Manifest, path: string): Promise<boolean> {
   const shard = findShard(manifest, path)
-  return !!shard && leftToOrigin(request.destination, shard) && !await held(shard) && await peersPossible() && !await superseded(manifest)
+  return !hasStayed() && !!shard && leftToOrigin(request.destination, shard) && !await held(shard) && await peersPossible() && !await superseded(manifest)
 }
 
 /**

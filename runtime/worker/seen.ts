@@ -28,8 +28,13 @@ export async function noteSeen (urls: string[]): Promise<void> {
   if (!await peersPossible()) await stays()
 }
 
+/** Whether the visitor stayed in this worker's life: from then on a page's late files are the worker's (route.ts). */
+let stayed = false
+export const hasStayed = (): boolean => stayed
+
 /** The visitor stays: stores what its first page loaded, if anything is noted. */
 export async function stays (): Promise<void> {
+  stayed = true
   const db = await store()
   let note: Note | undefined
   // Taken in one transaction (an empty note is left), so two triggers at once store it once, and a page's note
