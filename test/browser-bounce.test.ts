@@ -10,6 +10,7 @@ import { ALL_BROWSERS, controlled, installed, stats, until, visitor, within } fr
 import { buildSite, gallery, isPlanktosFile, pageFiles, siteFiles, startOrigin } from './helpers/site.ts'
 import { storeUntil } from './helpers/redeploy.ts'
 import { browserSuites } from './helpers/suite.ts'
+import { WAKE_FROM } from '../runtime/worker/peers-help.ts'
 
 const GALLERY = gallery(2)
 
@@ -72,5 +73,39 @@ browserSuites(name => `${name}: a visitor who reads one page and leaves`, ({ tes
     await storeUntil(page, 'the first page to be stored', shas => shas.has(front))
     assert.equal(await noted(page), [], 'nothing is left noted')
     assert.is(origin.log.filter(e => e.url === site.base).length, 1, 'the first page came from the HTTP cache, not the origin again')
+  })
+
+  test(`a script the page asks for after the worker claimed it: ${peers ? 'left to the origin and noted, no part (stored once the visitor reads on)' : 'stored at once'}`, async ({ browser }) => {
+    const tracker = own(await startTracker({ port: 0 }))
+    const site = ownSite(await buildSite({ announce: [tracker.url] }, { ...GALLERY.files, 'late.js': 'document.title = "late"\n' }))
+    assert.ok(site.manifest.shards.every(s => (s.largest ?? Infinity) < WAKE_FROM), 'no file of the site is large enough to start a downloader')
+    const origin = own(await startOrigin(site))
+    const files = await siteFiles(site)
+    const context = own(await visitor(browser))
+    const page = await context.newPage()
+    await page.goto(origin.url)
+    await installed(page)
+    await controlled(page)
+    // As Starlight's late scripts come when the worker claims the page before they are asked for.
+    await within(page.evaluate(() => new Promise((resolve, reject) => {
+      const script = document.createElement('script')
+      script.src = 'late.js'
+      script.onload = resolve
+      script.onerror = reject
+      document.head.append(script)
+    })), 'the late script to run')
+    assert.is(await page.evaluate(() => document.title), 'late', 'the late script ran')
+    assert.is(origin.log.filter(e => e.url === site.base + 'late.js').length, 1, 'the late script came from the origin once')
+    const late = files.get('late.js')!.sha256
+    if (!peers) {
+      await storeUntil(page, 'the late script to be stored', shas => shas.has(late))
+      return
+    }
+    await within((async () => { while (!(await noted(page)).some(u => u.endsWith('/late.js'))) await page.waitForTimeout(50) })(), 'the late script to be noted')
+    const ownFiles = origin.log.filter(e => isPlanktosFile(site.base, e.url)).map(e => kind(site.base, e.url)).sort()
+    assert.equal(ownFiles, ['planktos-sw.js', 'planktos/install.js', 'planktos/manifest.json'], 'no part')
+    await page.goto(origin.url + GALLERY.pages[0]!.url)
+    await storeUntil(page, 'the late script to be stored', shas => shas.has(late))
+    assert.is(origin.log.filter(e => e.url === site.base + 'late.js').length, 1, 'stored from the HTTP cache, not fetched again')
   })
 }, ALL_BROWSERS)
