@@ -3,7 +3,6 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
 import { readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { WAKE_FROM } from '../runtime/shared/manifest.ts'
 import { join } from 'node:path'
 import bencode from 'bencode'
 import createTorrent from 'create-torrent'
@@ -103,25 +102,6 @@ manifestSuite('gives a shard of one large file about 128 pieces, and a shard of 
   assert.is(big.pieceLength, 128 * 1024)
   const small = parts.filter(p => p !== big)
   assert.ok(small.length > 0 && small.every(p => p.pieceLength === 16 * 1024), 'the small files keep 16 KiB pieces')
-})
-
-manifestSuite('gives a shard of many files below WAKE_FROM at most 256 pieces, and one that holds a file of WAKE_FROM or more up to 1,024 smaller ones', async () => {
-  // About 12 MiB either way: 200 files of 64 KiB, or 48 of WAKE_FROM (256 KiB) and one small one.
-  const small: Record<string, Uint8Array> = {}
-  for (let i = 0; i < 200; i++) small[`s/${String(i).padStart(3, '0')}.bin`] = seededBytes(`s${i}`, 64 * 1024)
-  const mixed: Record<string, Uint8Array> = {}
-  for (let i = 0; i < 48; i++) mixed[`m/${String(i).padStart(2, '0')}.bin`] = seededBytes(`m${i}`, WAKE_FROM)
-  mixed['m/rest.bin'] = seededBytes('rest', 64 * 1024)
-  for (const [files, most, label] of [[small, 256, 'small files'], [mixed, 1024, 'files of WAKE_FROM']] as const) {
-    const dir = await tempDir()
-    await writeTree(dir, files)
-    await build(dir, { announce: ['ws://127.0.0.1:1'] })
-    const { parts } = await readManifest(dir)
-    assert.is(parts.length, 1, label)
-    const size = parts[0]!.files.reduce((s, f) => s + f.size, 0)
-    const pieces = Math.ceil(size / parts[0]!.pieceLength)
-    assert.ok(pieces <= most && pieces > most / 2, `${label}: ${pieces} pieces of ${parts[0]!.pieceLength} B`)
-  }
 })
 
 manifestSuite('gives the same infohash as create-torrent for the same files, name and piece length', async () => {

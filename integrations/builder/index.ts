@@ -117,7 +117,7 @@ export async function build (dir: string, options: Options = {}, hooks: BuildHoo
       const plan = planShards(files, opts.shardSize)
       const jobs = plan.map((indices, id) => {
         const shardFiles = indices.map(i => files[i]!)
-        return { id, pieceLength: pieceLengthFor(shardFiles), files: shardFiles }
+        return { id, pieceLength: pieceLengthFor(shardFiles.reduce((s, f) => s + f.size, 0), shardFiles.length), files: shardFiles }
       })
       const totalBytes = files.reduce((s, f) => s + f.size, 0)
       let hashed = 0

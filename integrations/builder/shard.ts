@@ -11,7 +11,6 @@
 //    which again only looks at paths and at that run's own size. The file bound keeps each shard's part of
 //    the manifest small: a visitor fetches the part of every shard it needs.
 import { createHash } from 'node:crypto'
-import { WAKE_FROM } from '../../runtime/shared/manifest.ts'
 
 /** Nominal average file size used to pick how often boundaries occur. */
 const NOMINAL_FILE_SIZE = 64 * 1024
@@ -80,25 +79,9 @@ const PIECES = 1024
  */
 const PIECES_ONE_FILE = 128
 
-/**
- * Most pieces of a shard of many files none of which reaches WAKE_FROM (a documentation site's pages, scripts and
- * search index): those travel whole, from the origin through the worker or from peers as whole files where a piece is
- * not offered (runtime/page/file-exchange.ts), so small pieces save little, while their SHA-1s (20 B a piece, which do
- * not compress) are what a reader pays for each shard it joins. On the bench's docs site (2026-12-07) 256 pieces
- * instead of 1,024 took the metadata a page read from 9.4 KB to 6.2 KB (npm run bench metadata) and six readers of
- * four pages from 2.44x to 2.19x the plain site (npm run bench bill), with the same site bytes from the origin and
- * from peers; applied to every shard, the median-weight population's origin bytes grew 3% (its 256 KiB-1 MiB images
- * travel in pieces, and larger pieces drag more of their neighbours from the web seed).
- */
-const PIECES_SMALL_FILES = 256
-
-/**
- * Piece length for a shard of these files: a power of two from 16 KiB to 4 MiB, keeping the piece count near the
- * limits above or under.
- */
-export function pieceLengthFor (files: ReadonlyArray<{ size: number }>): number {
-  const size = files.reduce((s, f) => s + f.size, 0)
-  const most = files.length === 1 ? PIECES_ONE_FILE : files.every(f => f.size < WAKE_FROM) ? PIECES_SMALL_FILES : PIECES
+/** Piece length for a shard of `files` files: a power of two from 16 KiB to 4 MiB, keeping the piece count near the limits above or under. */
+export function pieceLengthFor (size: number, files: number): number {
+  const most = files === 1 ? PIECES_ONE_FILE : PIECES
   let length = 16 * 1024
   while (size / length > most && length < 4 * 1024 * 1024) length *= 2
   return length

@@ -16,15 +16,6 @@ export const piecesFile = (infoHash: string): string => `${PLANKTOS_DIR}t/${info
 /** The debug overlay, imported by the downloader only when asked for: most visitors never see it. */
 export const OVERLAY_FILE = 'planktos/overlay.js'
 
-/**
- * A file below this size never starts a downloader by itself (worker/peers-help.ts): the downloader and a shard's
- * part and piece hashes cost the origin tens of KB the first time, more than peers could save on it. (A page's own
- * first requests are answered by the origin before the worker exists, so this is about a page's late requests: lazy
- * images, fonts, a search index.) A shard whose files are all below it (`largest`) gets fewer, larger pieces from the
- * builder (integrations/builder/shard.ts says why).
- */
-export const WAKE_FROM = 256 * 1024
-
 /** Settings the runtime reads; copied from the build options. */
 export interface RuntimeSettings {
   announce: string[]
@@ -84,7 +75,7 @@ export interface ShardRef {
   size: number
   /** Number of files. */
   files: number
-  /** Bytes of its largest file: below WAKE_FROM, the worker needs no part for a late script,
+  /** Bytes of its largest file: below WAKE_FROM (worker/peers-help.ts), the worker needs no part for a late script,
    * style, font or image of the shard. Absent in manifests written before it existed. */
   largest?: number
   /** First and last file path of the shard, in path order: a path is in at most one shard's range. */

@@ -1,7 +1,6 @@
 // Whether peers can help with a file now: the one decision between waiting for peers and asking the origin at once,
 // kept apart from the worker's globals so it is unit-tested in Node. When it says no, the origin answers at once and
 // at full speed, as it would without planktos.
-import { WAKE_FROM } from '../shared/manifest.ts'
 
 /** What the worker knows, for one file's swarm, about its chances of getting bytes from peers. */
 export interface PeerChances {
@@ -22,8 +21,12 @@ export function peersCanHelp (c: PeerChances): boolean {
   return c.pageHasPeers || c.pageMayFindPeers
 }
 
-// WAKE_FROM: defined with the manifest, whose `largest` and piece lengths depend on it.
-export { WAKE_FROM }
+/**
+ * A file below this size never starts a downloader by itself: the downloader and a shard's torrent and part cost the
+ * origin about 80 KB the first time, more than peers could save on it. (A page's own first requests are answered by
+ * the origin before the worker exists, so this is about a page's late requests: lazy images, fonts, a search index.)
+ */
+export const WAKE_FROM = 256 * 1024
 
 /**
  * Whether a request for this file may start a downloader that has not run yet on the page asked: a navigation's
