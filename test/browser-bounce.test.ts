@@ -4,7 +4,7 @@
 // at once, which takes its part: the store is what keeps the page readable with the origin down. Sizes and ratios
 // live in `npm run bench bill`.
 import * as assert from 'uvu/assert'
-import type { Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { startTracker } from '../integrations/cli/tracker.ts'
 import { ALL_BROWSERS, controlled, installed, stats, until, visitor, within } from './helpers/browsers.ts'
 import { buildSite, gallery, isPlanktosFile, pageFiles, siteFiles, startOrigin } from './helpers/site.ts'
@@ -40,16 +40,21 @@ browserSuites(name => `${name}: a visitor who reads one page and leaves`, ({ tes
   // WebKit here has no WebRTC.
   const peers = name !== 'webkit'
 
-  test(`costs the origin install.js, the worker and the manifest${peers ? '' : ' and one part'}: no downloader, no torrent`, async ({ browser }) => {
+  /** A first visitor on the gallery site (and `more` files), once the worker controls its first page. */
+  async function firstPage (browser: Browser, more: Record<string, string> = {}) {
     const tracker = own(await startTracker({ port: 0 }))
-    const site = ownSite(await buildSite({ announce: [tracker.url] }, GALLERY.files))
+    const site = ownSite(await buildSite({ announce: [tracker.url] }, { ...GALLERY.files, ...more }))
     const origin = own(await startOrigin(site))
     const files = await siteFiles(site)
-    const context = own(await visitor(browser))
-    const page = await context.newPage()
+    const page = await (own(await visitor(browser))).newPage()
     await page.goto(origin.url)
     await installed(page)
     await controlled(page)
+    return { tracker, site, origin, files, page }
+  }
+
+  test(`costs the origin install.js, the worker and the manifest${peers ? '' : ' and one part'}: no downloader, no torrent`, async ({ browser }) => {
+    const { tracker, site, origin, files, page } = await firstPage(browser)
     const first = pageFiles(files, '')
     if (peers) {
       // The worker noted what the page loaded (the page said so right after it was controlled) and stored none of it.
@@ -76,16 +81,8 @@ browserSuites(name => `${name}: a visitor who reads one page and leaves`, ({ tes
   })
 
   test(`a script the page asks for after the worker claimed it: ${peers ? 'left to the origin and noted, no part (stored once the visitor reads on)' : 'stored at once'}`, async ({ browser }) => {
-    const tracker = own(await startTracker({ port: 0 }))
-    const site = ownSite(await buildSite({ announce: [tracker.url] }, { ...GALLERY.files, 'late.js': 'document.title = "late"\n' }))
+    const { site, origin, files, page } = await firstPage(browser, { 'late.js': 'document.title = "late"\n' })
     assert.ok(site.manifest.shards.every(s => (s.largest ?? Infinity) < WAKE_FROM), 'no file of the site is large enough to start a downloader')
-    const origin = own(await startOrigin(site))
-    const files = await siteFiles(site)
-    const context = own(await visitor(browser))
-    const page = await context.newPage()
-    await page.goto(origin.url)
-    await installed(page)
-    await controlled(page)
     // As Starlight's late scripts come when the worker claims the page before they are asked for.
     await within(page.evaluate(() => new Promise((resolve, reject) => {
       const script = document.createElement('script')
