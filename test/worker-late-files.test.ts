@@ -12,7 +12,7 @@ import { noteWebRTC } from '../runtime/worker/pages.ts'
 import { WAKE_FROM } from '../runtime/worker/peers-help.ts'
 import { onFetch } from '../runtime/worker/route.ts'
 import type { FetchEvent } from '../runtime/worker/scope.ts'
-import { loadManifest } from '../runtime/worker/site.ts'
+import { loadManifest, refreshManifest } from '../runtime/worker/site.ts'
 import { store } from '../runtime/worker/storage.ts'
 
 const hash = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex')
@@ -47,6 +47,7 @@ const shards = {
   audio: shard('audio', SMALL),
   stored: shard('stored', SMALL),
   later: shard('later', SMALL),
+  older: shard('older', SMALL),
   noRTC: shard('nortc', SMALL)
 }
 const SITE = build('late-files', { 'index.html': 'front page' })
@@ -134,6 +135,29 @@ test('in a browser without WebRTC the worker answers, with the part: a first pag
     assert.equal(await ask('nortc/app.js', 'script', shards.noRTC), { parts: 1, passed: false, status: 200 })
   } finally {
     await noteWebRTC(true)
+  }
+})
+
+test('a page of an older build than the newest: the worker answers, with the part (the origin has only the newest deploy)', async () => {
+  // The page asking is pinned to the build it met first; then a deploy.
+  assert.equal(await ask('older/index.html', 'image', shards.older), { parts: 0, passed: true, status: 200 }, 'before the deploy')
+  /** Deploys `manifest` and lets the worker see it (its checks are at least 3 s apart: the clock moves instead). */
+  const redeploy = async (manifest: typeof SITE.manifest, skew: number): Promise<string | undefined> => {
+    origin.manifest = manifest
+    const now = Date.now
+    Date.now = () => now() + skew
+    try {
+      return (await refreshManifest())?.buildId
+    } finally {
+      Date.now = now
+    }
+  }
+  assert.is(await redeploy({ ...SITE.manifest, buildId: 'late-files-2' }, 60_000), 'late-files-2', 'the worker saw the deploy')
+  try {
+    assert.equal(await ask('older/app.js', 'script', shards.older), { parts: 1, passed: false, status: 200 })
+  } finally {
+    // Rolled back, so that the first page's note (kept with its build) still counts below.
+    assert.is(await redeploy(SITE.manifest, 120_000), SITE.manifest.buildId, 'rolled back')
   }
 })
 
