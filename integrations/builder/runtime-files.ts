@@ -42,7 +42,7 @@ export async function readRuntime (): Promise<RuntimeFiles> {
     const [install, worker, downloader, overlay, remove] = await Promise.all(['install.js', 'sw.js', 'downloader.js', 'overlay.js', 'remove.js'].map(f => readFile(join(dir, f))))
     return { install: install!, worker: worker!, downloader: downloader!, overlay: overlay!, remove: remove! }
   } catch (err) {
-    throw new BuildError(`The planktos browser runtime is missing from "${dir}"; run "npm run build" in planktos-web (or reinstall the package).`, { cause: err })
+    throw new BuildError(`The planktos browser runtime could not be read from "${dir}" (${(err as Error).message}); run "npm run build" in planktos-web (or reinstall the package).`, { cause: err })
   }
 }
 
