@@ -27,7 +27,7 @@ export const entries: Entry[] = [
   // a download stopped reading the whole file while nobody read it (worker/stream.ts): ~380 B, of which ~140 B were
   // found in the worker's repeated code, so that a seek is not slower than without planktos. 12 KB + 768 until a late
   // script, style, font or image of a shard with no large file was left to the origin while the worker does not hold
-  // the shard's part (worker/peers-help.ts, leftToOrigin): ~110 B every visitor pays so that a bouncing visitor on the
+  // the shard's part (worker/peers-help.ts, leftToOrigin): ~140 B every visitor pays so that a bouncing visitor on the
   // docs site does not pay its front page's 20 KB part whenever the worker claims the page before its late scripts.
   { name: 'sw', input: 'runtime/sw.ts', format: 'iife', budget: 12 * KB + 896, served: '`planktos-sw.js`' },
   // WebTorrent included (issue 13: 45 KB; test/webtorrent-lite.test.ts holds it there).
