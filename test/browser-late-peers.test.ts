@@ -182,7 +182,12 @@ for (const name of BROWSERS) {
       const tail = (e: { range?: string, bytes: number }): boolean => (e.range ?? '').endsWith(`-${SIZE - 1}`) && e.bytes < 16 * 1024
       const sent = origin.log.slice(mark).filter(e => e.url === '/' + FILE && !tail(e))
       const bytes = sent.reduce((n, e) => n + e.bytes, 0)
-      assert.ok(bytes <= FIRST_FROM_ORIGIN, `bytes of the file the origin sent: ${bytes} (${JSON.stringify(sent)})`)
+      // The worker's and the downloader's counters go with a failure: CI53 once saw the page's own request (Range:
+      // bytes=0-) reach the origin besides the worker's first chunk, and no run since has shown how.
+      if (bytes > FIRST_FROM_ORIGIN) {
+        const { worker, downloader } = await stats(B)
+        assert.unreachable(`bytes of the file the origin sent: ${bytes} (${JSON.stringify(sent)}); worker ${JSON.stringify(worker)}; downloader ${JSON.stringify(downloader)}`)
+      }
       await release(A)
     })
   })
