@@ -2,7 +2,10 @@
 // The issue asks for `ip netns` + veth + `tc netem`; `netemAvailable()` tries exactly that and returns the error when
 // the kernel refuses. The link used is a TCP relay in user space that models one shared link per direction: bytes
 // queue behind each other at `mbit`, then travel `rttMs / 2`; a new connection costs one extra round trip (the TCP
-// handshake). It does not model TCP's slow start or losses, so it flatters a cold connection slightly. With
+// handshake). Like TCP's window, one connection holds at most `windowFor()` bytes on the link and in the receiver's
+// buffer: beyond that the relay stops reading from the sender until they drain, so a response nobody reads (a paused
+// media element's, a cancelled one's) neither takes the link from other responses nor is counted as sent in full.
+// It does not model TCP's slow start or losses, so it flatters a cold connection slightly. With
 // `shared: false` each connection gets such a link of its own: a slow origin rather than one shared pipe.
 import { spawnSync } from 'node:child_process'
 import { createServer, connect, type Socket } from 'node:net'
@@ -30,6 +33,12 @@ class Direction {
   }
 }
 
+/**
+ * Bytes one connection may have on the link and unread by the receiver: four bandwidth-delay products (what a TCP
+ * window grows to on such a path, with a bottleneck buffer), at least 256 KiB. 800 KB at 20 Mbit/s and 80 ms.
+ */
+export const windowFor = (spec: LinkSpec): number => Math.max(256 * 1024, 4 * spec.mbit * 125 * spec.rttMs)
+
 /** Relays 127.0.0.1:<returned port> to 127.0.0.1:`target` through the emulated link. */
 export async function startLink (target: number, spec: LinkSpec = FAR): Promise<Link> {
   const shared = { up: new Direction(spec), down: new Direction(spec) }
@@ -39,8 +48,9 @@ export async function startLink (target: number, spec: LinkSpec = FAR): Promise<
     const origin = connect(target, '127.0.0.1')
     sockets.add(client).add(origin)
     let first = true
-    pipe(client, origin, up, () => { const extra = first ? spec.rttMs : 0; first = false; return extra })
-    const back = pipe(origin, client, down, () => 0)
+    const window = windowFor(spec)
+    pipe(client, origin, up, () => { const extra = first ? spec.rttMs : 0; first = false; return extra }, window)
+    const back = pipe(origin, client, down, () => 0, window)
     const done = (): void => { client.destroy(); origin.destroy(); sockets.delete(client); sockets.delete(origin) }
     client.on('error', done).on('close', done)
     // The origin sends at loopback speed and may close an idle keep-alive connection while the link still carries
@@ -61,22 +71,29 @@ export async function startLink (target: number, spec: LinkSpec = FAR): Promise<
 /**
  * Forwards `from` to `to`, each chunk released when the link would deliver it, in order; `finish()` ends `to` after
  * the last chunk. One queue and one timer: separate timers per chunk can fire out of order (their delays are counted
- * from the event loop's cached clock), and an end overtaking the last chunks cut responses short.
+ * from the event loop's cached clock), and an end overtaking the last chunks cut responses short. Reading from `from`
+ * pauses while more than `window` bytes are on the link or waiting for `to` to take them.
  */
-function pipe (from: Socket, to: Socket, link: Direction, extra: () => number): { finish (): void } {
+function pipe (from: Socket, to: Socket, link: Direction, extra: () => number, window: number): { finish (): void } {
   let last = 0
+  let onLink = 0
   const queue: Array<{ at: number, chunk?: Buffer }> = []
   let timer: ReturnType<typeof setTimeout> | undefined
+  const full = (): boolean => onLink + to.writableLength > window
+  const resume = (): void => { if (from.isPaused() && !full()) from.resume() }
   const drain = (): void => {
     timer = undefined
     while (queue.length > 0 && queue[0]!.at <= performance.now()) {
       const { chunk } = queue.shift()!
+      onLink -= chunk?.length ?? 0
       if (to.destroyed) continue
       if (chunk) to.write(chunk)
       else to.end()
     }
+    resume()
     if (queue.length > 0) timer = setTimeout(drain, Math.max(0, queue[0]!.at - performance.now()))
   }
+  to.on('drain', resume)
   const push = (item: { at: number, chunk?: Buffer }): void => {
     queue.push(item)
     timer ??= setTimeout(drain, Math.max(0, item.at - performance.now()))
@@ -84,6 +101,8 @@ function pipe (from: Socket, to: Socket, link: Direction, extra: () => number): 
   from.on('data', (chunk: Buffer) => {
     last = Math.max(last, link.arrival(chunk.length, performance.now(), extra()))
     push({ at: last, chunk })
+    onLink += chunk.length
+    if (full()) from.pause()
   })
   const finish = (): void => push({ at: last })
   from.on('end', finish)
