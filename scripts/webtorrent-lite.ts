@@ -137,7 +137,7 @@ export function downloaderPlugins (root: string): Plugin[] {
       target: 'es2022',
       define: { 'process.browser': 'true', global: 'globalThis' }
     }),
-    terser({ module: true, ecma: 2020, compress: { passes: 2, pure_funcs: ['this._debug', 'self._debug'] }, format: { comments: false } })
+    terser({ module: true, ecma: 2020, compress: { passes: 3, pure_funcs: ['this._debug', 'self._debug'] }, format: { comments: false } })
   ]
 }
 
