@@ -38,7 +38,9 @@ const STUBS: Record<string, string> = {
   'memory-chunk-store': 'memory-chunk-store.js',
   'chunk-store-iterator': 'chunk-store-iterator.js',
   'join-async-iterator': 'join-async-iterator.cjs',
-  'cache-chunk-store': 'cache-chunk-store.js'
+  'cache-chunk-store': 'cache-chunk-store.js',
+  // Its remote() only: the stub imports the rest from the module itself.
+  'parse-torrent': 'parse-torrent.js'
 }
 
 /** WebTorrent's own files replaced, by the specifier lib/ and index.js import them with. */
@@ -93,7 +95,7 @@ function webtorrentLite (root: string): Plugin[] {
     async resolveId (source, importer) {
       // Through node-resolve, which then applies WebTorrent's browser field to what index.js imports.
       if (source === PREBUILT) return await this.resolve('webtorrent', importer, { skipSelf: true })
-      if (Object.hasOwn(STUBS, source)) return join(stubs, STUBS[source]!)
+      if (Object.hasOwn(STUBS, source) && !importer?.startsWith(stubs)) return join(stubs, STUBS[source]!)
       // The browser's own polyfill of Node's EventEmitter (the package `events`), not the Node builtin.
       if (source === 'events') return require.resolve('events/')
       if (importer?.startsWith(pkg) && source.endsWith('/version.cjs')) return VERSION

@@ -11,6 +11,8 @@ import { join } from '../runtime/webtorrent-stubs/path.js'
 import { ThrottleGroup } from '../runtime/webtorrent-stubs/speed-limiter.js'
 import utMetadata from '../runtime/webtorrent-stubs/ut_metadata.js'
 import CacheStore from '../runtime/webtorrent-stubs/cache-chunk-store.js'
+import { remote } from '../runtime/webtorrent-stubs/parse-torrent.js'
+import { remote as originalRemote } from 'parse-torrent'
 import OriginalCacheStore from 'cache-chunk-store'
 
 /** Brotli bytes a visitor's browser downloads for downloader.js, WebTorrent included. */
@@ -43,7 +45,8 @@ const LEFT_OUT: Array<[module: string, text: string]> = [
   ["bittorrent-tracker's server", 'address() unavailable with { noServer: true }'],
   ["bittorrent-tracker's UDP client", 'invalid udp handshake'],
   // The downloader keeps the 'sequential' strategy, which never asks it; the real one listened to every wire.
-  ["WebTorrent's rarity map (lib/rarity-map.js)", '_onWireBitfield']
+  ["WebTorrent's rarity map (lib/rarity-map.js)", '_onWireBitfield'],
+  ["parse-torrent's remote() (a torrent from a URL or a Blob)", 'Error downloading torrent']
 ]
 
 size('leaves out the WebTorrent modules planktos never reaches', () => {
@@ -95,6 +98,15 @@ stubs('the ut_metadata stand-in is an extension a wire accepts, and listens like
   // What WebTorrent calls on a wire that comes before the metadata: nothing to do, nothing thrown.
   ext.fetch()
   assert.ok(ext.setMetadata(new Uint8Array(0)))
+})
+
+stubs("parse-torrent's remote() fails on torrent bytes it cannot parse as the original does", async () => {
+  type Remote = (id: unknown, cb: (err: Error | null, parsed?: unknown) => void) => unknown
+  const fail = (f: Remote, id: unknown): Promise<string> => new Promise(resolve => { void f(id, err => resolve(err ? err.message : 'parsed')) })
+  for (const id of [new Uint8Array([1, 2, 3]), new TextEncoder().encode('d4:infod4:name1:aee')]) {
+    assert.is(await fail(remote as Remote, id), await fail(originalRemote as Remote, id))
+  }
+  assert.is(await fail(remote as Remote, new Uint8Array(3)), 'Invalid torrent identifier')
 })
 
 /** A chunk store of 4-byte pieces that logs its reads, closes and destroys; `fail` makes the reads of a piece fail. */
