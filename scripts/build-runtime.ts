@@ -26,8 +26,9 @@ async function bundle (entry: Entry): Promise<string> {
     plugins: entry.name === 'downloader'
       ? downloaderPlugins(root)
       // terser after esbuild's minifier takes ~420 B brotli more out of the worker (12,277 → 11,855): bytes every
-      // visitor pays, where esbuild alone leaves foldable constants and duplicate branches in.
-      : [nodeResolve({ browser: true }), esbuild({ target: 'es2022', minify: true, legalComments: 'none' }), terser({ ecma: 2020, compress: { passes: 2 }, format: { comments: false } })],
+      // visitor pays, where esbuild alone leaves foldable constants and duplicate branches in. A third pass takes 27 B
+      // more out of the worker (13,178 → 13,151); a fourth nothing.
+      : [nodeResolve({ browser: true }), esbuild({ target: 'es2022', minify: true, legalComments: 'none' }), terser({ ecma: 2020, compress: { passes: 3 }, format: { comments: false } })],
     onwarn (warning, warn) {
       // The install script imports the downloader from a URL only known at run time: that is intended.
       if (warning.code === 'UNRESOLVED_IMPORT' || warning.code === 'CIRCULAR_DEPENDENCY') return
