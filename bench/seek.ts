@@ -3,9 +3,10 @@
 // their element has its metadata and a reader's moment more, then all at once seek to the middle of a large file and
 // play. Measured, side by side with the same site without planktos behind the same shared link: each visitor's time
 // from the seek to its element's `playing` event (its first frame), whether it played, and the file's bytes the
-// origin sent over the whole visit. The link (link.ts) takes whatever the origin sends at once and queues it: a
-// response the browser cancels counts every byte the origin had sent by then, more than a real link's TCP window
-// would have let through, with and without planktos alike. The file is WAV noise in an <audio> (this machine has no
+// origin sent over the whole visit. The link (link.ts) holds at most a window's bytes of each connection (as TCP
+// does), so a response nobody reads (the element's first, once it paused or sought; the worker's download ahead of
+// its reader) neither takes the link from the seek's range nor counts as sent in full. Until 2026-12-07 it had no
+// window, and such a response queued the whole file. The file is WAV noise in an <audio> (this machine has no
 // video encoder; a media element's Range requests are the same for audio and video).
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
