@@ -46,7 +46,10 @@ const LEFT_OUT: Array<[module: string, text: string]> = [
   ["bittorrent-tracker's UDP client", 'invalid udp handshake'],
   // The downloader keeps the 'sequential' strategy, which never asks it; the real one listened to every wire.
   ["WebTorrent's rarity map (lib/rarity-map.js)", '_onWireBitfield'],
-  ["parse-torrent's remote() (a torrent from a URL or a Blob)", 'Error downloading torrent']
+  ["parse-torrent's remote() (a torrent from a URL or a Blob)", 'Error downloading torrent'],
+  // Methods scripts/webtorrent-lite.ts trims (TRIMS): the torrent from an `xs` URL, a file's streams.
+  ['Torrent#_getMetadataFromServer', 'skipping non-http xs param'],
+  ["File's streams (File#createReadStream and the like)", 'File is destroyed']
 ]
 
 size('leaves out the WebTorrent modules planktos never reaches', () => {
@@ -57,6 +60,14 @@ size('leaves out the WebTorrent modules planktos never reaches', () => {
 size('still holds the WebTorrent parts the downloader uses', () => {
   const code = read()
   for (const text of ['lt_donthave', 'httpRequest(', 'RTCPeerConnection', 'WebSocket']) assert.ok(code.includes(text), `"${text}" is missing`)
+})
+
+size("calls none of the EventEmitter's methods scripts/webtorrent-lite.ts leaves out", () => {
+  const code = read()
+  // As a property or a quoted name: "listeners" alone is in the EventEmitter's warning text.
+  for (const name of ['listeners', 'rawListeners', 'eventNames', 'prependOnceListener', 'getMaxListeners']) {
+    assert.not.match(code, new RegExp(`[.'"\`]${name}\\b`), `downloader.js names ${name}, which its EventEmitter no longer has`)
+  }
 })
 
 size('reads no Node global a page lacks', () => {
