@@ -199,12 +199,11 @@ export class Swarm {
       torrent.once('ready', () => resolve(true))
       torrent.once('close', () => resolve(false))
       // Metadata only from the origin's part and hashes (never from peers), and only for the infohash the manifest names.
-      // Stored hashes that do not give it are dropped, so the next page asks the origin instead of failing for good
-      // (not caught: the downloader has no bytes left for it, and a store that cannot delete has failed anyway).
+      // Stored hashes that do not give it are dropped, so the next page asks the origin instead of failing for good.
       torrent.once('infoHash', (hash: string) => {
         if (hash === shard.infoHash) return
         torrent.destroy()
-        void this.#store.deleteMeta(piecesKey(shard.infoHash))
+        void this.#store.deleteMeta(piecesKey(shard.infoHash)).catch(() => {})
       })
     })
     silence.start()
