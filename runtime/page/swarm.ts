@@ -213,14 +213,11 @@ export class Swarm {
     }
     // Kept only now: a wrong copy stored before the check would be refused on every later page, for good.
     void this.#store.setMeta(piecesKey(shard.infoHash), pieces).catch(() => {})
-    // Then an announce without offers, answered at once: the one WebTorrent sent goes out only once its WebRTC offers
-    // are gathered (~120 ms in Chromium here, a STUN round trip more on the web), and a page alone in the swarm (the
-    // common case) learns so from this one's answer that much sooner, so its worker asks the origin sooner.
     torrent.discovery?.tracker?.on('update', (data: { announce?: string, complete?: number, incomplete?: number }) => {
       noteAnswer(data.announce)
       told = (data.complete ?? 0) + (data.incomplete ?? 0) <= 1
       this.#onChange()
-    }).update({ numwant: 0 })
+    })
     joined.seed = addOriginSeed(torrent, part, this.#base, this.#store, this.#stats, mayHave, share)
     if (unverified.length) this.#verify(torrent, unverified)
     this.#stats.torrents++
