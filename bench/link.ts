@@ -2,9 +2,12 @@
 // The issue asks for `ip netns` + veth + `tc netem`; `netemAvailable()` tries exactly that and returns the error when
 // the kernel refuses. The link used is a TCP relay in user space that models one shared link per direction: bytes
 // queue behind each other at `mbit`, then travel `rttMs / 2`; a new connection costs one extra round trip (the TCP
-// handshake). Like TCP's window, one connection holds at most `windowFor()` bytes on the link and in the receiver's
-// buffer: beyond that the relay stops reading from the sender until they drain, so a response nobody reads (a paused
-// media element's, a cancelled one's) neither takes the link from other responses nor is counted as sent in full.
+// handshake). Like TCP's window, one connection holds at most `windowFor()` bytes on the link and in the relay's
+// buffer for the receiver: beyond that the relay stops reading from the sender until they drain, so a response nobody
+// reads (a paused media element's, a cancelled one's) takes the link from other responses, and is counted as sent,
+// only up to a bound. That bound is looser than the window: the loopback sockets' own buffers, which the relay does
+// not see, hold several MB more (a helper's test, 2026-12-07: a receiver that read 1.11 MB of 64 MiB and stopped had
+// 6.49 MB go over the link and 9.76 MB counted as written by the origin; before the window, all 64 MiB).
 // It does not model TCP's slow start or losses, so it flatters a cold connection slightly. With
 // `shared: false` each connection gets such a link of its own: a slow origin rather than one shared pipe.
 import { spawnSync } from 'node:child_process'
