@@ -8,7 +8,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { build } from '../integrations/builder/index.ts'
 import { type LinkSpec } from './link.ts'
-import { median, Visitor, type Variant } from './visitor.ts'
+import { median, quiet, Visitor, type Variant } from './visitor.ts'
 import { startOrigin } from './visitors-bench.ts'
 
 export interface CrowdCase { n: number, mib: number, arrival: 'together' | 'staggered' }
@@ -98,14 +98,19 @@ async function crowdRun (variant: Variant, dir: string, c: CrowdCase, size: numb
       }, origin.url + FILE)
     }))
     for (const [i, r] of results.entries()) if ('error' in r) console.log(`  ${variant}: visitor ${i + 1}: ${r.error}`)
-    const sent = origin.log.slice(mark).filter(e => e.url === '/' + FILE).reduce((n, e) => n + e.bytes, 0)
     const traffic = variant === 'planktos'
       ? await Promise.all(visitors.map(async v => {
         const d = (await v.page.evaluate(() => (window as unknown as { planktos: { stats (): Promise<{ downloader?: { fromOrigin: number, fromPeers: number, uploaded: number } }> } }).planktos.stats())).downloader
         return { fromOrigin: d?.fromOrigin ?? 0, fromPeers: d?.fromPeers ?? 0, uploaded: d?.uploaded ?? 0 }
       }))
       : undefined
-    return { variant, copies: +(sent / size).toFixed(2), ms: results.map(r => Math.round(r.ms)), shaOk: results.map(r => r.sha === sha256), ...traffic && { traffic }, ...variant === 'planktos' && { worker: await Promise.all(visitors.map(v => workerStats(v))) } }
+    const worker = variant === 'planktos' ? await Promise.all(visitors.map(v => workerStats(v))) : undefined
+    // The origin logs a response once it has ended, and the link's window keeps one nobody reads open: the visitors
+    // leave first, so every response is counted (as seek.ts does).
+    for (const v of visitors.splice(0)) await v.close().catch(() => {})
+    await quiet(origin.log)
+    const sent = origin.log.slice(mark).filter(e => e.url === '/' + FILE).reduce((n, e) => n + e.bytes, 0)
+    return { variant, copies: +(sent / size).toFixed(2), ms: results.map(r => Math.round(r.ms)), shaOk: results.map(r => r.sha === sha256), ...traffic && { traffic }, ...worker && { worker } }
   } finally {
     for (const v of visitors) await v.close().catch(() => {})
     await origin.close()
