@@ -7,6 +7,8 @@ import { createCipheriv, createHash } from 'node:crypto'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { build } from '../integrations/builder/index.ts'
+import type { BySource } from '../runtime/shared/messages.ts'
+import { stats } from '../test/helpers/browsers.ts'
 import { type LinkSpec } from './link.ts'
 import { median, quiet, Visitor, type Variant } from './visitor.ts'
 import { startOrigin } from './visitors-bench.ts'
@@ -23,7 +25,7 @@ export interface CrowdRun {
   /** Per planktos visitor: its downloaders' bytes from the origin and from peers (planktos.stats()). */
   traffic?: Array<{ fromOrigin: number, fromPeers: number, uploaded: number }>
   /** Per planktos visitor: the worker's response bytes by source, and its verification failures. */
-  worker?: Array<{ bytes: Record<string, number>, verifyFailures: number } | undefined>
+  worker?: Array<{ bytes: BySource, verifyFailures: number } | undefined>
 }
 
 export interface CrowdResult extends CrowdCase {
@@ -62,12 +64,6 @@ export async function crowdSites (work: string, mib: number, tracker: string): P
   return { ...dirs, sha256: createHash('sha256').update(data).digest('hex'), size }
 }
 
-/** What a planktos visitor's worker answered from where (bytes by source), and its verification failures. */
-async function workerStats (v: Visitor): Promise<{ bytes: Record<string, number>, verifyFailures: number } | undefined> {
-  const s = await v.page.evaluate(() => (window as unknown as { planktos: { stats (): Promise<{ worker?: { bytes: Record<string, number>, verifyFailures: number } }> } }).planktos.stats()).catch(() => undefined)
-  return s?.worker && { bytes: s.worker.bytes, verifyFailures: s.worker.verifyFailures }
-}
-
 /** One variant of one case: N browsers, each fetching the file once. */
 async function crowdRun (variant: Variant, dir: string, c: CrowdCase, size: number, sha256: string, link: LinkSpec | undefined): Promise<CrowdRun> {
   const origin = await startOrigin(dir, link)
@@ -98,13 +94,10 @@ async function crowdRun (variant: Variant, dir: string, c: CrowdCase, size: numb
       }, origin.url + FILE)
     }))
     for (const [i, r] of results.entries()) if ('error' in r) console.log(`  ${variant}: visitor ${i + 1}: ${r.error}`)
-    const traffic = variant === 'planktos'
-      ? await Promise.all(visitors.map(async v => {
-        const d = (await v.page.evaluate(() => (window as unknown as { planktos: { stats (): Promise<{ downloader?: { fromOrigin: number, fromPeers: number, uploaded: number } }> } }).planktos.stats())).downloader
-        return { fromOrigin: d?.fromOrigin ?? 0, fromPeers: d?.fromPeers ?? 0, uploaded: d?.uploaded ?? 0 }
-      }))
-      : undefined
-    const worker = variant === 'planktos' ? await Promise.all(visitors.map(v => workerStats(v))) : undefined
+    // Each planktos visitor's counters, read once: its downloaders' traffic, and what its worker answered from where.
+    const counters = variant === 'planktos' ? await Promise.all(visitors.map(v => stats(v.page))) : undefined
+    const traffic = counters?.map(({ downloader: d }) => ({ fromOrigin: d?.fromOrigin ?? 0, fromPeers: d?.fromPeers ?? 0, uploaded: d?.uploaded ?? 0 }))
+    const worker = counters?.map(({ worker: w }) => w && { bytes: w.bytes, verifyFailures: w.verifyFailures })
     // The origin logs a response once it has ended, and the link's window keeps one nobody reads open: the visitors
     // leave first, so every response is counted (as seek.ts does).
     for (const v of visitors.splice(0)) await v.close().catch(() => {})

@@ -45,13 +45,13 @@ export const windowFor = (spec: LinkSpec): number => Math.max(256 * 1024, 4 * sp
 /** Relays 127.0.0.1:<returned port> to 127.0.0.1:`target` through the emulated link. */
 export async function startLink (target: number, spec: LinkSpec = FAR): Promise<Link> {
   const shared = { up: new Direction(spec), down: new Direction(spec) }
+  const window = windowFor(spec)
   const sockets = new Set<Socket>()
   const server = createServer(client => {
     const { up, down } = spec.shared === false ? { up: new Direction(spec), down: new Direction(spec) } : shared
     const origin = connect(target, '127.0.0.1')
     sockets.add(client).add(origin)
     let first = true
-    const window = windowFor(spec)
     pipe(client, origin, up, () => { const extra = first ? spec.rttMs : 0; first = false; return extra }, window)
     const back = pipe(origin, client, down, () => 0, window)
     const done = (): void => { client.destroy(); origin.destroy(); sockets.delete(client); sockets.delete(origin) }
