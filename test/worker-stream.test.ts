@@ -401,6 +401,82 @@ kept('with a page connected to peers, a far range still goes to the origin when 
   }
 })
 
+kept('from a page supplying it from peers, a paused response has the page fetch a few MiB ahead of it, not the whole file', async () => {
+  const { pulled, f, keptFound: unannounced } = keptHuge(10)
+  // A tracker to announce to: without one, no page looks for peers.
+  const keptFound = { ...unannounced, manifest: { ...unannounced.manifest, settings: { ...unannounced.manifest.settings, announce: ['wss://tracker.test'] } } }
+  const bytes = slice(0, SIZE, 10)
+  // A page whose downloader is connected to a peer in the file's swarm: it hands over a MiB per pull from where the
+  // worker asked, each written to the store first as the downloader's are, and notes how far it was asked and whether
+  // the worker gave up its request (its selection).
+  await peeredPage('p-feeding', f)
+  const db = (await store())!
+  const asked: Array<{ from: number, supplied: number, cancelled: boolean }> = []
+  pageScripts.set('p-feeding', (m, transfer) => {
+    if ((m as Message).type !== 'peer-request') return
+    const port = transfer[0] as MessagePort
+    const request = { from: (m as Extract<Message, { type: 'peer-request' }>).from, supplied: 0, cancelled: false }
+    asked.push(request)
+    port.onmessage = async (e) => {
+      const type = (e.data as Message).type
+      if (type === 'cancel') request.cancelled = true
+      if (type !== 'pull') return
+      const at = request.from + request.supplied
+      const chunk = bytes.slice(at, Math.min(SIZE, at + MiB))
+      request.supplied += chunk.length
+      await db.putSegments([{ sha256: f.entry.sha256, size: SIZE, start: at, bytes: chunk.slice() }])
+      port.postMessage({ type: 'chunk', bytes: chunk.buffer, last: at + chunk.length === SIZE } satisfies Message, [chunk.buffer])
+    }
+    port.postMessage({ type: 'ready', size: SIZE } satisfies Message)
+  })
+  try {
+    const work: Array<Promise<unknown>> = []
+    const res = await streamFile(asking(keptFound, 'https://site.test/data/huge.bin', p => work.push(p)), db, undefined)
+    assert.is(res?.headers.get('X-Planktos-Source'), 'peers')
+    const reader = res!.body!.getReader()
+    const first = (await reader.read()).value!
+    // A paused media element: it read its metadata, and reads no more for now.
+    for (let i = 0; i < 2000; i++) await new Promise(resolve => setImmediate(resolve))
+    assert.is(asked.length, 1)
+    assert.ok(asked[0]!.supplied - first.length <= 6 * MiB, `the page was asked for ${asked[0]!.supplied} bytes, ${first.length} of them read`)
+    assert.ok(asked[0]!.cancelled, 'the worker gave up the page\'s request, so the page drops its selection of the rest')
+    // It plays on: the rest comes from the page again, from where the worker stopped, and the origin is never asked.
+    let length = first.length
+    const got = [first]
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      got.push(r.value)
+      length += r.value.length
+    }
+    assert.is(length, SIZE)
+    assert.is(createHash('sha256').update(Buffer.concat(got)).digest('hex'), f.entry.sha256)
+    assert.ok(asked.length >= 2 && asked[1]!.from === asked[0]!.supplied, `asked again from ${asked[1]?.from}, where the first request ended (${asked[0]!.supplied})`)
+    assert.is(pulled.bytes, 0, 'the origin was not asked')
+    assert.equal(await Promise.all(work), [true], 'the download verified the file')
+  } finally {
+    openPages.delete('p-feeding')
+    pageScripts.delete('p-feeding')
+  }
+})
+
+kept('with a page connected to peers and no download under way, a range more than a few MiB past what is stored goes to the origin at once', async () => {
+  const { bytes, f, origin, open } = seekFile('unstarted.bin', 5)
+  await peeredPage('p-unstarted', f)
+  try {
+    const db = (await store())!
+    // A media element whose first response was cancelled by its seek: nothing runs that a pace could be read from,
+    // and a new download would have 5 MiB to fetch in order before it got there.
+    const far = await settled(streamFile(asking(f, 'https://site.test/data/unstarted.bin', () => {}), db, { start: 5 * MiB, end: SEEKED }))
+    assert.ok(far !== 'waiting' && far, 'the seek is answered, not waiting for a new download')
+    assert.is(far.headers.get('Content-Range'), `bytes ${5 * MiB}-${SEEKED - 1}/${SEEKED}`)
+    assert.equal(await readAll(far), bytes.slice(5 * MiB))
+    assert.equal(origin.asked, [`bytes=${5 * MiB}-`], 'the origin was asked for the seek\'s range only')
+    open()
+  } finally {
+    openPages.delete('p-unstarted')
+    origin.restore()
+  }
+})
+
 kept('a range where an earlier download stopped continues the download, not the network', async () => {
   const bytes = slice(0, SEEKED, 2) // another file than the other tests'
   const sha = createHash('sha256').update(bytes).digest('hex')

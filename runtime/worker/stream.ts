@@ -1,9 +1,11 @@
 // Large site files, streamed: a response starts with the first verified bytes instead of waiting for the whole
 // file. One download per file feeds every request for it (a media element asks for several ranges while it
 // plays and seeks): the download writes to the store as it goes, and each response reads its own range from
-// there, so memory holds about a chunk per response whatever the file's size. The download always fetches the
-// whole file, so it can be verified and seeded; its SHA-256 is checked at the end, and the last bytes of the file
-// reach a response only after that check passed (otherwise the response errors and the stored bytes go).
+// there, so memory holds about a chunk per response whatever the file's size. The download fetches the file in
+// order, from its start, so it can be verified and seeded, but no further than AHEAD past its furthest reader, from
+// peers or the origin, and not on once nobody reads (in a browser with WebRTC); its SHA-256 is checked at the end,
+// and the last bytes of the file reach a response only after that check passed (otherwise the response errors and
+// the stored bytes go).
 import type { Store } from '../shared/store.ts'
 import { fileUrl } from '../shared/urls.ts'
 import { delay } from './delay.ts'
@@ -141,6 +143,17 @@ class Download {
     this.#notify()
   }
 
+  /** Whether a response reads within AHEAD of the download: what the browser's own request would have in flight. */
+  #near (): boolean {
+    return [...this.cursors].some(c => this.pos - c.at <= AHEAD)
+  }
+
+  /** Waits while every response reads more than AHEAD behind the download; false once none reads. */
+  async #caughtUp (): Promise<boolean> {
+    while (this.readers && !this.#near()) await new Promise<void>(resolve => this.#waiting.push(resolve))
+    return this.readers > 0
+  }
+
   /** Waits until every response has read the latest chunk; false when none reads any more. */
   async #drained (): Promise<boolean> {
     while (this.readers > 0 && [...this.cursors].some(c => c.at < this.pos)) await new Promise<void>(resolve => this.#waiting.push(resolve))
@@ -195,13 +208,18 @@ class Download {
     let feed = this.pos < size ? await this.#peers(requester, peerTimeout) : undefined
     while (feed && this.pos < size) {
       let got = false
-      for (let bytes = await feed.next(chunkQuiet(peerTimeout)); bytes; bytes = this.pos < size ? await feed.next(chunkQuiet(peerTimeout)) : undefined) {
+      for (let bytes = await feed.next(chunkQuiet(peerTimeout)); bytes; bytes = this.pos < size && this.#near() ? await feed.next(chunkQuiet(peerTimeout)) : undefined) {
         if (bytes.length > size - this.pos) return false
         this.#take(bytes, 'peers')
         got = true
       }
       feed.close()
-      // The page supplying it left or stalled after some progress: another page may carry on before the origin.
+      // Every response reads far behind (a paused media element), or none does: closing the feed dropped the page's
+      // selection, which would otherwise fetch the whole file from peers and the origin's web seed for a visitor who
+      // read its start. Once nobody reads, the download stops here.
+      if (this.pos < size && !await this.#caughtUp()) return !(this.stopped = true)
+      // They read on, or the page supplying it left or stalled after some progress: a page (another, perhaps)
+      // carries on before the origin.
       feed = got && this.pos < size ? await this.#peers('', peerTimeout) : undefined
     }
     if (this.pos < size) await this.#fromOriginAndPeers(url, requester, peerTimeout)
@@ -273,6 +291,8 @@ class Download {
           hedge = undefined
           if (feed) await this.#fromFeed(feed, from, peerTimeout)
           if (this.pos >= entry.size) break
+          // The feed stops for readers far behind (#run): a new one once they catch up.
+          if (!await this.#caughtUp()) break
           // Nobody ready yet, or the page stopped supplying before the end: while patience lasts, ask again (not
           // more often than every peerTimeout / 4).
           const pause = Math.max(0, Math.min(patience, peerTimeout / 4 - (Date.now() - at)))
@@ -309,7 +329,7 @@ class Download {
   async #fromFeed (feed: PeerFeed, from: number, peerTimeout: number): Promise<void> {
     const size = this.found.entry.size
     let at = from
-    for (let bytes = await feed.next(chunkQuiet(peerTimeout)); bytes; bytes = this.pos < size ? await feed.next(chunkQuiet(peerTimeout)) : undefined) {
+    for (let bytes = await feed.next(chunkQuiet(peerTimeout)); bytes; bytes = this.pos < size && this.#near() ? await feed.next(chunkQuiet(peerTimeout)) : undefined) {
       if (at + bytes.length > size) break
       // Bytes the origin supplied while the page got ready are dropped.
       const skip = Math.min(bytes.length, Math.max(0, this.pos - at))
@@ -414,7 +434,7 @@ class Download {
         }
         // Nor does it read far ahead of the responses (a paused media element): what the browser's own request would
         // have in flight, not the whole file, and the link stays free for a seek's range.
-        while (this.readers && [...this.cursors].every(c => this.pos - c.at > AHEAD)) await new Promise<void>(resolve => this.#waiting.push(resolve))
+        await this.#caughtUp()
         // The store is slower than the network: memory holds a few chunks at most.
         if (this.pos - (this.#unstored[0]?.start ?? this.pos) > 4 * CHUNK) await this.#writes
       }
@@ -597,8 +617,9 @@ export async function streamFile ({ found, request, requester, waitUntil }: File
   // most SLOWER ms (a crowd that does not hold the file yet is slower than the origin). A file too large to keep is
   // read once, in order, from the origin: any range past it goes, rather than have the download fetch and drop
   // everything before it.
-  const far = range.start > Math.max(was?.pos ?? 0, held?.[0] ? 0 : held?.[1] ?? 0) + (big ? 0 : CHUNK)
-  if (far && (big || !await pageWithPeers(found.shard.infoHash) || (!!was?.pos && (range.start - was.pos) * (Date.now() - was.started) > was.pos * SLOWER))) {
+  const from = Math.max(was?.pos ?? 0, held?.[0] ? 0 : held?.[1] ?? 0)
+  const far = range.start > from + (big ? 0 : CHUNK)
+  if (far && (big || (!was && range.start > from + AHEAD) || !await pageWithPeers(found.shard.infoHash) || (!!was?.pos && (range.start - was.pos) * (Date.now() - was.started) > was.pos * SLOWER))) {
     return originPart(found, request.url, range, part)
   }
   let d = downloads.get(entry.sha256)
