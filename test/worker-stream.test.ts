@@ -477,6 +477,59 @@ kept('with a page connected to peers and no download under way, a range more tha
   }
 })
 
+kept('a reader slower than its peers, the page ready only after the origin\'s first chunk: every later byte from peers, a page request per 2 MiB read', async () => {
+  const size = 24 * MiB
+  const bytes = slice(0, size, 11)
+  const sha = createHash('sha256').update(bytes).digest('hex')
+  const origin = gatedOrigin('/data/slow-reader.bin', bytes, size, Promise.resolve())
+  const entry: FileEntry = { path: 'data/slow-reader.bin', size, sha256: sha, type: 'application/octet-stream', offset: 0 }
+  const settings = { ...b.manifest.settings, maxStorage: 64 * MiB, announce: ['wss://tracker.test'], peerTimeout: 250 }
+  const f: Found = { entry, shard: b.manifest.shards[0]!, part: b.part, manifest: { ...b.manifest, settings } }
+  await peeredPage('p-slow-reader', f)
+  const db = (await store())!
+  // The page's downloader is not ready when the element asks (it says so), then is, 120 ms after each request (more,
+  // over the file, than the worker's patience for peers: 500 ms), and hands over a MiB per pull, written to the store
+  // first.
+  let requests = 0
+  const supplied: number[] = []
+  pageScripts.set('p-slow-reader', (m, transfer) => {
+    if ((m as Message).type !== 'peer-request') return
+    const port = transfer[0] as MessagePort
+    if (requests++ === 0) return port.postMessage({ type: 'miss', reason: 'not yet' } satisfies Message)
+    const at = { next: (m as Extract<Message, { type: 'peer-request' }>).from }
+    supplied.push(at.next)
+    port.onmessage = async (e) => {
+      if ((e.data as Message).type !== 'pull') return
+      const chunk = bytes.slice(at.next, Math.min(size, at.next + MiB))
+      await db.putSegments([{ sha256: sha, size, start: at.next, bytes: chunk.slice() }])
+      at.next += chunk.length
+      port.postMessage({ type: 'chunk', bytes: chunk.buffer, last: at.next === size } satisfies Message, [chunk.buffer])
+    }
+    setTimeout(() => port.postMessage({ type: 'ready', size } satisfies Message), 120)
+  })
+  try {
+    const work: Array<Promise<unknown>> = []
+    const res = await streamFile(asking(f, 'https://site.test/data/slow-reader.bin', p => work.push(p)), db, undefined)
+    // A media element playing: a MiB every 150 ms, far slower than its peers.
+    const reader = res!.body!.getReader()
+    const got: Uint8Array[] = []
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      got.push(r.value)
+      await new Promise(resolve => setTimeout(resolve, 150 * r.value.length / MiB))
+    }
+    assert.is(createHash('sha256').update(Buffer.concat(got)).digest('hex'), sha)
+    assert.equal(await Promise.all(work), [true], 'the download verified the file')
+    assert.equal(origin.asked, [`bytes=0-${256 * 1024 - 1}`], 'the origin sent its first chunk only')
+    // The download stops 4 MiB ahead of the reader and asks the page again once it is 2 MiB behind: about one request
+    // per 2 MiB read, not one per MiB.
+    assert.ok(supplied.length <= size / (2 * MiB) + 2, `${supplied.length} requests to the page`)
+  } finally {
+    openPages.delete('p-slow-reader')
+    pageScripts.delete('p-slow-reader')
+    origin.restore()
+  }
+})
+
 kept('a range where an earlier download stopped continues the download, not the network', async () => {
   const bytes = slice(0, SEEKED, 2) // another file than the other tests'
   const sha = createHash('sha256').update(bytes).digest('hex')

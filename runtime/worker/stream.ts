@@ -143,14 +143,18 @@ class Download {
     this.#notify()
   }
 
-  /** Whether a response reads within AHEAD of the download: what the browser's own request would have in flight. */
-  #near (): boolean {
-    return [...this.cursors].some(c => this.pos - c.at <= AHEAD)
+  /** Whether a response reads within `gap` of the download (AHEAD: what the browser's own request would have in flight). */
+  #near (gap = AHEAD): boolean {
+    return [...this.cursors].some(c => this.pos - c.at <= gap)
   }
 
-  /** Waits while every response reads more than AHEAD behind the download; false once none reads. */
-  async #caughtUp (): Promise<boolean> {
-    while (this.readers && !this.#near()) await new Promise<void>(resolve => this.#waiting.push(resolve))
+  /**
+   * Waits while every response reads more than `gap` behind the download; false once none reads. A feed from a page
+   * stopped at AHEAD starts again at half that, so that a reader slower than its peers (a media element playing) costs
+   * the page a new request every 2 MiB it reads, not every chunk.
+   */
+  async #caughtUp (gap?: number): Promise<boolean> {
+    while (this.readers && !this.#near(gap)) await new Promise<void>(resolve => this.#waiting.push(resolve))
     return this.readers > 0
   }
 
@@ -217,7 +221,7 @@ class Download {
       // Every response reads far behind (a paused media element), or none does: closing the feed dropped the page's
       // selection, which would otherwise fetch the whole file from peers and the origin's web seed for a visitor who
       // read its start. Once nobody reads, the download stops here.
-      if (this.pos < size && !await this.#caughtUp()) return !(this.stopped = true)
+      if (this.pos < size && !await this.#caughtUp(AHEAD / 2)) return !(this.stopped = true)
       // They read on, or the page supplying it left or stalled after some progress: a page (another, perhaps)
       // carries on before the origin.
       feed = got && this.pos < size ? await this.#peers('', peerTimeout) : undefined
@@ -291,8 +295,15 @@ class Download {
           hedge = undefined
           if (feed) await this.#fromFeed(feed, from, peerTimeout)
           if (this.pos >= entry.size) break
-          // The feed stops for readers far behind (#run): a new one once they catch up.
-          if (!await this.#caughtUp()) break
+          // The feed stopped for readers far behind (#run): a new one once they catch up, asked at once and with the
+          // patience for peers renewed (else a playing element's pauses would use it up, and the origin would then send
+          // a chunk at each).
+          if (!this.#near()) {
+            if (!await this.#caughtUp(AHEAD / 2)) break
+            patience = 2 * peerTimeout
+            ask(this.pos)
+            continue
+          }
           // Nobody ready yet, or the page stopped supplying before the end: while patience lasts, ask again (not
           // more often than every peerTimeout / 4).
           const pause = Math.max(0, Math.min(patience, peerTimeout / 4 - (Date.now() - at)))
