@@ -85,6 +85,9 @@ async function readSlowly (res: Response, pulled: { bytes: number }): Promise<{ 
 const asking = (found: Found, url: string, waitUntil: (work: Promise<unknown>) => void): FileRequest =>
   ({ found, request: new Request(url), requester: '', waitUntil })
 
+/** A tracker to announce to (nothing here connects to it): without one, the worker asks no page for peers. */
+const TRACKER = 'ws://127.0.0.1:9/'
+
 const test = suite('a file larger than maxStorage')
 
 test('streams through unkept, the origin read at most a few MiB ahead of the response', async () => {
@@ -403,8 +406,7 @@ kept('with a page connected to peers, a far range still goes to the origin when 
 
 kept('from a page supplying it from peers, a paused response has the page fetch a few MiB ahead of it, not the whole file', async () => {
   const { pulled, f, keptFound: unannounced } = keptHuge(10)
-  // A tracker to announce to: without one, no page looks for peers.
-  const keptFound = { ...unannounced, manifest: { ...unannounced.manifest, settings: { ...unannounced.manifest.settings, announce: ['wss://tracker.test'] } } }
+  const keptFound = { ...unannounced, manifest: { ...unannounced.manifest, settings: { ...unannounced.manifest.settings, announce: [TRACKER] } } }
   const bytes = slice(0, SIZE, 10)
   // A page whose downloader is connected to a peer in the file's swarm: it hands over a MiB per pull from where the
   // worker asked, each written to the store first as the downloader's are, and notes how far it was asked and whether
@@ -483,7 +485,7 @@ kept('a reader slower than its peers, the page ready only after the origin\'s fi
   const sha = createHash('sha256').update(bytes).digest('hex')
   const origin = gatedOrigin('/data/slow-reader.bin', bytes, size, Promise.resolve())
   const entry: FileEntry = { path: 'data/slow-reader.bin', size, sha256: sha, type: 'application/octet-stream', offset: 0 }
-  const settings = { ...b.manifest.settings, maxStorage: 64 * MiB, announce: ['wss://tracker.test'], peerTimeout: 250 }
+  const settings = { ...b.manifest.settings, maxStorage: 64 * MiB, announce: [TRACKER], peerTimeout: 250 }
   const f: Found = { entry, shard: b.manifest.shards[0]!, part: b.part, manifest: { ...b.manifest, settings } }
   await peeredPage('p-slow-reader', f)
   const db = (await store())!
