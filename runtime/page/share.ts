@@ -7,7 +7,8 @@
 // swarm changes. A member fetches its own groups from the origin at once and waits a while for the others' owners
 // to have them (then WebTorrent fetches them from that peer). The wait is bounded: an owner that says nothing for
 // `patience` ms loses its share (it may be reading another page, or stalled), and no piece waits longer than
-// twice `patience` whatever the owner says. A piece a response is blocked on (the urgent window) waits while the
+// twice `patience` whatever the owner says, unless the owner is a member fetching the whole file in order (a claim,
+// below). A piece a response is blocked on (the urgent window) waits while the
 // swarm visibly moves: its owner announcing pieces (the web seed hands each piece over as it arrives) or peers
 // delivering pieces to this page; after about what the origin would take without either, or twice `patience` in all,
 // it comes from the origin. In a crowd that arrives together every member is blocked on the same group at once,
@@ -95,8 +96,11 @@ export class OriginShare {
     this.#patience = patience
   }
 
-  /** The member to fetch piece `index` from the origin, and the members lacking it that take part in the split. */
-  #owner (index: number): { owner: string, members: Member[] } {
+  /**
+   * The member to fetch piece `index` from the origin, the members lacking it that take part in the split, and whether
+   * the owner claimed the piece (it fetches it from the origin anyway).
+   */
+  #owner (index: number): { owner: string, members: Member[], claimed: boolean } {
     const { self } = this.#view
     const members = this.#view.members().filter(m => !m.has(index) && !(this.#idle.get(m.id)! >= m.lastHave))
     const group = Math.floor(index * this.#view.pieceLength / GROUP)
@@ -106,7 +110,7 @@ export class OriginShare {
     const within = (f: unknown): boolean => Array.isArray(f) && typeof f[0] === 'number' && typeof f[1] === 'number' && index >= f[0] && index <= f[1]
     const claimants = members.filter(m => within(m.fetches)).map(m => m.id)
     if (within(this.fetches)) claimants.push(self)
-    return { owner: ownerOf(group, claimants.length ? claimants : [self, ...members.map(m => m.id)]), members }
+    return { owner: ownerOf(group, claimants.length ? claimants : [self, ...members.map(m => m.id)]), members, claimed: claimants.length > 0 }
   }
 
   /**
@@ -117,7 +121,7 @@ export class OriginShare {
     if (this.rushed(index)) return this.#taken(index)
     const urgent = this.#urgent.get(index)
     if (peerHas) return urgent !== undefined && this.#overdue(now - urgent, now - this.#view.lastReceived) ? this.#taken(index) : 'wait'
-    const { owner, members } = this.#owner(index)
+    const { owner, members, claimed } = this.#owner(index)
     if (owner === this.#view.self) return this.#taken(index)
     const lastHave = members.find(m => m.id === owner)!.lastHave
     if (urgent !== undefined && this.#overdue(now - urgent, now - lastHave)) return this.#taken(index)
@@ -125,12 +129,18 @@ export class OriginShare {
     if (peek && !held) return 'wait'
     if (!held || held.owner !== owner) this.#held.set(index, held = { owner, since: now })
     const waited = now - held.since
-    if (waited >= this.#patience && now - lastHave >= this.#patience) {
+    // A member fetching the whole file in order announces a piece at a time, and a piece of a large file can take it
+    // longer than the patience while the crowd's first requests share the link: the first 128 MiB test (ten visitors,
+    // 1 MiB pieces) heard from it every 2-5 s. Counted silent at once, it lost its claim, the other nine split the
+    // file among themselves and the origin sent 2.3 copies. It is given twice the patience, and the pieces ahead of it
+    // wait for it as long as it keeps announcing: the origin sends each once. A response blocked on one still goes to
+    // the origin after the urgent wait above.
+    if (waited >= this.#patience && now - lastHave >= (claimed ? 2 : 1) * this.#patience) {
       // Silent all along: it is not fetching this file (or cannot); the others' shares stay as they are.
       this.#idle.set(owner, lastHave)
       return this.#taken(index)
     }
-    return waited >= 2 * this.#patience ? this.#taken(index) : 'wait'
+    return waited >= 2 * this.#patience && !claimed ? this.#taken(index) : 'wait'
   }
 
   /**
