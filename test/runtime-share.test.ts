@@ -148,21 +148,6 @@ whole('it loses its pieces once it announces nothing for twice the patience', ()
   assert.is(share.decide(mine + PER * 5000, 2 * PATIENCE, false), ownerOf(mine / PER + 5000, [self, others[0]!.id]) === self ? 'take' : 'wait', 'left out of the split now')
 })
 
-whole('while it announces a piece now and then, the pieces ahead of it wait for it however long; a blocked one does not', () => {
-  const { share, self, others, pieceOf } = crowd(3)
-  const claimant = others[1]!
-  claimant.fetches = [0, 1_000_000]
-  // It fetches in order and is far behind these pieces: one piece every 1.5 patience (a large piece, a shared link).
-  const ahead = [pieceOf(self), pieceOf(others[0]!.id), pieceOf(claimant.id)]
-  for (let t = 0; t <= 20 * PATIENCE; t += PATIENCE / 2) {
-    if (t % (1.5 * PATIENCE) === 0) claimant.lastHave = t
-    for (const index of ahead) assert.is(share.decide(index, t, false), 'wait', `piece ${index} at ${t} ms`)
-  }
-  // A response waits for one of them: it goes to the origin after the urgent wait, as any blocked piece does.
-  share.blocked(ahead[0]!, ahead[0]!, 20 * PATIENCE)
-  assert.is(share.decide(ahead[0]!, 22 * PATIENCE, false), 'take')
-})
-
 whole('two such members share the pieces between them; the rest wait for both', () => {
   const { share, others } = crowd(4)
   others[0]!.fetches = [0, 1_000_000]

@@ -6,9 +6,9 @@
 // every member computes alike from the same peer ids and which moves only the departed member's groups when the
 // swarm changes. A member fetches its own groups from the origin at once and waits a while for the others' owners
 // to have them (then WebTorrent fetches them from that peer). The wait is bounded: an owner that says nothing for
-// `patience` ms loses its share (it may be reading another page, or stalled), and no piece waits longer than
-// twice `patience` whatever the owner says, unless the owner is a member fetching the whole file in order (a claim,
-// below). A piece a response is blocked on (the urgent window) waits while the
+// `patience` ms loses its share (it may be reading another page, or stalled), and no piece is meant to wait longer
+// than twice `patience` whatever the owner says (not so today: the web seed asks again after a 'take' and that
+// restarts the hold; docs/engine.md, "Not done yet"). A piece a response is blocked on (the urgent window) waits while the
 // swarm visibly moves: its owner announcing pieces (the web seed hands each piece over as it arrives) or peers
 // delivering pieces to this page; after about what the origin would take without either, or twice `patience` in all,
 // it comes from the origin. In a crowd that arrives together every member is blocked on the same group at once,
@@ -86,8 +86,8 @@ export class OriginShare {
   /**
    * Pieces [first, last] this page's worker fetches from the origin itself, in order: the page was alone in the swarm
    * when a response asked for them. Peers that come later are told so when they connect. Kept for the torrent's life:
-   * a worker that stopped early (nobody read on) leaves a claim its page no longer fills, which costs a later peer one
-   * `patience` before it counts this page as silent.
+   * a worker that stopped early (nobody read on) leaves a claim its page no longer fills, which costs a later peer
+   * twice the `patience` before it counts this page as silent.
    */
   fetches?: [number, number]
 
@@ -130,17 +130,16 @@ export class OriginShare {
     if (!held || held.owner !== owner) this.#held.set(index, held = { owner, since: now })
     const waited = now - held.since
     // A member fetching the whole file in order announces a piece at a time, and a piece of a large file can take it
-    // longer than the patience while the crowd's first requests share the link: the first 128 MiB test (ten visitors,
-    // 1 MiB pieces) heard from it every 2-5 s. Counted silent at once, it lost its claim, the other nine split the
-    // file among themselves and the origin sent 2.3 copies. It is given twice the patience, and the pieces ahead of it
-    // wait for it as long as it keeps announcing: the origin sends each once. A response blocked on one still goes to
-    // the origin after the urgent wait above.
+    // longer than the patience while the crowd's first requests share the link: in the first test of ten visitors
+    // wanting 128 MiB (1 MiB pieces) the others heard from it every 2-5 s. Counted silent, it lost its claim, the other
+    // nine split the file among themselves and the origin sent 2.3 copies. It is given twice the patience. A response
+    // blocked on one of its pieces still goes to the origin after the urgent wait above.
     if (waited >= this.#patience && now - lastHave >= (claimed ? 2 : 1) * this.#patience) {
       // Silent all along: it is not fetching this file (or cannot); the others' shares stay as they are.
       this.#idle.set(owner, lastHave)
       return this.#taken(index)
     }
-    return waited >= 2 * this.#patience && !claimed ? this.#taken(index) : 'wait'
+    return waited >= 2 * this.#patience ? this.#taken(index) : 'wait'
   }
 
   /**
