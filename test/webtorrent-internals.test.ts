@@ -47,6 +47,8 @@ const expected: Array<[what: string, text: string, declaration: string, name: st
   ['WebConn#httpRequest (replaced by the origin seed)', webconn, 'async httpRequest (pieceIndex, offset, length, cb) {', 'httpRequest('],
   ['Wire#_parse (message length limit)', protocol, '_parse (size, parser) {', '_parse('],
   ['Wire#_onMessageLength calls this._parse', protocol, 'this._parse(length, this._onMessage)', '_parse(4,this._onMessageLength)'],
+  ['Wire#_sendExtendedHandshake (sent again with a claim heard, claims.ts)', protocol, '_sendExtendedHandshake () {', '_sendExtendedHandshake('],
+  ['Wire#_extendedHandshakeSent', protocol, 'this._extendedHandshakeSent = true', '_extendedHandshakeSent'],
   // trackerSockets: whether a tracker's WebSocket is open, which WebTorrent never says.
   ["Discovery's tracker client lists its trackers in _trackers", source('bittorrent-tracker/client.js'), 'this._trackers = announce', '._trackers'],
   ['WebSocketTracker#socket (shared per announceUrl)', source('bittorrent-tracker/lib/client/websocket-tracker.js'), 'this.socket = socketPool[this.announceUrl]', '.announceUrl'],

@@ -9,13 +9,14 @@ import type { WriteBehind } from './write-behind.ts'
 import { piecesKey } from '../shared/store.ts'
 import { DEFAULT_TRACKERS_PER_SHARD, trackersFor } from '../shared/trackers.ts'
 import { chunkStoreFor } from './chunk-store.ts'
+import { claimOf, passClaims } from './claims.ts'
 import { fileExchange } from './file-exchange.ts'
 import { loadPart, loadPieces } from './site-files.ts'
 import { torrentFile } from './torrent-file.ts'
 import { OriginShare } from './share.ts'
 import { noteAnswer, noteWarning, reachable, trackerSilence } from './tracker-backoff.ts'
 import { addOriginSeed, type OriginSeed } from './web-seed.ts'
-import { MAX_MESSAGE, forgetPiece, limitMessages, trackerSockets, verifyPieces } from './webtorrent-internals.ts'
+import { MAX_MESSAGE, forgetPiece, limitMessages, resendHandshake, trackerSockets, verifyPieces } from './webtorrent-internals.ts'
 
 export interface Joined {
   torrent: Torrent
@@ -31,8 +32,6 @@ export interface Joined {
 
 const isPeer = (w: Wire): boolean => w.type !== 'webSeed'
 const FAILED = /^Piece (\d+) failed verification/
-/** Extended handshake key: the pieces this page fetches from the origin itself (OriginShare.fetches). */
-const FETCHES = 'planktos_fetches'
 /** How long a new peer may take to say which pieces it has before the web seed stops waiting for it. */
 const BITFIELD_WAIT = 2000
 
@@ -146,9 +145,10 @@ export class Swarm {
       self: this.client.peerId,
       pieceLength: part.pieceLength,
       members: () => torrent.wires.filter(w => isPeer(w) && !w.destroyed && w.peerId)
-        .map(w => ({ id: w.peerId!, has: (i: number) => w.peerPieces.get(i), lastHave: lastHave.get(w) ?? -Infinity, fetches: w.peerExtendedHandshake?.[FETCHES] })),
+        .map(w => ({ id: w.peerId!, has: (i: number) => w.peerPieces.get(i), lastHave: lastHave.get(w) ?? -Infinity, fetches: claimOf(w) })),
       get lastReceived () { return received }
     }, this.manifest.settings.peerTimeout)
+    const claims = passClaims(() => torrent.wires.filter(isPeer), () => share.fetches, w => resendHandshake(w as Wire))
     let told = solo
     // Whether peers can reach this page through its trackers (tracker-backoff.ts): started once the torrent is ready,
     // when WebTorrent creates the tracker sockets, just after checking stored pieces.
@@ -172,8 +172,7 @@ export class Swarm {
       limitMessages(wire, MAX_MESSAGE, () => this.ban(wire))
       untold.set(wire, Date.now())
       wire.use(fileExchange(part, this.#store, this.#stats))
-      // Said in the extended handshake, which goes out before the bitfield: the peer knows before it decides anything.
-      if (share.fetches) wire.extendedHandshake[FETCHES] = share.fetches
+      claims(wire)
       const told = (): void => {
         untold.delete(wire)
         recheck()

@@ -96,3 +96,17 @@ export function limitMessages (wire: Wire, max: number, cut: () => void = () => 
     return parse.call(this, size, parser)
   }
 }
+
+interface HandshakingWire {
+  _extendedHandshakeSent: boolean
+  _sendExtendedHandshake (): void
+}
+
+/**
+ * Sends `wire`'s extended handshake (BEP 10) again, with what `extendedHandshake` holds now; BEP 10 lets a peer
+ * update it so. One not sent yet goes out as it is when it goes.
+ */
+export function resendHandshake (wire: Wire): void {
+  const w = wire as unknown as HandshakingWire
+  if (w._extendedHandshakeSent && !wire.destroyed) w._sendExtendedHandshake()
+}
