@@ -4,7 +4,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import Wire from 'bittorrent-protocol'
-import { FETCHES, HEARD, claimOf, passClaims, type ClaimWire } from '../runtime/page/claims.ts'
+import { FETCHES, HEARD, passClaims, type ClaimWire, type Claims } from '../runtime/page/claims.ts'
 import { GROUP, OriginShare, ownerOf } from '../runtime/page/share.ts'
 import { resendHandshake } from '../runtime/page/webtorrent-internals.ts'
 
@@ -33,11 +33,14 @@ async function connect (a: { id: string, add?: (w: ClaimWire) => void, wires: Wi
 }
 
 /** A page whose claims go through passClaims, with `own` its own claim. */
-function page (n: number, own?: [number, number]): { id: string, add: (w: ClaimWire) => void, wires: Wire[] } {
+function page (n: number, own?: [number, number]): { id: string, add: (w: ClaimWire) => void, wires: Wire[], claims: Claims } {
   const wires: Wire[] = []
-  const add = passClaims(() => wires as unknown as ClaimWire[], () => own, w => resendHandshake(w as never))
-  return { id: id(n), add, wires }
+  const claims = passClaims(() => wires as unknown as ClaimWire[], () => own, w => resendHandshake(w as never))
+  return { id: id(n), add: claims.add, wires, claims }
 }
+
+/** What a page that never claims nor hears a claim first-hand reads from a wire's peer. */
+const claimOf = (wire: Wire): unknown => page(0).claims.claimOf(wire as unknown as ClaimWire)
 
 /**
  * Resolves once `wire`'s peer has sent an extended handshake saying something under `key`, or with undefined if it
@@ -61,11 +64,11 @@ pass('a page that hears a claim first-hand tells the peers it had before, and th
   const before = page(3)
   const after = page(4)
   const [, fromRelay] = await connect(relay, before)
-  assert.is(claimOf(fromRelay as unknown as ClaimWire), undefined, 'nothing heard yet')
+  assert.is(claimOf(fromRelay), undefined, 'nothing heard yet')
   await connect(member, relay)
   assert.equal(await says(fromRelay, HEARD), [0, 127], 'a peer connected before hears it in a handshake sent again')
   const [, late] = await connect(relay, after)
-  assert.equal(claimOf(late as unknown as ClaimWire), [0, 127], 'a later peer hears it in its first handshake')
+  assert.equal(claimOf(late), [0, 127], 'a later peer hears it in its first handshake')
   // The member itself is not told its own claim back.
   const toMember = member.wires[0] as unknown as ClaimWire
   assert.is(toMember.peerExtendedHandshake?.[HEARD], undefined)
@@ -78,9 +81,9 @@ pass('a claim heard second-hand is not passed on: it travels one hop', async () 
   const third = page(4)
   await connect(member, relay)
   const [, inSecond] = await connect(relay, second)
-  assert.equal(claimOf(inSecond as unknown as ClaimWire), [0, 127])
+  assert.equal(claimOf(inSecond), [0, 127])
   const [, inThird] = await connect(second, third)
-  assert.is(claimOf(inThird as unknown as ClaimWire), undefined)
+  assert.is(claimOf(inThird), undefined)
 })
 
 pass('a page that claims pieces itself says so as its own claim', async () => {
@@ -98,7 +101,7 @@ pass('a claim that is not two piece numbers is not passed on', async () => {
     const later = page(3)
     await connect(liar, relay, (w) => { (w as unknown as ClaimWire).extendedHandshake[FETCHES] = claim })
     const [, inLater] = await connect(relay, later)
-    assert.is(claimOf(inLater as unknown as ClaimWire), undefined, JSON.stringify(claim))
+    assert.is(claimOf(inLater), undefined, JSON.stringify(claim))
   }
 })
 
@@ -116,10 +119,38 @@ pass('a page that never reached the member waits for the peer that heard it inst
   // A piece of a group the cut-off page owns in the split between the two.
   const group = Array.from({ length: 100 }, (_, g) => g).find(g => ownerOf(g, [cutOff.id, relay.id]) === cutOff.id)!
   const index = group * GROUP / (16 * 1024)
-  assert.is(new OriginShare(view(claimOf(inCutOff as unknown as ClaimWire)), 2000).decide(index, 0, false), 'take', 'before: its share, from the origin')
+  assert.is(new OriginShare(view(claimOf(inCutOff)), 2000).decide(index, 0, false), 'take', 'before: its share, from the origin')
   await connect(member, relay)
   assert.ok(await says(inCutOff, HEARD), 'the relay passed the claim on')
-  assert.is(new OriginShare(view(claimOf(inCutOff as unknown as ClaimWire)), 2000).decide(index, 0, false), 'wait', 'after: waits for the relay')
+  assert.is(new OriginShare(view(claimOf(inCutOff)), 2000).decide(index, 0, false), 'wait', 'after: waits for the relay')
+})
+
+pass('pages that heard the claimant themselves do not wait for each other once it is silent: each takes its share', async () => {
+  const member = page(1, [0, 1_000_000])
+  const relays = [page(2), page(3)]
+  for (const relay of relays) await connect(member, relay)
+  const [toSecond] = await connect(relays[0]!, relays[1]!)
+  assert.equal(await says(toSecond, HEARD), [0, 1_000_000], 'the second relay passed the claim on')
+  const [first, second] = relays as [ReturnType<typeof page>, ReturnType<typeof page>]
+  const toMember = first.wires.find(w => w !== toSecond)!
+  // The claimant went silent long ago (its worker stopped); the second relay announced a piece just now.
+  const share = new OriginShare({
+    self: first.id,
+    pieceLength: 16 * 1024,
+    members: () => [
+      { id: member.id, has: () => false, lastHave: -Infinity, fetches: first.claims.claimOf(toMember as unknown as ClaimWire) },
+      { id: second.id, has: () => false, lastHave: 4000, fetches: first.claims.claimOf(toSecond as unknown as ClaimWire) }
+    ],
+    lastReceived: -Infinity
+  }, 2000)
+  assert.equal(first.claims.claimOf(toMember as unknown as ClaimWire), [0, 1_000_000], 'the claimant\'s own claim counts')
+  const group = Array.from({ length: 100 }, (_, g) => g).find(g => ownerOf(g, [first.id, second.id]) === first.id)!
+  const index = group * GROUP / (16 * 1024)
+  assert.is(share.decide(index, 0, false), 'wait', 'the claimant is waited for at first')
+  // Silent for twice the patience: counted idle. The first relay's share of the split is now its own to fetch, not
+  // the second relay's to wait for (it would be, were the claim it passed on counted).
+  assert.is(share.decide(index, 4000, false), 'take')
+  assert.is(share.decide(index + 1, 4001, false), 'take', 'the next piece of its share too, at once')
 })
 
 pass.run()

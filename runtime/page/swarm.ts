@@ -9,7 +9,7 @@ import type { WriteBehind } from './write-behind.ts'
 import { piecesKey } from '../shared/store.ts'
 import { DEFAULT_TRACKERS_PER_SHARD, trackersFor } from '../shared/trackers.ts'
 import { chunkStoreFor } from './chunk-store.ts'
-import { claimOf, passClaims } from './claims.ts'
+import { passClaims } from './claims.ts'
 import { fileExchange } from './file-exchange.ts'
 import { loadPart, loadPieces } from './site-files.ts'
 import { torrentFile } from './torrent-file.ts'
@@ -141,14 +141,14 @@ export class Swarm {
     // When a piece made of peers' blocks last passed verification: a response blocked on a piece a peer is sending
     // keeps waiting while peers deliver. Blocks alone do not count: a peer can send unrequested ones forever.
     let received = -Infinity
+    const claims = passClaims(() => torrent.wires.filter(isPeer), () => share.fetches, w => resendHandshake(w as Wire))
     const share = new OriginShare({
       self: this.client.peerId,
       pieceLength: part.pieceLength,
       members: () => torrent.wires.filter(w => isPeer(w) && !w.destroyed && w.peerId)
-        .map(w => ({ id: w.peerId!, has: (i: number) => w.peerPieces.get(i), lastHave: lastHave.get(w) ?? -Infinity, fetches: claimOf(w) })),
+        .map(w => ({ id: w.peerId!, has: (i: number) => w.peerPieces.get(i), lastHave: lastHave.get(w) ?? -Infinity, fetches: claims.claimOf(w) })),
       get lastReceived () { return received }
     }, this.manifest.settings.peerTimeout)
-    const claims = passClaims(() => torrent.wires.filter(isPeer), () => share.fetches, w => resendHandshake(w as Wire))
     let told = solo
     // Whether peers can reach this page through its trackers (tracker-backoff.ts): started once the torrent is ready,
     // when WebTorrent creates the tracker sockets, just after checking stored pieces.
@@ -172,7 +172,7 @@ export class Swarm {
       limitMessages(wire, MAX_MESSAGE, () => this.ban(wire))
       untold.set(wire, Date.now())
       wire.use(fileExchange(part, this.#store, this.#stats))
-      claims(wire)
+      claims.add(wire)
       const told = (): void => {
         untold.delete(wire)
         recheck()
