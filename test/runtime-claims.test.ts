@@ -11,8 +11,11 @@ import { resendHandshake } from '../runtime/page/webtorrent-internals.ts'
 const INFO_HASH = '01'.repeat(20)
 const id = (n: number): string => n.toString(16).padStart(40, '0')
 
+/** One end of the connections: a page's id, its wires, and what it does with a new wire (nothing: a scripted peer). */
+interface Side { id: string, wires: Wire[], add?: (w: ClaimWire) => void }
+
 /** A connection between two pages: each end's wire, both handshakes and extended handshakes exchanged. */
-async function connect (a: { id: string, add?: (w: ClaimWire) => void, wires: Wire[] }, b: { id: string, add?: (w: ClaimWire) => void, wires: Wire[] }, before?: (ab: Wire, ba: Wire) => void): Promise<[Wire, Wire]> {
+async function connect (a: Side, b: Side, before?: (ab: Wire, ba: Wire) => void): Promise<[Wire, Wire]> {
   const ab = new Wire()
   const ba = new Wire()
   ab.pipe(ba).pipe(ab)
@@ -33,7 +36,7 @@ async function connect (a: { id: string, add?: (w: ClaimWire) => void, wires: Wi
 }
 
 /** A page whose claims go through passClaims, with `own` its own claim. */
-function page (n: number, own?: [number, number]): { id: string, add: (w: ClaimWire) => void, wires: Wire[], claims: Claims } {
+function page (n: number, own?: [number, number]): Side & { claims: Claims } {
   const wires: Wire[] = []
   const claims = passClaims(() => wires as unknown as ClaimWire[], () => own, w => resendHandshake(w as never))
   return { id: id(n), add: claims.add, wires, claims }

@@ -22,9 +22,11 @@ export interface ClaimWire {
   on (event: 'extended', listener: (ext: string) => void): unknown
 }
 
-
-/** Two piece numbers, or undefined: only such a claim is passed on (whatever else a peer sent stays with us). */
-function pieces (claim: unknown): [number, number] | undefined {
+/**
+ * A peer's claim as two piece numbers, or undefined for anything else bencode can decode (a comparison would coerce,
+ * or throw on, whatever a peer sent): only such a claim counts, and only such a claim is passed on.
+ */
+export function claimedPieces (claim: unknown): [number, number] | undefined {
   return Array.isArray(claim) && typeof claim[0] === 'number' && typeof claim[1] === 'number' ? [claim[0], claim[1]] : undefined
 }
 
@@ -54,7 +56,7 @@ export function passClaims (wires: () => readonly ClaimWire[], own: () => [numbe
     if (mine) wire.extendedHandshake[FETCHES] = mine
     else if (heard) wire.extendedHandshake[HEARD] = heard
     wire.on('extended', (ext) => {
-      const claim = ext === 'handshake' && !heard && !own() ? pieces(wire.peerExtendedHandshake?.[FETCHES]) : undefined
+      const claim = ext === 'handshake' && !heard && !own() ? claimedPieces(wire.peerExtendedHandshake?.[FETCHES]) : undefined
       if (!claim) return
       heard = claim
       for (const w of wires()) {

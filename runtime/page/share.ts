@@ -8,11 +8,12 @@
 // to have them (then WebTorrent fetches them from that peer). The wait is bounded: an owner that says nothing for
 // `patience` ms loses its share (it may be reading another page, or stalled), and no piece is meant to wait longer
 // than twice `patience` whatever the owner says (not so today: the web seed asks again after a 'take' and that
-// restarts the hold; docs/engine.md, "Not done yet"). A piece a response is blocked on (the urgent window) waits while the
-// swarm visibly moves: its owner announcing pieces (the web seed hands each piece over as it arrives) or peers
-// delivering pieces to this page; after about what the origin would take without either, or twice `patience` in all,
-// it comes from the origin. In a crowd that arrives together every member is blocked on the same group at once,
+// restarts the hold; docs/engine.md, "Not done yet"). A piece a response is blocked on (the urgent window) waits
+// while the swarm visibly moves: its owner announcing pieces (the web seed hands each piece over as it arrives) or
+// peers delivering pieces to this page; after about what the origin would take without either, or twice `patience`
+// in all, it comes from the origin. In a crowd that arrives together every member is blocked on the same group at once,
 // while its owner is still fetching it: a fixed wait would have them all fetch it too.
+import { claimedPieces } from './claims.ts'
 
 /** Bytes of consecutive pieces one member fetches from the origin in one go: the web seed's read-ahead. */
 export const GROUP = 1024 * 1024
@@ -106,8 +107,11 @@ export class OriginShare {
     const group = Math.floor(index * this.#view.pieceLength / GROUP)
     // A member that fetches these pieces from the origin anyway owns them all: the others' shares would be pieces the
     // origin sends twice. What a peer says is only a claim: it loses its pieces like any owner once silent, and a claim
-    // that is not two numbers is ignored (a comparison would coerce, or throw on, whatever a peer sent).
-    const within = (f: unknown): boolean => Array.isArray(f) && typeof f[0] === 'number' && typeof f[1] === 'number' && index >= f[0] && index <= f[1]
+    // that is not two numbers is ignored (claimedPieces).
+    const within = (f: unknown): boolean => {
+      const claim = claimedPieces(f)
+      return !!claim && index >= claim[0] && index <= claim[1]
+    }
     const claimants = members.filter(m => within(m.fetches)).map(m => m.id)
     if (within(this.fetches)) claimants.push(self)
     return { owner: ownerOf(group, claimants.length ? claimants : [self, ...members.map(m => m.id)]), members, claimed: claimants.length > 0 }
