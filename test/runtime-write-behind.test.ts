@@ -1,6 +1,6 @@
 // The page's store writing peers' pieces behind (runtime/page/write-behind.ts), in Node on fake-indexeddb: a piece is
-// readable at once, the pieces that come in while a write runs share the next transaction, and nothing that marks a
-// file stored or removes it overtakes the writes still waiting.
+// readable at once, the pieces that come in while a write runs share the next transaction, nothing that marks a
+// file stored or removes it overtakes the writes still waiting, and a backlog says when it is cleared.
 import 'fake-indexeddb/auto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -91,6 +91,23 @@ test('removing a file waits for its writes, so none lands after it', async () =>
   await behind.remove(SHA)
   assert.equal(await plain.coverage(SHA), [])
   assert.is(await plain.record(SHA), undefined)
+})
+
+test('a backlog of 4 MiB says so until the writes catch up, then calls whoever waits for room, once', async () => {
+  const { behind } = await stores()
+  const rooms: boolean[] = []
+  const stop = behind.onRoom(() => rooms.push(behind.ahead))
+  const bytes = pieces(300)
+  const written = queue(behind, bytes, 300)
+  assert.not.ok(behind.ahead, '300 pieces of 16 KiB waiting')
+  assert.equal(rooms, [])
+  await Promise.all(written)
+  assert.equal(rooms, [true])
+  // Under the limit nobody is called; nor is a listener that stopped.
+  await Promise.all(queue(behind, pieces(10), 10))
+  stop()
+  await Promise.all(queue(behind, bytes, 300))
+  assert.equal(rooms, [true])
 })
 
 test.run()

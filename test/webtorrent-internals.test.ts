@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import Wire from 'bittorrent-protocol'
-import { MAX_MESSAGE, limitMessages } from '../runtime/page/webtorrent-internals.ts'
+import { MAX_MESSAGE, MAX_REQUESTS, limitMessages, limitRequests } from '../runtime/page/webtorrent-internals.ts'
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string> }
 // Read by path: these files are not in the packages' exports.
@@ -41,6 +41,8 @@ const expected: Array<[what: string, text: string, declaration: string, name: st
   ['Torrent#_reservations (per piece, the wires holding a block; _hotswap frees one the same way)', torrent, 'if (r[i] === minWire) r[i] = null', '_reservations['],
   ['Piece#cancel of a reserved block, as _hotswap does', torrent, 'this.pieces[index].cancel((req.offset / Piece.BLOCK_LENGTH) | 0)', '.cancel('],
   ['Torrent#_updateWire', torrent, '_updateWire (wire) {', '_updateWire('],
+  ['Torrent#_updateWireWrapper calls this._updateWire for each wire (holdRequests replaces it on the torrent)', torrent, 'this._updateWire(wire)', '._updateWire('],
+  ['Torrent#_update (asks every wire again once the store has room)', torrent, '_update () {', '._update()'],
   ['Wire#requests (the block requests sent)', protocol, 'this.requests = [] // outgoing', '.requests'],
   ["Peer#wire (a web seed's torrent side, whose requests unreserve updates)", source('webtorrent/lib/peer.js'), 'const wire = this.wire = new Wire(this.type, this.secure)', '.wire'],
   ['Wire#peerPieces is a BitField (unreserve sets what a pending have will say)', protocol, 'this.peerPieces = new BitField(0, { grow: BITFIELD_GROW })', 'peerPieces.set('],
@@ -49,6 +51,8 @@ const expected: Array<[what: string, text: string, declaration: string, name: st
   ['Wire#_onMessageLength calls this._parse', protocol, 'this._parse(length, this._onMessage)', '_parse(4,this._onMessageLength)'],
   ['Wire#_sendExtendedHandshake (sent again with a claim heard, claims.ts)', protocol, '_sendExtendedHandshake () {', '_sendExtendedHandshake('],
   ['Wire#_extendedHandshakeSent', protocol, 'this._extendedHandshakeSent = true', '_extendedHandshakeSent'],
+  ["Wire#peerExtendedHandshake is assigned the peer's handshake whole (limitRequests lowers its reqq)", protocol, 'this.peerExtendedHandshake = info', 'peerExtendedHandshake'],
+  ["Torrent's request pipeline honours the peer's reqq (limitRequests)", torrent, 'const reqq = wire.peerExtendedHandshake.reqq', '.reqq'],
   // trackerSockets: whether a tracker's WebSocket is open, which WebTorrent never says.
   ["Discovery's tracker client lists its trackers in _trackers", source('bittorrent-tracker/client.js'), 'this._trackers = announce', '._trackers'],
   ['WebSocketTracker#socket (shared per announceUrl)', source('bittorrent-tracker/lib/client/websocket-tracker.js'), 'this.socket = socketPool[this.announceUrl]', '.announceUrl'],
@@ -93,6 +97,32 @@ internals('a wire with ordinary messages stays open', async () => {
   await interested
   assert.not.ok(wire.destroyed)
   wire.destroy()
+})
+
+/** The reqq one wire reads from its peer's extended handshake, with `declared` the peer's own (none if undefined). */
+async function reqqSeen (declared: number | undefined): Promise<{ before: unknown, after: unknown }> {
+  const ours = new Wire()
+  const theirs = new Wire()
+  ours.pipe(theirs).pipe(ours)
+  limitRequests(ours as never, MAX_REQUESTS)
+  const before = (ours.peerExtendedHandshake as { reqq?: unknown }).reqq
+  if (declared !== undefined) theirs.extendedHandshake.reqq = declared
+  const heard = new Promise<void>(resolve => ours.once('extended', () => resolve()))
+  const hash = 'a'.repeat(40)
+  ours.handshake(hash, 'b'.repeat(40))
+  theirs.handshake(hash, 'c'.repeat(40))
+  await heard
+  const after = (ours.peerExtendedHandshake as { reqq?: unknown }).reqq
+  ours.destroy()
+  theirs.destroy()
+  return { before, after }
+}
+
+internals('requests in flight to a peer stay at MAX_REQUESTS, whatever reqq the peer declares, or before it declares one', async () => {
+  assert.equal(await reqqSeen(undefined), { before: MAX_REQUESTS, after: MAX_REQUESTS })
+  assert.equal(await reqqSeen(5000), { before: MAX_REQUESTS, after: MAX_REQUESTS })
+  assert.equal((await reqqSeen(MAX_REQUESTS - 100)).after, MAX_REQUESTS - 100, 'a peer that takes fewer is asked for fewer')
+  assert.equal((await reqqSeen(-1)).after, MAX_REQUESTS)
 })
 
 internals.run()

@@ -16,7 +16,7 @@ import { torrentFile } from './torrent-file.ts'
 import { OriginShare } from './share.ts'
 import { noteAnswer, noteWarning, reachable, trackerSilence } from './tracker-backoff.ts'
 import { addOriginSeed, type OriginSeed } from './web-seed.ts'
-import { MAX_MESSAGE, forgetPiece, limitMessages, resendHandshake, trackerSockets, verifyPieces } from './webtorrent-internals.ts'
+import { MAX_MESSAGE, MAX_REQUESTS, forgetPiece, holdRequests, limitMessages, limitRequests, resendHandshake, trackerSockets, verifyPieces } from './webtorrent-internals.ts'
 
 export interface Joined {
   torrent: Torrent
@@ -129,6 +129,9 @@ export class Swarm {
       deselect: true,
       announce: this.#trackers(shard)
     })
+    // While IndexedDB lags (write-behind.ts), ask for nothing more: what comes in waits there, in memory.
+    const askAgain = holdRequests(torrent, () => !this.#store.ahead)
+    torrent.once('close', this.#store.onRoom(askAgain))
     const solo = this.#trackerless
     // Which peers sent blocks of each piece still being assembled, to know whom to blame when it fails.
     const sources = new Map<number, Set<Wire>>()
@@ -170,6 +173,7 @@ export class Swarm {
       if (wire.peerId && this.#banned.has(wire.peerId)) return wire.destroy()
       // No honest peer declares such a message: cut off for good, like a peer that sent bad data.
       limitMessages(wire, MAX_MESSAGE, () => this.ban(wire))
+      limitRequests(wire, MAX_REQUESTS)
       untold.set(wire, Date.now())
       wire.use(fileExchange(part, this.#store, this.#stats))
       claims.add(wire)

@@ -1,8 +1,8 @@
 // The one module that reaches into WebTorrent's and bittorrent-protocol's internals (runs in the page). They have
 // no public equivalent for what the downloader needs: counted selections, re-checking pieces the worker stored,
-// forgetting evicted pieces, replacing the web seed's HTTP step and refusing oversized messages. WebTorrent is
-// pinned to an exact version in package.json, and test/webtorrent-internals.test.ts fails when an upgrade changes
-// any of these (names, parameters, or the code around them that this module relies on).
+// forgetting evicted pieces, bounding the requests in flight, replacing the web seed's HTTP step and refusing
+// oversized messages. WebTorrent is pinned to an exact version in package.json, and test/webtorrent-internals.test.ts
+// fails when an upgrade changes any of these (names, parameters, or the code around them that this module relies on).
 import type { Torrent, WebSeedConn, Wire } from 'webtorrent/dist/webtorrent.min.js'
 
 /**
@@ -26,6 +26,16 @@ export function verifyPieces (torrent: Torrent, pieces: number[], done: () => vo
 /** Forgets that piece `index` is held (its bytes left the store). */
 export function forgetPiece (torrent: Torrent, index: number): void {
   torrent._markUnverified(index)
+}
+
+/**
+ * Has `torrent` send no wire (peer or web seed) new requests while `full()`: WebTorrent asks for blocks whatever its
+ * store's backlog. Returns what asks again (WebTorrent's own step after each piece), for when there is room.
+ */
+export function holdRequests (torrent: Torrent, full: () => boolean): () => void {
+  const update = torrent._updateWire.bind(torrent)
+  torrent._updateWire = wire => { if (!full()) update(wire) }
+  return () => torrent._update()
 }
 
 /**
@@ -95,6 +105,30 @@ export function limitMessages (wire: Wire, max: number, cut: () => void = () => 
     }
     return parse.call(this, size, parser)
   }
+}
+
+/**
+ * Block requests in flight to one peer: 2 MiB. All of it may arrive while the page is busy and wait in memory; it
+ * still allows 40 MB/s from a peer 50 ms away.
+ */
+export const MAX_REQUESTS = 128
+
+/**
+ * Keeps this page's outstanding block requests to `wire`'s peer at `max` at most. WebTorrent asks a peer for a
+ * second's worth of blocks at its current speed (thousands from a fast one), capped only by the `reqq` the peer's
+ * extended handshake declares; so `reqq` is lowered to `max` here, whatever the peer declared, or declares later.
+ */
+export function limitRequests (wire: Wire, max: number): void {
+  const w = wire as unknown as { peerExtendedHandshake: unknown }
+  let said = w.peerExtendedHandshake
+  const limit = (info: unknown): void => {
+    said = info
+    if (!info || typeof info !== 'object') return
+    const reqq = (info as { reqq?: unknown }).reqq
+    ;(info as { reqq: number }).reqq = typeof reqq === 'number' && reqq > 0 ? Math.min(reqq, max) : max
+  }
+  limit(said)
+  Object.defineProperty(w, 'peerExtendedHandshake', { configurable: true, enumerable: true, get: () => said, set: limit })
 }
 
 interface HandshakingWire {

@@ -88,6 +88,8 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     readonly _reservations: Array<Array<unknown> | undefined>
     /** Internal: sends `wire` the requests it should make now. */
     _updateWire (wire: unknown): void
+    /** Internal: `_updateWire` for every wire, when the page is idle (at most 250 ms later). */
+    _update (): void
   }
 
   export interface TorrentOptions {

@@ -9,9 +9,10 @@ import { MAX_SEGMENT, Store, request, type Segment, type SegmentKey } from '../s
 interface Pending extends Segment { written: Promise<void>, done: (ok: boolean) => void }
 
 /**
- * Bytes waiting to be written beyond which a put calls back only once written, as before. It slows what depends on the
- * callback (WebTorrent's `verified`, the responses), not WebTorrent's downloading, so it does not bound memory: while
- * IndexedDB lags, the page holds one copy of each piece waiting, as WebTorrent's own store wrapper did before.
+ * Bytes waiting to be written beyond which a put calls back only once written, as before, and the torrents ask peers
+ * and the origin for nothing more until the writes catch up (`onRoom`, swarm.ts). Without that second rule IndexedDB
+ * lagging behind fast peers left the page holding every piece they sent meanwhile: 9 MiB of a 40 MiB file on an idle
+ * machine, and in CI, loaded, the streaming test's page and worker grew by 21.7 MiB (2026-12-07).
  */
 const MOST_BEHIND = 4 * 1024 * 1024
 
@@ -21,10 +22,19 @@ export class WriteBehind extends Store {
   /** Their bytes. */
   #behind = 0
   #writing = false
+  /** Called when the bytes waiting fall back below MOST_BEHIND after reaching it. */
+  readonly #room = new Set<() => void>()
+  #full = false
 
-  /** Whether a put may call back before its write: little is waiting. */
+  /** Whether little is waiting: a put may call back before its write, and the torrents may ask for more. */
   get ahead (): boolean {
     return this.#behind < MOST_BEHIND
+  }
+
+  /** Calls `f` each time the bytes waiting fall back below MOST_BEHIND; returns what stops that. */
+  onRoom (f: () => void): () => void {
+    this.#room.add(f)
+    return () => this.#room.delete(f)
   }
 
   /** Queues a segment; it is readable from this store at once. Settles once written (rejects if it could not be). */
@@ -34,6 +44,7 @@ export class WriteBehind extends Store {
     const written = new Promise<void>((resolve, reject) => { done = ok => ok ? resolve() : reject() })
     this.#pending.push({ ...segment, written, done })
     this.#behind += segment.bytes.length
+    if (!this.ahead) this.#full = true
     void this.#write()
     return written
   }
@@ -49,6 +60,10 @@ export class WriteBehind extends Store {
       for (const s of batch) {
         this.#behind -= s.bytes.length
         s.done(ok)
+      }
+      if (this.#full && this.ahead) {
+        this.#full = false
+        for (const f of this.#room) f()
       }
     }
     this.#writing = false
