@@ -110,4 +110,24 @@ test('a backlog of 4 MiB says so until the writes catch up, then calls whoever w
   assert.equal(rooms, [true])
 })
 
+test('a listener that throws stops neither the writes nor the other listeners', async () => {
+  const { behind, plain } = await stores()
+  const thrown: unknown[] = []
+  const caught = (err: unknown): void => { thrown.push(err) }
+  process.on('uncaughtException', caught)
+  try {
+    let called = 0
+    behind.onRoom(() => { throw new Error('a listener failed') })
+    behind.onRoom(() => { called++ })
+    await Promise.all(queue(behind, pieces(300), 300))
+    const bytes = pieces(10)
+    await Promise.all(queue(behind, bytes, 10))
+    assert.equal(await plain.read(SHA, 0, bytes.length), bytes)
+    assert.is(called, 1)
+    assert.is(thrown.length, 1)
+  } finally {
+    process.off('uncaughtException', caught)
+  }
+})
+
 test.run()

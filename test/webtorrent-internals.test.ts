@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import Wire from 'bittorrent-protocol'
-import { MAX_MESSAGE, MAX_REQUESTS, limitMessages, limitRequests } from '../runtime/page/webtorrent-internals.ts'
+import { MAX_MESSAGE, MAX_REQUESTS, holdRequests, limitMessages, limitRequests, requestedBytes, unreserve } from '../runtime/page/webtorrent-internals.ts'
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string> }
 // Read by path: these files are not in the packages' exports.
@@ -99,30 +99,63 @@ internals('a wire with ordinary messages stays open', async () => {
   wire.destroy()
 })
 
-/** The reqq one wire reads from its peer's extended handshake, with `declared` the peer's own (none if undefined). */
-async function reqqSeen (declared: number | undefined): Promise<{ before: unknown, after: unknown }> {
+/**
+ * The reqq one wire reads from its peer's extended handshake, the peer sending `raw` (bencoded) as its handshake, or
+ * none before the check.
+ */
+async function reqqSeen (raw?: string): Promise<unknown> {
   const ours = new Wire()
-  const theirs = new Wire()
+  const theirs = new Wire() as Wire & { _extendedHandshakeSent: boolean }
   ours.pipe(theirs).pipe(ours)
   limitRequests(ours as never, MAX_REQUESTS)
-  const before = (ours.peerExtendedHandshake as { reqq?: unknown }).reqq
-  if (declared !== undefined) theirs.extendedHandshake.reqq = declared
   const heard = new Promise<void>(resolve => ours.once('extended', () => resolve()))
+  // Not the handshake bittorrent-protocol would send: the raw bytes below instead.
+  theirs._extendedHandshakeSent = true
   const hash = 'a'.repeat(40)
   ours.handshake(hash, 'b'.repeat(40))
   theirs.handshake(hash, 'c'.repeat(40))
-  await heard
-  const after = (ours.peerExtendedHandshake as { reqq?: unknown }).reqq
+  if (raw !== undefined) {
+    theirs.extended(0, new TextEncoder().encode(raw))
+    await heard
+  }
+  const reqq = (ours.peerExtendedHandshake as { reqq?: unknown }).reqq
   ours.destroy()
   theirs.destroy()
-  return { before, after }
+  return reqq
 }
 
 internals('requests in flight to a peer stay at MAX_REQUESTS, whatever reqq the peer declares, or before it declares one', async () => {
-  assert.equal(await reqqSeen(undefined), { before: MAX_REQUESTS, after: MAX_REQUESTS })
-  assert.equal(await reqqSeen(5000), { before: MAX_REQUESTS, after: MAX_REQUESTS })
-  assert.equal((await reqqSeen(MAX_REQUESTS - 100)).after, MAX_REQUESTS - 100, 'a peer that takes fewer is asked for fewer')
-  assert.equal((await reqqSeen(-1)).after, MAX_REQUESTS)
+  assert.is(await reqqSeen(), MAX_REQUESTS)
+  assert.is(await reqqSeen('de'), MAX_REQUESTS)
+  assert.is(await reqqSeen('d4:reqqi5000ee'), MAX_REQUESTS)
+  assert.is(await reqqSeen('d4:reqqi28ee'), 28, 'a peer that takes fewer is asked for fewer')
+  // Hostile handshakes: not a dictionary (bittorrent-protocol keeps it as it is), or reqq not a positive number.
+  for (const raw of ['i5e', 'li1ei2ee', '4:spam', 'd4:reqqi-1ee', 'd4:reqq3:abce']) {
+    assert.is(await reqqSeen(raw), MAX_REQUESTS, raw)
+  }
+})
+
+internals("while requests are held, none goes out, except the web seed's for pieces a response waits on (unreserve)", () => {
+  // The few members of a Torrent these two functions touch, recording which wires WebTorrent's _updateWire is given.
+  const given: unknown[] = []
+  const seed = { peerPieces: { set () {} } }
+  const torrent = {
+    _peers: new Map([['origin', { wire: seed }]]),
+    pieces: [],
+    _reservations: [],
+    _updateWire (wire: unknown) { given.push(wire) },
+    _update () {}
+  }
+  holdRequests(torrent as never, () => true)
+  torrent._updateWire('a peer')
+  unreserve(torrent as never, 0, 3, 'origin')
+  assert.equal(given, [seed])
+})
+
+internals("the bytes requested of peers count every torrent's peer wires, not the web seed's piece requests", () => {
+  const wire = (type: string, n: number): unknown => ({ type, requests: Array.from({ length: n }, () => ({})) })
+  const torrents = [{ wires: [wire('webrtc', 3), wire('webSeed', 2)] }, { wires: [wire('webrtc', 5)] }]
+  assert.is(requestedBytes(torrents as never), 8 * 16 * 1024)
 })
 
 internals.run()

@@ -16,7 +16,7 @@ import { torrentFile } from './torrent-file.ts'
 import { OriginShare } from './share.ts'
 import { noteAnswer, noteWarning, reachable, trackerSilence } from './tracker-backoff.ts'
 import { addOriginSeed, type OriginSeed } from './web-seed.ts'
-import { MAX_MESSAGE, MAX_REQUESTS, forgetPiece, holdRequests, limitMessages, limitRequests, resendHandshake, trackerSockets, verifyPieces } from './webtorrent-internals.ts'
+import { MAX_MESSAGE, MAX_REQUESTS, forgetPiece, holdRequests, limitMessages, limitRequests, requestedBytes, resendHandshake, trackerSockets, verifyPieces } from './webtorrent-internals.ts'
 
 export interface Joined {
   torrent: Torrent
@@ -34,6 +34,11 @@ const isPeer = (w: Wire): boolean => w.type !== 'webSeed'
 const FAILED = /^Piece (\d+) failed verification/
 /** How long a new peer may take to say which pieces it has before the web seed stops waiting for it. */
 const BITFIELD_WAIT = 2000
+/**
+ * Bytes of block requests in flight to all peers beyond which the page asks for no more (each peer also has at most
+ * MAX_REQUESTS): whatever many fast peers send at once waits in memory while the page is busy.
+ */
+const IN_FLIGHT = 4 * 1024 * 1024
 
 export class Swarm {
   readonly client: WebTorrent
@@ -129,8 +134,9 @@ export class Swarm {
       deselect: true,
       announce: this.#trackers(shard)
     })
-    // While IndexedDB lags (write-behind.ts), ask for nothing more: what comes in waits there, in memory.
-    const askAgain = holdRequests(torrent, () => !this.#store.ahead)
+    // While IndexedDB lags (write-behind.ts), or the page's requests to peers add up to IN_FLIGHT, ask for nothing
+    // more: what comes in waits in memory. Each block that arrives asks again (WebTorrent), and so does the room.
+    const askAgain = holdRequests(torrent, () => !this.#store.ahead || requestedBytes(this.client.torrents) >= IN_FLIGHT)
     torrent.once('close', this.#store.onRoom(askAgain))
     const solo = this.#trackerless
     // Which peers sent blocks of each piece still being assembled, to know whom to blame when it fails.

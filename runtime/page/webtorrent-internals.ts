@@ -28,14 +28,25 @@ export function forgetPiece (torrent: Torrent, index: number): void {
   torrent._markUnverified(index)
 }
 
+/** WebTorrent's own `_updateWire` of each torrent held by holdRequests. */
+const unheld = new WeakMap<Torrent, (wire: unknown) => void>()
+
 /**
  * Has `torrent` send no wire (peer or web seed) new requests while `full()`: WebTorrent asks for blocks whatever its
  * store's backlog. Returns what asks again (WebTorrent's own step after each piece), for when there is room.
  */
 export function holdRequests (torrent: Torrent, full: () => boolean): () => void {
   const update = torrent._updateWire.bind(torrent)
+  unheld.set(torrent, update)
   torrent._updateWire = wire => { if (!full()) update(wire) }
   return () => torrent._update()
+}
+
+/** Bytes of the block requests this page has in flight to the peers of `torrents` (16 KiB each). */
+export function requestedBytes (torrents: readonly Torrent[]): number {
+  let blocks = 0
+  for (const t of torrents) for (const w of t.wires) if (w.type !== 'webSeed') blocks += w.requests.length
+  return blocks * BLOCK
 }
 
 /**
@@ -64,7 +75,8 @@ export function unreserve (torrent: Torrent, first: number, last: number, id: st
     })
     for (const wire of peers) for (const r of wire.requests) if (r.piece === i) piece.cancel(r.offset / 16384)
   }
-  torrent._updateWire(seed)
+  // Past holdRequests: a response waits on these pieces, and the web seed's runs are bounded on their own.
+  ;(unheld.get(torrent) ?? torrent._updateWire.bind(torrent))(seed)
 }
 
 /** The connection of the web seed added with `addWebSeed(id)`, whose `httpRequest` may be replaced. */
@@ -107,9 +119,12 @@ export function limitMessages (wire: Wire, max: number, cut: () => void = () => 
   }
 }
 
+/** A block: what one request asks a peer for. */
+const BLOCK = 16 * 1024
+
 /**
  * Block requests in flight to one peer: 2 MiB. All of it may arrive while the page is busy and wait in memory; it
- * still allows 40 MB/s from a peer 50 ms away.
+ * still allows about 40 MB/s from a peer 50 ms away (less when the page is too busy to ask again at once).
  */
 export const MAX_REQUESTS = 128
 
@@ -122,10 +137,10 @@ export function limitRequests (wire: Wire, max: number): void {
   const w = wire as unknown as { peerExtendedHandshake: unknown }
   let said = w.peerExtendedHandshake
   const limit = (info: unknown): void => {
-    said = info
-    if (!info || typeof info !== 'object') return
-    const reqq = (info as { reqq?: unknown }).reqq
-    ;(info as { reqq: number }).reqq = typeof reqq === 'number' && reqq > 0 ? Math.min(reqq, max) : max
+    // bittorrent-protocol keeps any value the peer's handshake decodes to; WebTorrent reads reqq only from an object.
+    said = info && typeof info === 'object' ? info : { reqq: max }
+    const reqq = (said as { reqq?: unknown }).reqq
+    ;(said as { reqq: number }).reqq = typeof reqq === 'number' && reqq > 0 ? Math.min(reqq, max) : max
   }
   limit(said)
   Object.defineProperty(w, 'peerExtendedHandshake', { configurable: true, enumerable: true, get: () => said, set: limit })

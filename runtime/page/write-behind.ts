@@ -52,6 +52,14 @@ export class WriteBehind extends Store {
   async #write (): Promise<void> {
     if (this.#writing) return
     this.#writing = true
+    try {
+      await this.#writeAll()
+    } finally {
+      this.#writing = false
+    }
+  }
+
+  async #writeAll (): Promise<void> {
     while (this.#pending.length > 0) {
       // Everything waiting goes in one transaction; what comes meanwhile waits for the next.
       const batch = this.#pending.slice()
@@ -63,10 +71,10 @@ export class WriteBehind extends Store {
       }
       if (this.#full && this.ahead) {
         this.#full = false
-        for (const f of this.#room) f()
+        // Not here: a listener that throws would end this loop, and nothing queued would be written again.
+        for (const f of this.#room) queueMicrotask(f)
       }
     }
-    this.#writing = false
   }
 
   /** The segments of file `sha256` waiting to be written that hold bytes of [start, end). */
