@@ -9,6 +9,7 @@ import type { WriteBehind } from './write-behind.ts'
 import { piecesKey } from '../shared/store.ts'
 import { DEFAULT_TRACKERS_PER_SHARD, trackersFor } from '../shared/trackers.ts'
 import { chunkStoreFor } from './chunk-store.ts'
+import { fillMesh } from './mesh.ts'
 import { passClaims } from './claims.ts'
 import { fileExchange } from './file-exchange.ts'
 import { loadPart, loadPieces } from './site-files.ts'
@@ -222,9 +223,14 @@ export class Swarm {
     }
     // Kept only now: a wrong copy stored before the check would be refused on every later page, for good.
     void this.#store.setMeta(piecesKey(shard.infoHash), pieces).catch(() => {})
-    torrent.discovery?.tracker?.on('update', (data: { announce?: string, complete?: number, incomplete?: number }) => {
+    const tracker = torrent.discovery?.tracker
+    const mesh = tracker && fillMesh(tracker, () => torrent.wires.filter(isPeer).length)
+    if (mesh) torrent.once('close', () => mesh.stop())
+    tracker?.on('update', (data: { announce?: string, complete?: number, incomplete?: number }) => {
       noteAnswer(data.announce)
-      told = (data.complete ?? 0) + (data.incomplete ?? 0) <= 1
+      const members = (data.complete ?? 0) + (data.incomplete ?? 0)
+      told = members <= 1
+      mesh?.heard(members)
       this.#onChange()
     })
     joined.seed = addOriginSeed(torrent, part, this.#base, this.#store, this.#stats, mayHave, share)

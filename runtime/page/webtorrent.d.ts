@@ -64,7 +64,7 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     readonly wires: Wire[]
     readonly bitfield: { get (index: number): boolean }
     /** `tracker._trackers` is internal: bittorrent-tracker's per-URL trackers, each on a (shared) WebSocket. */
-    readonly discovery: { tracker?: Emitter & { _trackers?: Array<{ announceUrl: string, socket: { connected: boolean } | null }> } } | null
+    readonly discovery: { tracker?: Emitter & { update (): void, _trackers?: Array<{ announceUrl: string, socket: { connected: boolean } | null }> } } | null
     select (start: number, end: number, priority?: number): void
     deselect (start: number, end: number): void
     critical (start: number, end: number): void
