@@ -9,25 +9,25 @@ const pause = (ms: number): Promise<void> => new Promise(resolve => setTimeout(r
 /** Waits for `done()`, failing after 5 s; then a few more steps' time, for announces that should not come. */
 async function settled (done: () => boolean): Promise<void> {
   for (const start = Date.now(); !done(); await pause(5)) if (Date.now() - start > 5000) throw new Error('never got there')
-  await pause(OPTIONS.after * 4)
+  await pause(OPTIONS.after * 6)
 }
 
 /**
- * A swarm of `members` as the tracker reports it, where each announce connects this page to `gain` more peers (the
- * tracker picks peers at random, so some offers reach peers already connected).
+ * A swarm of `members` as `trackers` trackers report it (each answers every announce), where each announce connects
+ * this page to `gain` more peers (the tracker picks peers at random, so some offers reach peers already connected).
  */
-function swarm (members: number, peers: number, gain: number, options = OPTIONS): { announces: () => number, peers: () => number, stop: () => void } {
+function swarm (members: number, peers: number, gain: number, trackers = 1): { announces: () => number, peers: () => number, heard: () => void, stop: () => void } {
   let announces = 0
   const mesh = fillMesh({
     update () {
       announces++
       peers = Math.min(members - 1, peers + gain)
-      // The tracker answers every announce with the swarm's counts.
-      queueMicrotask(() => mesh.heard(members))
+      // Every tracker answers with the swarm's counts.
+      for (let t = 0; t < trackers; t++) queueMicrotask(() => mesh.heard(members))
     }
-  }, () => peers, options)
-  mesh.heard(members)
-  return { announces: () => announces, peers: () => peers, stop: () => mesh.stop() }
+  }, () => peers, OPTIONS)
+  for (let t = 0; t < trackers; t++) mesh.heard(members)
+  return { announces: () => announces, peers: () => peers, heard: () => mesh.heard(members), stop: () => mesh.stop() }
 }
 
 const test = suite('filling the mesh')
@@ -37,6 +37,13 @@ test('a page reaching 5 of 9 others announces again until it reaches all of them
   await settled(() => s.peers() === 9)
   assert.is(s.peers(), 9)
   assert.is(s.announces(), 2)
+})
+
+test('two trackers answering each announce do not double the announces', async () => {
+  const s = swarm(10, 5, 1, 2)
+  await settled(() => s.announces() >= 3)
+  assert.is(s.announces(), 3)
+  assert.is(s.peers(), 8)
 })
 
 test('it gives up after `most` announces, however short it still is', async () => {
@@ -64,6 +71,7 @@ test('past `enough` peers a page asks for no more, however large the swarm', asy
 test('a closed torrent announces nothing more', async () => {
   const s = swarm(10, 2, 3)
   s.stop()
+  s.heard()
   await pause(OPTIONS.after * 3)
   assert.is(s.announces(), 0)
 })

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import Wire from 'bittorrent-protocol'
-import { MAX_MESSAGE, MAX_REQUESTS, holdRequests, limitMessages, limitRequests, requestedBytes, unreserve } from '../runtime/page/webtorrent-internals.ts'
+import { MAX_MESSAGE, MAX_REQUESTS, holdRequests, limitMessages, limitRequests, peersKnown, requestedBytes, unreserve } from '../runtime/page/webtorrent-internals.ts'
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string> }
 // Read by path: these files are not in the packages' exports.
@@ -43,6 +43,7 @@ const expected: Array<[what: string, text: string, declaration: string, name: st
   ['Torrent#_updateWire', torrent, '_updateWire (wire) {', '_updateWire('],
   ['Torrent#_updateWireWrapper calls this._updateWire for each wire (holdRequests replaces it on the torrent)', torrent, 'this._updateWire(wire)', '._updateWire('],
   ['Torrent#_update (asks every wire again once the store has room)', torrent, '_update () {', '._update()'],
+  ["Peer#type, 'webSeed' for a web seed (peersKnown counts the others in Torrent#_peers)", source('webtorrent/lib/peer.js'), "const TYPE_WEBSEED = 'webSeed'", '"webSeed"'],
   ['Wire#requests (the block requests sent)', protocol, 'this.requests = [] // outgoing', '.requests'],
   ["Peer#wire (a web seed's torrent side, whose requests unreserve updates)", source('webtorrent/lib/peer.js'), 'const wire = this.wire = new Wire(this.type, this.secure)', '.wire'],
   ['Wire#peerPieces is a BitField (unreserve sets what a pending have will say)', protocol, 'this.peerPieces = new BitField(0, { grow: BITFIELD_GROW })', 'peerPieces.set('],
@@ -156,6 +157,11 @@ internals("the bytes requested of peers count every torrent's peer wires, not th
   const wire = (type: string, n: number): unknown => ({ type, requests: Array.from({ length: n }, () => ({})) })
   const torrents = [{ wires: [wire('webrtc', 3), wire('webSeed', 2)] }, { wires: [wire('webrtc', 5)] }]
   assert.is(requestedBytes(torrents as never), 8 * 16 * 1024)
+})
+
+internals('the peers known count those still connecting, not the web seed', () => {
+  const torrent = { _peers: new Map([['a', { type: 'webrtc' }], ['b', { type: 'webrtc', wire: {} }], ['https://example.org/', { type: 'webSeed' }]]) }
+  assert.is(peersKnown(torrent as never), 2)
 })
 
 internals.run()

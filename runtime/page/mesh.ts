@@ -6,13 +6,16 @@
 // origin's pieces over the members a page is connected to, so pages that see different members both fetch some groups
 // (1.29 owners per group in a simulation of that mesh; a ten-visitor crowd nobody claimed cost 1.56-1.59 copies of
 // 128 MiB, docs/engine.md). So while its tracker says the swarm has more members than this page has peers, the page
-// announces again, a few times, for five more offers each (the same simulation: 1.04 owners per group after one more
-// announce each).
+// announces again, a few times (each time to every tracker of the shard, five more offers each; the same simulation:
+// 1.04 owners per group after one more announce each). A peer whose link is still being set up counts as one: the
+// other side gathers its candidates before it answers, which takes a while on a loaded machine. The wait is spread
+// at random, so that two pages rarely send each other offers at the same moment (each would then keep the other's
+// connection and drop its own, and both wait out a dead one).
 
 export interface MeshOptions {
-  /** Announces made to fill the mesh, at most, in the torrent's life. */
+  /** Times the page announces again to fill the mesh, at most, in the torrent's life. */
   readonly most: number
-  /** How long after the tracker's answer to look again: the offers it relayed take a moment to connect. */
+  /** How long after the tracker's answer to look again, at least (at most twice that): offers take a moment. */
   readonly after: number
   /** Peers beyond which a page does not ask for more: past a crowd of this size no split is the same for all. */
   readonly enough: number
@@ -32,7 +35,7 @@ export interface Mesh {
   stop (): void
 }
 
-/** Announces again through `tracker` while `peers()` (connected) is short of what the tracker says the swarm holds. */
+/** Announces again through `tracker` while `peers()` (connected or connecting) is short of what the tracker says the swarm holds. */
 export function fillMesh (tracker: Announcer, peers: () => number, options: MeshOptions = MESH): Mesh {
   let made = 0
   let others = 0
@@ -48,7 +51,7 @@ export function fillMesh (tracker: Announcer, peers: () => number, options: Mesh
         if (stopped || !short()) return
         made++
         tracker.update()
-      }, options.after)
+      }, options.after * (1 + Math.random()))
     },
     stop () {
       stopped = true

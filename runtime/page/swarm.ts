@@ -17,7 +17,7 @@ import { torrentFile } from './torrent-file.ts'
 import { OriginShare } from './share.ts'
 import { noteAnswer, noteWarning, reachable, trackerSilence } from './tracker-backoff.ts'
 import { addOriginSeed, type OriginSeed } from './web-seed.ts'
-import { MAX_MESSAGE, MAX_REQUESTS, forgetPiece, holdRequests, limitMessages, limitRequests, requestedBytes, resendHandshake, trackerSockets, verifyPieces } from './webtorrent-internals.ts'
+import { MAX_MESSAGE, MAX_REQUESTS, forgetPiece, holdRequests, limitMessages, limitRequests, peersKnown, requestedBytes, resendHandshake, trackerSockets, verifyPieces } from './webtorrent-internals.ts'
 
 export interface Joined {
   torrent: Torrent
@@ -224,7 +224,7 @@ export class Swarm {
     // Kept only now: a wrong copy stored before the check would be refused on every later page, for good.
     void this.#store.setMeta(piecesKey(shard.infoHash), pieces).catch(() => {})
     const tracker = torrent.discovery?.tracker
-    const mesh = tracker && fillMesh(tracker, () => torrent.wires.filter(isPeer).length)
+    const mesh = tracker && fillMesh(tracker, () => peersKnown(torrent))
     if (mesh) torrent.once('close', () => mesh.stop())
     tracker?.on('update', (data: { announce?: string, complete?: number, incomplete?: number }) => {
       noteAnswer(data.announce)

@@ -79,6 +79,13 @@ export function unreserve (torrent: Torrent, first: number, last: number, id: st
   ;(unheld.get(torrent) ?? torrent._updateWire.bind(torrent))(seed)
 }
 
+/** Peers `torrent` is connected or connecting to (an offer it answered whose link is not up yet counts), web seeds aside. */
+export function peersKnown (torrent: Torrent): number {
+  let n = 0
+  for (const peer of torrent._peers.values()) if (peer.type !== 'webSeed') n++
+  return n
+}
+
 /** The connection of the web seed added with `addWebSeed(id)`, whose `httpRequest` may be replaced. */
 export function webSeedConn (torrent: Torrent, id: string): WebSeedConn | undefined {
   return torrent._peers.get(id)?.conn

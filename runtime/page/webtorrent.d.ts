@@ -71,7 +71,7 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     addWebSeed (url: string): void
     destroy (): void
     /** Internal: connected peers by id; a web seed's id is its URL, `.conn` its connection and `.wire` the torrent's side of it. */
-    readonly _peers: Map<string, { conn: WebSeedConn, wire?: Wire }>
+    readonly _peers: Map<string, { conn: WebSeedConn, wire?: Wire, type: string }>
     /** Internal: re-hashes the given pieces from the store and marks the good ones as verified. */
     _verifyPiecesUsingHash (pieces: number[], cb: (err: Error | null) => void): void
     /** Internal: forgets that piece `index` is held. */
