@@ -35,7 +35,10 @@ export interface Mesh {
   stop (): void
 }
 
-/** Announces again through `tracker` while `peers()` (connected or connecting) is short of what the tracker says the swarm holds. */
+/**
+ * Announces again through `tracker` while `peers()` (connected or connecting) is short of what the tracker says the
+ * swarm holds.
+ */
 export function fillMesh (tracker: Announcer, peers: () => number, options: MeshOptions = MESH): Mesh {
   let made = 0
   let others = 0

@@ -79,7 +79,10 @@ export function unreserve (torrent: Torrent, first: number, last: number, id: st
   ;(unheld.get(torrent) ?? torrent._updateWire.bind(torrent))(seed)
 }
 
-/** Peers `torrent` is connected or connecting to (an offer it answered whose link is not up yet counts), web seeds aside. */
+/**
+ * Peers `torrent` is connected or connecting to (an offer it answered whose link is not up yet counts), web seeds
+ * aside.
+ */
 export function peersKnown (torrent: Torrent): number {
   let n = 0
   for (const peer of torrent._peers.values()) if (peer.type !== 'webSeed') n++
@@ -150,7 +153,9 @@ export function limitRequests (wire: Wire, max: number): void {
     ;(said as { reqq: number }).reqq = typeof reqq === 'number' && reqq > 0 ? Math.min(reqq, max) : max
   }
   limit(said)
-  Object.defineProperty(w, 'peerExtendedHandshake', { configurable: true, enumerable: true, get: () => said, set: limit })
+  Object.defineProperty(w, 'peerExtendedHandshake', {
+    configurable: true, enumerable: true, get: () => said, set: limit
+  })
 }
 
 interface HandshakingWire {
