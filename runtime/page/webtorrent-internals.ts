@@ -28,6 +28,9 @@ export function forgetPiece (torrent: Torrent, index: number): void {
   torrent._markUnverified(index)
 }
 
+/** A block: what one request asks a peer for (WebTorrent's Piece.BLOCK_LENGTH). */
+const BLOCK = 16 * 1024
+
 /** WebTorrent's own `_updateWire` of each torrent held by holdRequests. */
 const unheld = new WeakMap<Torrent, (wire: unknown) => void>()
 
@@ -73,7 +76,7 @@ export function unreserve (torrent: Torrent, first: number, last: number, id: st
       peers.add(w as Wire)
       slots[n] = null
     })
-    for (const wire of peers) for (const r of wire.requests) if (r.piece === i) piece.cancel(r.offset / 16384)
+    for (const wire of peers) for (const r of wire.requests) if (r.piece === i) piece.cancel(r.offset / BLOCK)
   }
   // Past holdRequests: a response waits on these pieces, and the web seed's runs are bounded on their own.
   ;(unheld.get(torrent) ?? torrent._updateWire.bind(torrent))(seed)
@@ -128,9 +131,6 @@ export function limitMessages (wire: Wire, max: number, cut: () => void = () => 
     return parse.call(this, size, parser)
   }
 }
-
-/** A block: what one request asks a peer for. */
-const BLOCK = 16 * 1024
 
 /**
  * Block requests in flight to one peer: 2 MiB. All of it may arrive while the page is busy and wait in memory; it

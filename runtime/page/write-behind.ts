@@ -24,7 +24,6 @@ export class WriteBehind extends Store {
   #writing = false
   /** Called when the bytes waiting fall back below MOST_BEHIND after reaching it. */
   readonly #room = new Set<() => void>()
-  #full = false
 
   /** Whether little is waiting: a put may call back before its write, and the torrents may ask for more. */
   get ahead (): boolean {
@@ -44,7 +43,6 @@ export class WriteBehind extends Store {
     const written = new Promise<void>((resolve, reject) => { done = ok => ok ? resolve() : reject() })
     this.#pending.push({ ...segment, written, done })
     this.#behind += segment.bytes.length
-    if (!this.ahead) this.#full = true
     void this.#write()
     return written
   }
@@ -52,29 +50,21 @@ export class WriteBehind extends Store {
   async #write (): Promise<void> {
     if (this.#writing) return
     this.#writing = true
-    try {
-      await this.#writeAll()
-    } finally {
-      this.#writing = false
-    }
-  }
-
-  async #writeAll (): Promise<void> {
     while (this.#pending.length > 0) {
       // Everything waiting goes in one transaction; what comes meanwhile waits for the next.
       const batch = this.#pending.slice()
       const ok = await this.putSegments(batch).then(() => true, () => false)
       this.#pending = this.#pending.slice(batch.length)
+      // Only a write makes room, so the backlog crossed back below the limit if and only if it does so here.
+      const full = !this.ahead
       for (const s of batch) {
         this.#behind -= s.bytes.length
         s.done(ok)
       }
-      if (this.#full && this.ahead) {
-        this.#full = false
-        // Not here: a listener that throws would end this loop, and nothing queued would be written again.
-        for (const f of this.#room) queueMicrotask(f)
-      }
+      // Not called here: a listener that throws would end this loop, and nothing queued would be written again.
+      if (full && this.ahead) for (const f of this.#room) queueMicrotask(f)
     }
+    this.#writing = false
   }
 
   /** The segments of file `sha256` waiting to be written that hold bytes of [start, end). */
